@@ -1,0 +1,293 @@
+"""Ack latency of an Accept click: the real Handoff app against a bare Bolt app that only acks.
+
+Each server runs in its own process (bench/servers.py) and this process is the load generator: one aiohttp client
+for every target, so the client never shares the server's event loop and every app sees the same client. A click is
+what Slack sends: a form-encoded `block_actions` payload, v0-signed with the current timestamp. Latency is measured
+from sending the request to having read the whole answer. Handoff's clicks go to distinct posted leads by reps in
+`team.sales`, so every one of them really accepts a lead in the background while later clicks are answered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from bench.report import check_handoff, log_problems, write_results
+from bot.ids import Action
+from tests import slack_requests as sr
+from tests.conftest import INTAKE_TOKEN, SIGNING_SECRET
+
+ROOT = Path(__file__).resolve().parent.parent
+FORM = "application/x-www-form-urlencoded"
+LABELS = {  # short name in the tables: what it is
+    "baseline": ("baseline", "bare Bolt AsyncApp, process_before_response=True, listener only acks"),
+    "handoff": ("handoff", "create_app on SQLite; every click accepts a lead in the background"),
+    "baseline-default": (
+        "bolt-default",
+        "for interest: the baseline with Bolt's default process_before_response=False (ack polled every 10 ms)",
+    ),
+}
+ORDER = ("baseline", "handoff", "baseline-default")
+
+
+@dataclass(frozen=True)
+class Plan:
+    requests: int
+    warmup: int
+    levels: tuple[int, ...]
+    leads: int
+
+    @property
+    def clicks(self) -> int:
+        return len(self.levels) * (self.warmup + self.requests)
+
+
+@dataclass
+class Level:
+    concurrency: int
+    latencies_ms: list[float]
+    errors: int
+    seconds: float
+    client_cpu: float  # the load generator's CPU time over the wall time: near 1.0 means the client is the limit
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[max(math.ceil(q / 100 * len(ordered)) - 1, 0)] if ordered else math.nan
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies_ms) / self.seconds if self.seconds else math.nan
+
+
+@dataclass
+class AppRun:
+    kind: str
+    levels: dict[int, Level] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.kind][0]
+
+    @property
+    def description(self) -> str:
+        return LABELS[self.kind][1]
+
+
+class Server:
+    """One server process, driven by JSON lines over its stdin/stdout."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, log: Path) -> None:
+        self.proc = proc
+        self.log = log
+
+    async def read(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = await self.proc.stdout.readline()
+        if not line:
+            tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-20:])
+            raise RuntimeError(f"the server process exited (code {self.proc.returncode}); its log ends:\n{tail}")
+        message: dict[str, Any] = json.loads(line)
+        return message
+
+    async def ask(self, cmd: str, **args: Any) -> dict[str, Any]:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write((json.dumps({"cmd": cmd, **args}) + "\n").encode())
+        await self.proc.stdin.drain()
+        return await self.read()
+
+
+@asynccontextmanager
+async def server(kind: str, workdir: Path) -> AsyncIterator[tuple[Server, str]]:
+    log = workdir / f"{kind}.log"
+    with log.open("wb") as err:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.servers",
+            kind,
+            str(workdir),
+            cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=err,
+            limit=64 * 1024 * 1024,
+        )
+    srv = Server(proc, log)
+    try:
+        ready = await asyncio.wait_for(srv.read(), timeout=60)
+        yield srv, str(ready["url"])
+        await asyncio.wait_for(srv.ask("stop"), timeout=180)
+        await asyncio.wait_for(proc.wait(), timeout=30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
+def click_body(target: dict[str, Any]) -> str:
+    payload = sr.block_actions(
+        user_id=target["user"],
+        action_id=Action.ACCEPT.value,
+        value=str(target["lead_id"]),
+        channel=target["channel"],
+        message_ts=target["ts"],
+        trigger_id=target["trigger_id"],
+        response_url=target["response_url"],
+    )
+    return sr.interactive_body(payload)
+
+
+async def fire(
+    http: aiohttp.ClientSession, url: str, bodies: list[str], concurrency: int, advance: Callable[[], None]
+) -> Level:
+    """Send every body with `concurrency` requests in flight; each is signed just before it goes out."""
+    pending = iter(bodies)
+    latencies: list[float] = []
+    errors = 0
+
+    async def worker() -> None:
+        nonlocal errors
+        for body in pending:
+            headers = sr.signed_headers(SIGNING_SECRET, body, content_type=FORM)
+            data = body.encode()
+            started = time.perf_counter()
+            async with http.post(url, data=data, headers=headers) as response:
+                await response.read()
+                status = response.status
+            elapsed = (time.perf_counter() - started) * 1000
+            if status == 200:
+                latencies.append(elapsed)
+            else:
+                errors += 1
+            advance()
+
+    started, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    wall = time.perf_counter() - started
+    return Level(concurrency, latencies, errors, wall, (time.process_time() - cpu) / wall)
+
+
+async def ingest(http: aiohttp.ClientSession, url: str, count: int, advance: Callable[[int], None]) -> None:
+    """Hand Handoff `count` MQLs the way marketing's platform does: POST /api/leads, 500 a batch."""
+    headers = {"Authorization": f"Bearer {INTAKE_TOKEN}"}
+    for start in range(0, count, 500):
+        batch = [
+            {
+                "external_id": f"bench-{i:06d}",
+                "email": f"buyer{i}@example.com",
+                "name": f"Dana Buyer {i}",
+                "company": f"Acme {i % 97}",
+                "title": "VP Operations",
+                "source": "webinar",
+                "campaign": "bench",
+                "score": 40 + i % 60,
+            }
+            for i in range(start, min(start + 500, count))
+        ]
+        async with http.post(f"{url}/api/leads", json=batch, headers=headers) as response:
+            if response.status != 201:
+                raise RuntimeError(f"POST /api/leads answered {response.status}: {await response.text()}")
+        advance(len(batch))
+
+
+async def bench_app(kind: str, plan: Plan, workdir: Path, progress: Progress) -> AppRun:
+    run = AppRun(kind)
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as http:
+        async with server(kind, workdir) as (srv, url):
+            if kind == "handoff":
+                task = progress.add_task(f"{kind}: ingest leads", total=plan.leads)
+                await ingest(http, url, plan.leads, lambda n: progress.advance(task, n))
+                task = progress.add_task(f"{kind}: outbox posts leads", total=plan.leads)
+                while (pending := (await srv.ask("pending"))["pending"]) > 0:
+                    progress.update(task, completed=plan.leads - pending)
+                    await asyncio.sleep(0.25)
+                progress.update(task, completed=plan.leads)
+            targets = (await srv.ask("prepare", count=plan.clicks))["targets"]
+            if len(targets) < plan.clicks:
+                raise RuntimeError(f"{kind}: {len(targets)} clickable leads, {plan.clicks} needed")
+            bodies = iter([click_body(t) for t in targets[: plan.clicks]])
+            for concurrency in plan.levels:
+                await srv.ask("settle")  # start every level from a quiet server
+                n = plan.warmup + plan.requests
+                task = progress.add_task(f"{kind}: concurrency {concurrency}", total=n)
+                level_bodies = [next(bodies) for _ in range(n)]
+                advance = partial(progress.advance, task)
+                await fire(http, f"{url}/slack/events", level_bodies[: plan.warmup], concurrency, advance)
+                run.levels[concurrency] = await fire(
+                    http, f"{url}/slack/events", level_bodies[plan.warmup :], concurrency, advance
+                )
+            if kind == "handoff":
+                task = progress.add_task(f"{kind}: background accepts finish", total=None)
+                await srv.ask("settle")
+                stats = await srv.ask("stats")
+                progress.update(task, total=1, completed=1)
+                run.notes.append(check_handoff(stats, plan))
+        run.notes.extend(log_problems(srv.log))
+    return run
+
+
+def parse_args(argv: list[str]) -> Plan:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a short run: 60 requests and 20 warm-up per level")
+    parser.add_argument("--requests", type=int, help="measured requests per concurrency level (default 300)")
+    parser.add_argument("--warmup", type=int, help="unmeasured requests before each level (default 50)")
+    parser.add_argument("--leads", type=int, default=2000, help="leads Handoff holds before the clicks")
+    args = parser.parse_args(argv)
+    requests = args.requests or (60 if args.quick else 300)
+    warmup = args.warmup if args.warmup is not None else (20 if args.quick else 50)
+    if requests < 1 or warmup < 0:
+        parser.error("--requests must be positive and --warmup not negative")
+    levels = (1, 20)
+    return Plan(requests, warmup, levels, max(args.leads, len(levels) * (warmup + requests)))
+
+
+async def run_all(plan: Plan, console: Console) -> list[AppRun]:
+    columns: list[ProgressColumn] = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
+    columns += [MofNCompleteColumn(), TimeElapsedColumn()]
+    runs: list[AppRun] = []
+    with tempfile.TemporaryDirectory(prefix="handoff-bench-") as tmp, Progress(*columns, console=console) as progress:
+        for kind in ORDER:
+            runs.append(await bench_app(kind, plan, Path(tmp), progress))
+    return runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    plan = parse_args(sys.argv[1:] if argv is None else argv)
+    console = Console()
+    console.print(
+        f"Ack latency of a signed Accept click: {plan.requests} measured + {plan.warmup} warm-up requests per level, "
+        f"concurrency {' and '.join(map(str, plan.levels))}; Handoff holds {plan.leads} leads"
+    )
+    load_before = os.getloadavg()[0]
+    if load_before > 1.0:
+        console.print(f"[yellow]The machine is busy (load average {load_before:.2f}): expect noisy numbers.[/]")
+    started = time.perf_counter()
+    runs = asyncio.run(run_all(plan, console))
+    write_results(runs, plan, console, seconds=time.perf_counter() - started, load=(load_before, os.getloadavg()[0]))
+    return 0

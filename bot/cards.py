@@ -1,0 +1,128 @@
+"""Presenters: turn stored state into the small view models templates render. Templates never do arithmetic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.config import USER_ID
+from bot.ids import Action
+from message_templates import escape_mrkdwn, mrkdwn
+from storage.models import Lead
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    action_id: str
+    style: str | None = None
+
+
+@dataclass(frozen=True)
+class LeadCard:
+    id: int
+    headline: str
+    fallback: str
+    person: str
+    company: str
+    source: str
+    campaign: str
+    email: str | None
+    score_text: str
+    activity: list[str]
+    status: str | None
+    note: str | None
+    actions: list[Button] = field(default_factory=list)
+    meta: str = ""
+
+
+def mention(user_id: str | None) -> str:
+    """A Slack mention for an id Slack gave us; anything else is shown literally, never as markup."""
+    if user_id and USER_ID.match(user_id):
+        return f"<@{user_id}>"
+    return escape_mrkdwn(user_id or "someone")
+
+
+def humanize(delta: timedelta) -> str:
+    seconds = max(int(delta.total_seconds()), 0)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{hours // 24} d {hours % 24} h" if hours % 24 else f"{hours // 24} d"
+
+
+def score_band(score: int | None) -> str:
+    if score is None:
+        return "unscored"
+    if score >= 80:
+        return "🔥 hot"
+    if score >= 50:
+        return "warm"
+    return "cool"
+
+
+def _activity_line(item: dict[str, Any], tz: ZoneInfo) -> str:
+    kind = mrkdwn(item.get("kind") or "activity", 60)
+    detail = mrkdwn(item.get("detail") or "", 200)
+    when = ""
+    at = item.get("at")
+    if isinstance(at, str):
+        try:
+            when = datetime.fromisoformat(at).astimezone(tz).strftime("%b %-d, %H:%M")
+        except ValueError:
+            when = ""
+    parts = [f"*{kind}*"] + ([detail] if detail else []) + ([when] if when else [])
+    return " · ".join(parts)
+
+
+def latest_activity(activity: list[Any], tz: ZoneInfo, limit: int = 3) -> list[str]:
+    items = [a for a in activity if isinstance(a, dict)]
+    items.sort(key=lambda a: str(a.get("at") or ""), reverse=True)
+    return [_activity_line(a, tz) for a in items[:limit]]
+
+
+def lead_card(lead: Lead, *, tz: ZoneInfo, contacted_by: str | None = None) -> LeadCard:
+    name = lead.name or lead.email or f"Lead {lead.external_id}"
+    company = lead.company or "unknown company"
+    person = name + (f", {lead.title}" if lead.title else "")
+    status: str | None = None
+    note: str | None = None
+    actions: list[Button] = []
+    started = lead.posted_at or lead.received_at
+    if lead.stage == "mql":
+        actions = [Button("Accept", Action.ACCEPT, "primary"), Button("Reject", Action.REJECT, "danger")]
+    elif lead.stage == "sal" and lead.decided_at is not None:
+        status = f"✅ *Accepted* by {mention(lead.owner)} in {humanize(lead.decided_at - started)}"
+        if contacted_by:
+            status += f"\n📞 First contact logged by {mention(contacted_by)}"
+        else:
+            actions = [Button("Log contact", Action.LOG_CONTACT, "primary")]
+    elif lead.stage == "rejected":
+        reason = escape_mrkdwn(lead.reject_reason or "no reason")
+        status = f"❌ *Rejected* by {mention(lead.decided_by)} — {reason}"
+        if lead.reject_note:
+            note = "📝 " + mrkdwn(lead.reject_note, 1900)
+    received = lead.received_at.astimezone(tz).strftime("%b %-d, %H:%M %Z")
+    return LeadCard(
+        id=lead.id,
+        headline=f"New MQL: {name} — {company}",
+        fallback=mrkdwn(f"New MQL: {name} ({company})", 300),
+        person=person,
+        company=company,
+        source=lead.source or "unknown source",
+        campaign=lead.campaign or "no campaign",
+        email=lead.email,
+        score_text=f"{lead.score}/100 · {score_band(lead.score)}" if lead.score is not None else "unscored",
+        activity=latest_activity(lead.activity or [], tz),
+        status=status,
+        note=note,
+        actions=actions,
+        meta=f"Lead #{lead.id} · received {received}",
+    )

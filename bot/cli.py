@@ -1,0 +1,141 @@
+"""`handoff` — run the app, manage the database, import leads.
+
+    handoff [run]              start the app (the default; `python -m bot` and the Procfile do this)
+    handoff db upgrade         bring the database schema up to date
+    handoff db current         print the schema revision
+    handoff import leads.csv   backfill leads from a CSV file
+
+Configuration problems end with one line naming the setting, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.config import HandoffConfig, load_config
+from bot.errors import ConfigError
+from bot.settings import Settings
+from storage.db import Database, SchemaBehind
+
+log = logging.getLogger("handoff")
+
+EXIT_CONFIG = 2
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("aiohttp.access", "alembic.runtime.migration", "apscheduler.scheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def load(settings: Settings) -> HandoffConfig:
+    if settings.sandbox and not settings.config_path.exists():
+        from sandbox.demo import demo_config
+
+        log.info("no team file at %s: using the built-in demo team", settings.config_path)
+        return demo_config()
+    return load_config(settings.config_path)
+
+
+async def check_database(url: str) -> None:
+    db = Database(url)
+    try:
+        await db.prepare()
+    finally:
+        await db.dispose()
+
+
+def cmd_run(settings: Settings) -> int:
+    if settings.sandbox:
+        log.info(
+            "SANDBOX MODE: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set, so Handoff runs against a local "
+            "emulation of Slack's Web API on port %d (set both to use a real workspace)",
+            settings.port + 1,
+        )
+    config = load(settings)
+    asyncio.run(check_database(settings.database_url))
+    if settings.sandbox:
+        from sandbox.runner import run_sandbox
+
+        run_sandbox(settings, config)
+        return 0
+    from bot.app import create_app
+
+    log.info("Handoff starting on port %d against Slack at %s", settings.port, settings.slack_api_url)
+    web.run_app(create_app(settings, config), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+def cmd_db(settings: Settings, action: str) -> int:
+    async def go() -> int:
+        db = Database(settings.database_url)
+        try:
+            if action == "upgrade":
+                before = await db.current_revision()
+                await db.upgrade()
+                after = await db.current_revision()
+                print(f"schema: {before or 'empty'} -> {after}" if before != after else f"up to date ({after})")
+            else:
+                print(await db.current_revision() or "empty (no schema yet)")
+        finally:
+            await db.dispose()
+        return 0
+
+    return asyncio.run(go())
+
+
+def cmd_import(settings: Settings, path: Path, *, post: bool) -> int:
+    from bot.importer import import_csv
+
+    if not path.is_file():
+        raise ConfigError(str(path), "no such file")
+    config = load(settings)
+    asyncio.run(check_database(settings.database_url))
+    return asyncio.run(import_csv(settings, config, path, post=post))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="handoff", description="Marketing-to-sales handoff, accountable, in Slack.")
+    sub = p.add_subparsers(dest="command")
+    sub.add_parser("run", help="start the app (default)")
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade", "current"])
+    imp = sub.add_parser("import", help="backfill leads from a CSV file")
+    imp.add_argument("csv", type=Path)
+    imp.add_argument("--no-post", action="store_true", help="store history only; do not post the leads to Slack")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        configure_logging(settings.log_level)
+        if args.command == "db":
+            return cmd_db(settings, args.action)
+        if args.command == "import":
+            return cmd_import(settings, args.csv, post=not args.no_post)
+        return cmd_run(settings)
+    except ConfigError as exc:
+        print(f"handoff: cannot start: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except (SQLAlchemyError, ModuleNotFoundError, OSError) as exc:
+        reason = str(exc).splitlines()[0][:300]
+        print(f"handoff: cannot start: DATABASE_URL: cannot use the database ({reason})", file=sys.stderr)
+        return EXIT_CONFIG
+    except SchemaBehind as exc:
+        print(f"handoff: cannot start: {exc}; run `handoff db upgrade`", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,131 @@
+"""`handoff import leads.csv`: a bulk backfill through the same validation and write path as the intake API.
+
+Columns (header row required): external_id, email, name, company, title, source, campaign, score, and optionally
+activity (a JSON list of {"at", "kind", "detail"}). Unknown columns are ignored. Rows are validated one by one;
+valid rows are stored in batches (one transaction each), duplicates are skipped, invalid rows are reported with their
+line number and why. A running app posts imported leads through its outbox; `--no-post` stores history only.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.clock import SystemClock
+from bot.config import HandoffConfig
+from bot.errors import ConfigError
+from bot.lead_input import MAX_BATCH, LeadIn, field_errors
+from bot.leads import LeadService
+from bot.settings import Settings
+from bot.team import Team
+from storage.db import Database
+
+REQUIRED_COLUMNS = {"external_id"}
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    duplicates: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        columns = {c.strip() for c in reader.fieldnames or []}
+        missing = REQUIRED_COLUMNS - columns
+        if missing:
+            raise ConfigError(str(path), f"the header row lacks the column(s) {', '.join(sorted(missing))}")
+        for row in reader:
+            cleaned = {(k or "").strip(): v for k, v in row.items() if k}
+            yield reader.line_num, cleaned
+
+
+def parse_row(row: dict[str, Any]) -> LeadIn:
+    data = {k: (v if v != "" else None) for k, v in row.items()}
+    activity = data.pop("activity", None)
+    if activity:
+        try:
+            data["activity"] = json.loads(activity)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"activity: not a JSON list ({exc.msg})") from None
+    return LeadIn.model_validate(data)
+
+
+async def import_rows(
+    leads: LeadService,
+    rows: Iterator[tuple[int, dict[str, Any]]],
+    *,
+    post: bool,
+    progress: Progress | None = None,
+    total: int | None = None,
+) -> ImportReport:
+    report = ImportReport()
+    batch: list[LeadIn] = []
+    task = progress.add_task("importing leads", total=total) if progress else None
+
+    async def flush() -> None:
+        if not batch:
+            return
+        results = await leads.ingest(batch, actor="import", post=post)
+        report.imported += sum(r.created for r in results)
+        report.duplicates += sum(not r.created for r in results)
+        if progress is not None and task is not None:
+            progress.advance(task, len(batch))
+        batch.clear()
+
+    for line, row in rows:
+        try:
+            batch.append(parse_row(row))
+        except ValidationError as exc:
+            problems = "; ".join(f"{e['field']}: {e['message']}" for e in field_errors(exc, in_list=False))
+            report.rejected.append((line, problems))
+        except ValueError as exc:
+            report.rejected.append((line, str(exc)))
+        else:
+            if len(batch) >= MAX_BATCH:
+                await flush()
+            continue
+        if progress is not None and task is not None:
+            progress.advance(task, 1)
+    await flush()
+    return report
+
+
+def count_rows(path: Path) -> int:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
+
+
+async def import_csv(settings: Settings, config: HandoffConfig, path: Path, *, post: bool) -> int:
+    console = Console(stderr=True)
+    db = Database(settings.database_url)
+    clock = SystemClock()
+    # Intake never calls Slack: the client is only there because Team needs one for user-group lookups.
+    team = Team(config, AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url), clock)
+    leads = LeadService(db, team, clock, on_enqueued=lambda: None)
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
+    try:
+        with Progress(*columns, console=console, transient=False) as progress:
+            report = await import_rows(leads, _rows(path), post=post, progress=progress, total=count_rows(path))
+    finally:
+        await db.dispose()
+    console.print(
+        f"[bold]{report.imported}[/] imported, [bold]{report.duplicates}[/] skipped as duplicates, "
+        f"[bold]{len(report.rejected)}[/] rejected" + ("" if post else " (not posted to Slack: --no-post)")
+    )
+    for line, why in report.rejected[:50]:
+        console.print(f"  line {line}: {why}", markup=False, highlight=False)
+    if len(report.rejected) > 50:
+        console.print(f"  … and {len(report.rejected) - 50} more")
+    return 1 if report.rejected and not report.imported else 0

@@ -1,0 +1,136 @@
+"""What a marketing platform may send for a lead, validated in one place for the HTTP API and the CSV import.
+
+Liberal in what is harmless (a numeric string for `score`, a number for `external_id`, surrounding spaces, unknown
+extra fields), strict in what is not (a score of 140, an email without @, an activity without a valid time).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
+
+MAX_BATCH = 500
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _id_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value  # rejected below: true is not an id
+    if isinstance(value, int):
+        return str(value)
+    return value
+
+
+def _score(value: Any) -> Any:
+    if isinstance(value, str) and value.strip() == "":
+        return None
+    return value
+
+
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class ActivityIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    at: datetime
+    kind: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    detail: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class LeadIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    external_id: Annotated[
+        str, BeforeValidator(_id_text), StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
+    email: Annotated[str, StringConstraints(max_length=320)] | None = None
+    name: Text200 | None = None
+    company: Text200 | None = None
+    title: Text200 | None = None
+    source: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    campaign: Text200 | None = None
+    score: Annotated[int | None, BeforeValidator(_score), Field(ge=0, le=100)] = None
+    activity: list[ActivityIn] = Field(default_factory=list, max_length=100)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not EMAIL.match(value):
+            raise ValueError("is not an email address")
+        return value.lower()
+
+    @field_validator("name", "company", "title", "source", "campaign")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    def activity_json(self) -> list[dict[str, Any]]:
+        return [a.model_dump(mode="json", exclude_none=True) for a in self.activity]
+
+
+_LEADS = TypeAdapter(list[LeadIn])
+
+
+def field_errors(exc: ValidationError, *, in_list: bool) -> list[dict[str, Any]]:
+    """Pydantic's errors as `{"field", "index"?, "message"}`, the field named as a path (`activity[0].at`)."""
+    out: list[dict[str, Any]] = []
+    for error in exc.errors():
+        loc = list(error["loc"])
+        item: dict[str, Any] = {}
+        if in_list and loc and isinstance(loc[0], int):
+            item["index"] = loc.pop(0)
+        path = ""
+        for part in loc:
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "missing":
+            message = "is required"
+        item["field"] = path or "body"
+        item["message"] = message
+        out.append(item)
+    return out
+
+
+class InvalidLeads(Exception):
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(f"{len(errors)} invalid field(s)")
+        self.errors = errors
+
+
+def parse_leads(body: Any) -> tuple[list[LeadIn], bool]:
+    """One lead object or a list of up to MAX_BATCH; returns the leads and whether the body was a list."""
+    if isinstance(body, list):
+        if not body:
+            raise InvalidLeads([{"field": "body", "message": "is an empty list: send at least one lead"}])
+        if len(body) > MAX_BATCH:
+            raise InvalidLeads([{"field": "body", "message": f"has {len(body)} leads: send at most {MAX_BATCH}"}])
+        try:
+            return _LEADS.validate_python(body), True
+        except ValidationError as exc:
+            raise InvalidLeads(field_errors(exc, in_list=True)) from None
+    if isinstance(body, dict):
+        try:
+            return [LeadIn.model_validate(body)], False
+        except ValidationError as exc:
+            raise InvalidLeads(field_errors(exc, in_list=False)) from None
+    raise InvalidLeads([{"field": "body", "message": "must be a lead object or a list of leads"}])

@@ -1,0 +1,205 @@
+"""The lead lifecycle's write path. Each public method is one user intent and one transaction: it checks the rule,
+changes the lead, appends to the timeline and queues what Slack must hear, all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cards import mention
+from bot.clock import Clock
+from bot.errors import Conflict, Forbidden, NotFound, UserError
+from bot.lead_input import LeadIn
+from bot.team import Team
+from storage import leads as lead_queries
+from storage import outbox
+from storage.db import Database
+from storage.models import Lead, LeadEvent
+
+LEAD_POST = "lead_post"
+
+
+def post_key(lead_id: int) -> str:
+    return f"{LEAD_POST}:{lead_id}"
+
+
+@dataclass(frozen=True)
+class Ingested:
+    external_id: str
+    id: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class Decision:
+    lead_id: int
+    owner: str | None
+
+
+class LeadService:
+    def __init__(self, db: Database, team: Team, clock: Clock, on_enqueued: Callable[[], None]) -> None:
+        self._db = db
+        self._team = team
+        self._clock = clock
+        self._on_enqueued = on_enqueued
+
+    async def _queue_post(self, session: AsyncSession, lead_id: int) -> None:
+        await outbox.enqueue(
+            session=session, kind=LEAD_POST, key=post_key(lead_id), lead_id=lead_id, now=self._clock.now()
+        )
+
+    # --- intake ---------------------------------------------------------------------------------------------
+
+    async def ingest(self, items: Sequence[LeadIn], *, actor: str = "intake", post: bool = True) -> list[Ingested]:
+        """Store new MQLs and queue their posts; known `external_id`s are answered with their id, unchanged."""
+        now = self._clock.now()
+        async with self._db.session() as session:
+            known = await lead_queries.map_external_ids(session=session, external_ids=(i.external_id for i in items))
+            fresh: dict[str, Lead] = {}
+            for item in items:
+                if item.external_id in known or item.external_id in fresh:
+                    continue
+                fresh[item.external_id] = Lead(
+                    external_id=item.external_id,
+                    email=item.email,
+                    name=item.name,
+                    company=item.company,
+                    title=item.title,
+                    source=item.source,
+                    campaign=item.campaign,
+                    score=item.score,
+                    activity=item.activity_json(),
+                    stage="mql",
+                    received_at=now,
+                )
+            if fresh:
+                await lead_queries.add_leads(session=session, leads=list(fresh.values()))
+                await lead_queries.add_events(
+                    session=session,
+                    events=[
+                        LeadEvent(
+                            lead_id=lead.id,
+                            kind="mql_received",
+                            actor=actor,
+                            at=now,
+                            data={"source": lead.source, "campaign": lead.campaign, "score": lead.score},
+                        )
+                        for lead in fresh.values()
+                    ],
+                )
+                if post:
+                    for lead in fresh.values():
+                        await self._queue_post(session, lead.id)
+        if fresh and post:
+            self._on_enqueued()
+        results: list[Ingested] = []
+        seen: set[str] = set()
+        for item in items:
+            if item.external_id in fresh and item.external_id not in seen:
+                results.append(Ingested(item.external_id, fresh[item.external_id].id, True))
+            else:
+                lead_id = known.get(item.external_id) or fresh[item.external_id].id
+                results.append(Ingested(item.external_id, lead_id, False))
+            seen.add(item.external_id)
+        return results
+
+    # --- decisions ------------------------------------------------------------------------------------------
+
+    async def _require_sales(self, user_id: str, verb: str) -> None:
+        if not await self._team.is_sales(user_id):
+            raise Forbidden(f"Only the sales team can {verb} leads. Ask sales-ops to add you to `team.sales`.")
+
+    @staticmethod
+    def _already_decided(lead: Lead) -> Conflict:
+        if lead.stage == "rejected":
+            return Conflict(f"This lead was already rejected by {mention(lead.decided_by)}.")
+        return Conflict(f"This lead was already accepted by {mention(lead.owner)}.")
+
+    async def _get(self, session: AsyncSession, lead_id: int, *, for_update: bool = False) -> Lead:
+        lead = await lead_queries.get_lead(session=session, lead_id=lead_id, for_update=for_update)
+        if lead is None:
+            raise NotFound(f"Lead #{lead_id} does not exist (any more).")
+        return lead
+
+    async def accept(self, lead_id: int, *, user_id: str) -> Decision:
+        """MQL → SAL: the first sales rep to click owns the lead; everyone after is told who did."""
+        await self._require_sales(user_id, "accept")
+        now = self._clock.now()
+        async with self._db.session() as session:
+            won = await lead_queries.claim_decision(
+                session=session,
+                lead_id=lead_id,
+                from_stage="mql",
+                values={"stage": "sal", "owner": user_id, "decided_by": user_id, "decided_at": now},
+            )
+            lead = await self._get(session, lead_id)
+            if not won:
+                raise self._already_decided(lead)
+            started = lead.posted_at or lead.received_at
+            await lead_queries.add_event(
+                session=session,
+                lead_id=lead_id,
+                kind="accepted",
+                actor=user_id,
+                at=now,
+                seconds_to_accept=int((now - started).total_seconds()),
+            )
+            await self._queue_post(session, lead_id)
+        self._on_enqueued()
+        return Decision(lead_id, user_id)
+
+    async def check_can_reject(self, lead_id: int, *, user_id: str) -> Lead:
+        """Before the modal opens: refuse early if the click cannot succeed."""
+        await self._require_sales(user_id, "reject")
+        async with self._db.session() as session:
+            lead = await self._get(session, lead_id)
+            if lead.stage != "mql":
+                raise self._already_decided(lead)
+            return lead
+
+    async def reject(self, lead_id: int, *, user_id: str, reason: str, note: str | None) -> Decision:
+        """MQL → Rejected with a reason from the catalog; the reason flows back to marketing."""
+        await self._require_sales(user_id, "reject")
+        if reason not in self._team.config.reject.reasons:
+            raise UserError("Pick one of the listed reasons.", field="reason")
+        now = self._clock.now()
+        note = (note or "").strip() or None
+        async with self._db.session() as session:
+            won = await lead_queries.claim_decision(
+                session=session,
+                lead_id=lead_id,
+                from_stage="mql",
+                values={
+                    "stage": "rejected",
+                    "decided_by": user_id,
+                    "decided_at": now,
+                    "reject_reason": reason,
+                    "reject_note": note,
+                },
+            )
+            lead = await self._get(session, lead_id)
+            if not won:
+                raise self._already_decided(lead)
+            await lead_queries.add_event(
+                session=session, lead_id=lead_id, kind="rejected", actor=user_id, at=now, reason=reason, note=note
+            )
+            await self._queue_post(session, lead_id)
+        self._on_enqueued()
+        return Decision(lead_id, None)
+
+    async def log_contact(self, lead_id: int, *, user_id: str) -> None:
+        """First contact with an accepted lead: only its owner or a manager may log it, once."""
+        now = self._clock.now()
+        async with self._db.session() as session:
+            lead = await self._get(session, lead_id, for_update=True)
+            if lead.stage != "sal":
+                raise Conflict("Contact can be logged once the lead is accepted.")
+            if user_id != lead.owner and not await self._team.is_manager(user_id):
+                raise Forbidden(f"Only the owner ({mention(lead.owner)}) or a manager can log contact on this lead.")
+            if await lead_queries.find_event(session=session, lead_id=lead_id, kind="contacted") is not None:
+                raise Conflict("First contact is already logged for this lead.")
+            await lead_queries.add_event(session=session, lead_id=lead_id, kind="contacted", actor=user_id, at=now)
+            await self._queue_post(session, lead_id)
+        self._on_enqueued()

@@ -1,0 +1,167 @@
+"""The outbox worker: the only way Slack hears about a state change.
+
+It claims due rows atomically (so several processes may run it), renders each from the *current* state, calls the
+Web API, and settles the row: delivered, rescheduled (429 after Retry-After; 5xx and network errors with capped
+exponential backoff and jitter) or failed (an error retrying cannot fix, kept with its reason). A restart resumes
+where it stopped: claims expire after a lease, so a row held by a process that died is picked up again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import socket
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+
+from bot.clock import Clock
+from storage import outbox as queries
+from storage.db import Database
+from storage.outbox import Claimed
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[Claimed], Awaitable[None]]
+
+# Slack answers these with HTTP 200 and ok=false, yet a later attempt can succeed.
+TRANSIENT_ERRORS = frozenset(
+    {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+MAX_BACKOFF = timedelta(minutes=5)
+
+
+class Retry(Exception):
+    """Raised by a deliverer to have its row tried again later."""
+
+    def __init__(self, reason: str, after: timedelta | None = None) -> None:
+        super().__init__(reason)
+        self.after = after
+
+
+def backoff(attempts: int) -> timedelta:
+    """1 s, 2 s, 4 s … capped at five minutes, with ±20 % jitter so a fleet does not retry in lockstep."""
+    base = min(2 ** max(attempts - 1, 0), MAX_BACKOFF.total_seconds())
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))
+
+
+def classify(exc: Exception, attempts: int) -> tuple[timedelta | None, str]:
+    """(delay before the next attempt, or None for a permanent failure; the error text to keep)."""
+    if isinstance(exc, Retry):
+        return (exc.after or backoff(attempts)), str(exc)
+    if isinstance(exc, SlackApiError):
+        status = exc.response.status_code
+        error = str(exc.response.get("error") or f"HTTP {status}")
+        if status == 429:
+            retry_after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
+            seconds = float(retry_after) if retry_after and str(retry_after).isdigit() else 1.0
+            return timedelta(seconds=seconds), f"ratelimited (Retry-After {retry_after})"
+        if status >= 500 or error in TRANSIENT_ERRORS:
+            return backoff(attempts), error
+        return None, error
+    if isinstance(exc, (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError)):
+        return backoff(attempts), f"network: {type(exc).__name__}: {exc}"
+    return None, f"{type(exc).__name__}: {exc}"
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        db: Database,
+        deliver: Deliver,
+        clock: Clock,
+        *,
+        batch: int = 20,
+        lease: timedelta = timedelta(seconds=60),
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self._db = db
+        self._deliver = deliver
+        self._clock = clock
+        self._batch = batch
+        self._lease = lease
+        self._poll = poll_seconds
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Something was queued (or the clock moved): look now instead of at the next poll."""
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Claim one batch and settle every row of it; returns how many rows were claimed."""
+        async with self._db.session() as session:
+            claimed = await queries.claim_batch(
+                session=session, worker=self.worker_id, now=self._clock.now(), lease=self._lease, limit=self._batch
+            )
+        for row in claimed:
+            await self._settle(row)
+        return len(claimed)
+
+    async def _settle(self, row: Claimed) -> None:
+        try:
+            await self._deliver(row)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # every failure is classified and kept on the row; nothing is swallowed
+            delay, error = classify(exc, row.attempts)
+            async with self._db.session() as session:
+                if delay is None:
+                    log.error("outbox %s (%s) failed for good: %s", row.id, row.key, error, exc_info=exc)
+                    await queries.mark_failed(
+                        session=session, row_id=row.id, worker=self.worker_id, now=self._clock.now(), error=error
+                    )
+                else:
+                    log.warning(
+                        "outbox %s (%s) attempt %d: %s; retry in %s", row.id, row.key, row.attempts, error, delay
+                    )
+                    await queries.reschedule(
+                        session=session,
+                        row_id=row.id,
+                        worker=self.worker_id,
+                        at=self._clock.now() + delay,
+                        error=error,
+                    )
+            return
+        async with self._db.session() as session:
+            await queries.mark_delivered(session=session, row_id=row.id, worker=self.worker_id, now=self._clock.now())
+
+    async def drain(self) -> None:
+        """Deliver until nothing is due now (rows waiting for a later retry stay queued)."""
+        while await self.run_once():
+            pass
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self.drain()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox worker: database error; retrying in %.1f s", self._poll)
+            self._idle.set()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+            except TimeoutError:
+                pass
+            self._idle.clear()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-worker")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None

@@ -1,0 +1,49 @@
+"""APScheduler bootstrap. Jobs are registered explicitly with stable ids; each run is wrapped so a failure is logged
+with its traceback and the next run still happens. Correctness never rests on one process running a job: the jobs
+only claim rows in the database (see storage/) and write events and outbox rows."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from functools import wraps
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.clock import Clock
+from storage import outbox as outbox_queries
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[None]]
+OUTBOX_RETENTION = timedelta(days=7)
+
+
+def scheduled(name: str, job: Job) -> Job:
+    @wraps(job)
+    async def run() -> None:
+        try:
+            await job()
+        except Exception:
+            log.exception("scheduled job %s failed; it runs again at its next time", name)
+
+    return run
+
+
+def create_scheduler(db: Database, clock: Clock) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(
+        timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+    )
+
+    async def prune_outbox() -> None:
+        async with db.session() as session:
+            removed = await outbox_queries.prune_delivered(session=session, before=clock.now() - OUTBOX_RETENTION)
+        if removed:
+            log.info("pruned %d delivered outbox rows older than %s", removed, OUTBOX_RETENTION)
+
+    scheduler.add_job(
+        scheduled("prune_outbox", prune_outbox), "interval", hours=6, id="prune_outbox", replace_existing=True
+    )
+    return scheduler

@@ -1,0 +1,35 @@
+"""The resources one running app shares, built by the factory and handed to every listener and route."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.background import Background
+from bot.clock import Clock
+from bot.config import HandoffConfig
+from bot.leads import LeadService
+from bot.outbox import OutboxWorker
+from bot.settings import Settings
+from bot.team import Team
+from message_templates import Renderer
+from storage.db import Database
+
+
+@dataclass
+class Services:
+    settings: Settings
+    config: HandoffConfig
+    clock: Clock
+    db: Database
+    client: AsyncWebClient
+    renderer: Renderer
+    team: Team
+    leads: LeadService
+    outbox: OutboxWorker
+    background: Background
+
+
+SERVICES = web.AppKey("services", Services)

@@ -1,0 +1,78 @@
+"""Deployment settings and secrets, read from the environment exactly once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.errors import ConfigError
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+DATABASE_DEFAULT = "sqlite+aiosqlite:///handoff.db"
+SANDBOX_BOT_TOKEN = "xoxb-sandbox"
+SANDBOX_SIGNING_SECRET = "sandbox-signing-secret"
+SANDBOX_INTAKE_TOKEN = "sandbox-intake-token"
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str = field(repr=False)
+    slack_signing_secret: str = field(repr=False)
+    intake_token: str = field(repr=False)
+    slack_api_url: str = SLACK_API_DEFAULT
+    database_url: str = DATABASE_DEFAULT
+    port: int = 3000
+    host: str = "0.0.0.0"
+    config_path: Path = Path("handoff.toml")
+    log_level: str = "INFO"
+    sandbox: bool = False
+    """No Slack credentials: run against the local Slack emulation (see sandbox/)."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        token = env.get("SLACK_BOT_TOKEN", "").strip()
+        secret = env.get("SLACK_SIGNING_SECRET", "").strip()
+        sandbox = not token and not secret
+        if not sandbox:
+            if not token:
+                raise ConfigError(
+                    "SLACK_BOT_TOKEN", "is not set (SLACK_SIGNING_SECRET is): set both, or neither for the sandbox"
+                )
+            if not secret:
+                raise ConfigError(
+                    "SLACK_SIGNING_SECRET", "is not set (SLACK_BOT_TOKEN is): set both, or neither for the sandbox"
+                )
+            if not token.startswith("xoxb-"):
+                raise ConfigError("SLACK_BOT_TOKEN", "must be a bot token starting with 'xoxb-'")
+        intake = env.get("INTAKE_TOKEN", "").strip() or (SANDBOX_INTAKE_TOKEN if sandbox else "")
+        if not intake:
+            raise ConfigError("INTAKE_TOKEN", "is not set: the marketing platform authenticates with it")
+        if len(intake) < 16 and not sandbox:
+            raise ConfigError("INTAKE_TOKEN", "is too short: use at least 16 random characters")
+        api_url = env.get("SLACK_API_URL", "").strip() or SLACK_API_DEFAULT
+        if not api_url.startswith(("http://", "https://")):
+            raise ConfigError("SLACK_API_URL", f"{api_url!r} is not an http(s) URL")
+        database_url = env.get("DATABASE_URL", "").strip() or DATABASE_DEFAULT
+        if "://" not in database_url:
+            raise ConfigError("DATABASE_URL", f"{database_url!r} is not a database URL such as {DATABASE_DEFAULT}")
+        port_text = env.get("PORT", "").strip() or "3000"
+        if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+            raise ConfigError("PORT", f"{port_text!r} is not a port number (0-65535)")
+        log_level = (env.get("LOG_LEVEL", "").strip() or "INFO").upper()
+        if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ConfigError("LOG_LEVEL", f"{log_level!r} is not one of DEBUG, INFO, WARNING, ERROR")
+        return cls(
+            slack_bot_token=token or SANDBOX_BOT_TOKEN,
+            slack_signing_secret=secret or SANDBOX_SIGNING_SECRET,
+            intake_token=intake,
+            slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+            database_url=database_url,
+            port=int(port_text),
+            host=env.get("HOST", "").strip() or "0.0.0.0",
+            config_path=Path(env.get("HANDOFF_CONFIG", "").strip() or "handoff.toml"),
+            log_level=log_level,
+            sandbox=sandbox,
+        )

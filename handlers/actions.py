@@ -1,0 +1,77 @@
+"""Button clicks on a lead's post: Accept, Reject (opens the modal), Log contact.
+
+Each listener acks at once and hands the one domain call to the background: the click is answered in well under
+Slack's 3 s whatever the database is doing, and the post changes when the outbox delivers the new state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from bot.errors import UserError
+from bot.ids import REJECT_MODAL_IDS, Action
+from bot.services import Services
+
+
+def lead_id_of(action: dict[str, Any]) -> int:
+    value = str(action.get("value") or "")
+    if not value.isdigit():
+        raise UserError("This button is from an older version of Handoff; refresh the message.")
+    return int(value)
+
+
+def ephemeral(respond: AsyncRespond) -> Any:
+    async def tell(text: str) -> None:
+        await respond(text=text, response_type="ephemeral", replace_original=False)
+
+    return tell
+
+
+def register(app: AsyncApp, svc: Services) -> None:
+    async def handle_accept_click(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        user_id = body["user"]["id"]
+
+        async def accept() -> None:
+            await svc.leads.accept(lead_id_of(action), user_id=user_id)
+
+        svc.background.spawn(accept(), tell=ephemeral(respond), what="accept click")
+
+    async def handle_reject_click(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        user_id, trigger_id = body["user"]["id"], body["trigger_id"]
+
+        async def open_modal() -> None:
+            # views.open is the one direct Slack call a listener makes: the trigger_id dies 3 s after the click.
+            lead = await svc.leads.check_can_reject(lead_id_of(action), user_id=user_id)
+            view = svc.renderer.render(
+                "modals/reject.json.j2",
+                ids=REJECT_MODAL_IDS,
+                metadata=str(lead.id),
+                headline=f"{lead.name or lead.email or lead.external_id} — {lead.company or 'unknown company'}",
+                reasons=svc.config.reject.reasons,
+            )
+            await svc.client.views_open(trigger_id=trigger_id, view=view)
+
+        svc.background.spawn(open_modal(), tell=ephemeral(respond), what="reject click")
+
+    async def handle_log_contact_click(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        user_id = body["user"]["id"]
+
+        async def log_contact() -> None:
+            await svc.leads.log_contact(lead_id_of(action), user_id=user_id)
+
+        svc.background.spawn(log_contact(), tell=ephemeral(respond), what="log contact click")
+
+    app.action(Action.ACCEPT)(handle_accept_click)
+    app.action(Action.REJECT)(handle_reject_click)
+    app.action(Action.LOG_CONTACT)(handle_log_contact_click)

@@ -1,0 +1,64 @@
+"""`POST /api/leads`: marketing's automation platform hands over MQLs. The lead is committed before the answer."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+from aiohttp import web
+
+from bot.lead_input import InvalidLeads, parse_leads
+from bot.services import SERVICES, Services
+
+MAX_BODY = 5 * 1024 * 1024  # 500 leads with their activity fit comfortably
+
+
+def problem(status: int, error: str, **extra: Any) -> web.Response:
+    return web.json_response({"error": error, **extra}, status=status)
+
+
+def authorized(request: web.Request, svc: Services) -> bool:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return False
+    return hmac.compare_digest(token.strip().encode(), svc.settings.intake_token.encode())
+
+
+async def handle_post_leads(request: web.Request) -> web.Response:
+    svc = request.app[SERVICES]
+    if not authorized(request, svc):
+        return web.json_response(
+            {"error": "unauthorized", "message": "send Authorization: Bearer <INTAKE_TOKEN>"},
+            status=401,
+            headers={"WWW-Authenticate": 'Bearer realm="handoff"'},
+        )
+    try:
+        body = json.loads(await request.read())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return problem(400, "malformed_json", message=f"the body is not valid JSON: {exc}")
+    try:
+        items, is_list = parse_leads(body)
+    except InvalidLeads as exc:
+        return problem(422, "invalid_lead", message="nothing was stored", errors=exc.errors)
+    results = await svc.leads.ingest(items)
+    created = any(r.created for r in results)
+    status = 201 if created else 200
+    if not is_list:
+        only = results[0]
+        return web.json_response(
+            {"id": only.id, "external_id": only.external_id, "created": only.created}, status=status
+        )
+    return web.json_response(
+        {
+            "created": sum(r.created for r in results),
+            "existing": sum(not r.created for r in results),
+            "leads": [{"id": r.id, "external_id": r.external_id, "created": r.created} for r in results],
+        },
+        status=status,
+    )
+
+
+def routes() -> list[web.RouteDef]:
+    return [web.post("/api/leads", handle_post_leads)]

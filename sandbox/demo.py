@@ -1,0 +1,27 @@
+"""The built-in demo team used by the sandbox when no team file exists."""
+
+from __future__ import annotations
+
+from bot.config import HandoffConfig, parse_config
+
+LEADS_CHANNEL = "C0LEADS001"
+REPS = {"U0REP00001": "Riley Rep", "U0REP00002": "Sam Seller"}
+MANAGERS = {"U0MGR00001": "Morgan Manager"}
+MARKETERS = {"U0MKT00001": "Casey Campaigns"}
+PEOPLE = {**REPS, **MANAGERS, **MARKETERS}
+
+
+def demo_config() -> HandoffConfig:
+    return parse_config(
+        {
+            "timezone": "America/Chicago",
+            "slack": {"leads_channel": LEADS_CHANNEL},
+            "team": {
+                "sales": list(REPS),
+                "managers": list(MANAGERS),
+                "marketing": list(MARKETERS),
+                "manager_of": {rep: "U0MGR00001" for rep in REPS},
+            },
+        },
+        source="demo team",
+    )

@@ -1,0 +1,96 @@
+"""Queries on leads and their timeline. The caller owns the transaction: these flush, never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Lead, LeadEvent
+
+
+async def get_lead(*, session: AsyncSession, lead_id: int, for_update: bool = False) -> Lead | None:
+    """With `for_update`, the row stays locked until the transaction ends (PostgreSQL; SQLite locks the file)."""
+    return await session.get(Lead, lead_id, with_for_update=for_update, populate_existing=True)
+
+
+async def get_lead_by_external_id(*, session: AsyncSession, external_id: str) -> Lead | None:
+    result = await session.execute(select(Lead).where(Lead.external_id == external_id))
+    return result.scalar_one_or_none()
+
+
+async def map_external_ids(*, session: AsyncSession, external_ids: Iterable[str]) -> dict[str, int]:
+    """external_id → id for those already stored (chunked to stay under SQLite's variable limit)."""
+    ids = list(dict.fromkeys(external_ids))
+    found: dict[str, int] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = await session.execute(select(Lead.external_id, Lead.id).where(Lead.external_id.in_(chunk)))
+        found.update({external_id: lead_id for external_id, lead_id in rows})
+    return found
+
+
+async def add_leads(*, session: AsyncSession, leads: Sequence[Lead]) -> None:
+    session.add_all(leads)
+    await session.flush()
+
+
+async def add_event(
+    *, session: AsyncSession, lead_id: int, kind: str, at: datetime, actor: str | None = None, **data: Any
+) -> LeadEvent:
+    event = LeadEvent(lead_id=lead_id, kind=kind, actor=actor, at=at, data=data)
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def add_events(*, session: AsyncSession, events: Sequence[LeadEvent]) -> None:
+    session.add_all(events)
+    await session.flush()
+
+
+async def list_events(*, session: AsyncSession, lead_id: int) -> list[LeadEvent]:
+    rows = await session.execute(select(LeadEvent).where(LeadEvent.lead_id == lead_id).order_by(LeadEvent.id))
+    return list(rows.scalars())
+
+
+async def find_event(*, session: AsyncSession, lead_id: int, kind: str) -> LeadEvent | None:
+    rows = await session.execute(
+        select(LeadEvent).where(LeadEvent.lead_id == lead_id, LeadEvent.kind == kind).order_by(LeadEvent.id).limit(1)
+    )
+    return rows.scalar_one_or_none()
+
+
+async def claim_decision(*, session: AsyncSession, lead_id: int, from_stage: str, values: dict[str, Any]) -> bool:
+    """Move a lead out of `from_stage` only if it is still there; True for the one caller that wins."""
+    result = await session.execute(
+        update(Lead)
+        .where(Lead.id == lead_id, Lead.stage == from_stage)
+        .values(**values, version=Lead.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def record_post(*, session: AsyncSession, lead_id: int, channel: str, ts: str, at: datetime) -> bool:
+    """Remember where the lead's post landed; False if another delivery already recorded one."""
+    result = await session.execute(
+        update(Lead)
+        .where(Lead.id == lead_id, Lead.slack_ts.is_(None))
+        .values(slack_channel=channel, slack_ts=ts, posted_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def move_post(*, session: AsyncSession, lead_id: int, channel: str, ts: str) -> None:
+    """The old post is gone (deleted in Slack): point the lead at its replacement."""
+    await session.execute(
+        update(Lead)
+        .where(Lead.id == lead_id)
+        .values(slack_channel=channel, slack_ts=ts)
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,22 @@
+"""Alembic environment. Handoff runs migrations through `storage.db.Database.upgrade` (start-up and
+`handoff db upgrade`), which hands a live connection in `config.attributes["connection"]`."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from storage.models import Base
+
+config = context.config
+connection = config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations with `handoff db upgrade`, which supplies the connection")
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,154 @@
+"""Queries on the outbox: enqueue (coalescing), claim atomically, settle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import OutboxMessage
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    kind: str
+    key: str
+    lead_id: int | None
+    payload: dict[str, Any]
+    attempts: int
+
+
+def _pending() -> Any:
+    return and_(OutboxMessage.delivered_at.is_(None), OutboxMessage.failed_at.is_(None))
+
+
+async def enqueue(
+    *,
+    session: AsyncSession,
+    kind: str,
+    key: str,
+    now: datetime,
+    lead_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    coalesce: bool = True,
+) -> bool:
+    """Queue a delivery. With `coalesce`, a row with the same key still waiting (not in flight) already covers it,
+    because the worker renders current state when it delivers. True when a row was added."""
+    if coalesce:
+        waiting = await session.execute(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.key == key,
+                _pending(),
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+            )
+            .limit(1)
+        )
+        if waiting.first() is not None:
+            return False
+    session.add(
+        OutboxMessage(kind=kind, key=key, lead_id=lead_id, payload=payload or {}, created_at=now, next_attempt_at=now)
+    )
+    await session.flush()
+    return True
+
+
+async def claim_batch(
+    *, session: AsyncSession, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[Claimed]:
+    """Claim due rows for `worker` in one statement, so two workers can never hold the same row.
+
+    A row waits while an older row of its key is pending, or while another row of its key is in flight: a lead's
+    post is made before it is updated, and never twice at once. On PostgreSQL the candidates are locked with
+    SKIP LOCKED so concurrent claimers pass over each other instead of queueing.
+    """
+    other = aliased(OutboxMessage)
+    blocked = exists(
+        select(other.id).where(
+            other.key == OutboxMessage.key,
+            other.id != OutboxMessage.id,
+            other.delivered_at.is_(None),
+            other.failed_at.is_(None),
+            or_(other.id < OutboxMessage.id, other.claimed_until > now),
+        )
+    )
+    candidates = (
+        select(OutboxMessage.id)
+        .where(
+            _pending(),
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+            ~blocked,
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(candidates))
+        .values(claimed_by=worker, claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .returning(
+            OutboxMessage.id,
+            OutboxMessage.kind,
+            OutboxMessage.key,
+            OutboxMessage.lead_id,
+            OutboxMessage.payload,
+            OutboxMessage.attempts,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return sorted((Claimed(*row) for row in result), key=lambda c: c.id)
+
+
+async def mark_delivered(*, session: AsyncSession, row_id: int, worker: str, now: datetime) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == worker)
+        .values(delivered_at=now, claimed_until=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def reschedule(*, session: AsyncSession, row_id: int, worker: str, at: datetime, error: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == worker)
+        .values(next_attempt_at=at, claimed_by=None, claimed_until=None, last_error=error[:2000])
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def mark_failed(*, session: AsyncSession, row_id: int, worker: str, now: datetime, error: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == worker)
+        .values(failed_at=now, claimed_until=None, last_error=error[:2000])
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def count_pending(*, session: AsyncSession) -> int:
+    result = await session.execute(select(func.count()).select_from(OutboxMessage).where(_pending()))
+    return int(result.scalar_one())
+
+
+async def next_due_at(*, session: AsyncSession) -> datetime | None:
+    result = await session.execute(select(func.min(OutboxMessage.next_attempt_at)).where(_pending()))
+    value = result.scalar_one_or_none()
+    return value if isinstance(value, datetime) else None
+
+
+async def prune_delivered(*, session: AsyncSession, before: datetime) -> int:
+    result = await session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.delivered_at.is_not(None), OutboxMessage.delivered_at < before)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,246 @@
+"""Fixtures: the real app (factory, aiohttp, Bolt, SQLite file) on a real TCP port, beside the fake Slack Web API.
+
+Tests talk to it only as Slack and a marketing platform do: signed HTTP requests and JSON over HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.clock import ManualClock
+from bot.config import HandoffConfig, parse_config
+from bot.services import SERVICES, Services
+from bot.settings import Settings
+from sandbox.slack_api import FakeSlack
+from sandbox.slack_models import Message
+from storage.models import Lead, LeadEvent, OutboxMessage
+from tests import slack_requests as sr
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+INTAKE_TOKEN = "intake-token-0123456789abcdef"
+LEADS = "C0LEADS001"
+REP1, REP2, REP3 = "U0REP00001", "U0REP00002", "U0REP00003"
+MANAGER = "U0MGR00001"
+MARKETER = "U0MKT00001"
+OUTSIDER = "U0OUTSIDE1"
+SALES_GROUP = "S0SALESGRP"
+START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # a Monday, 09:00 in Chicago
+
+
+def team_config(**overrides: Any) -> HandoffConfig:
+    data: dict[str, Any] = {
+        "timezone": "America/Chicago",
+        "slack": {"leads_channel": LEADS},
+        "team": {
+            "sales": [REP1, REP2, SALES_GROUP],
+            "managers": [MANAGER],
+            "marketing": [MARKETER],
+            "manager_of": {REP1: MANAGER},
+        },
+    }
+    data.update(overrides)
+    return parse_config(data)
+
+
+def make_settings(database_url: str, slack: FakeSlack) -> Settings:
+    return Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        intake_token=INTAKE_TOKEN,
+        slack_api_url=slack.base_url,
+        database_url=database_url,
+        port=0,
+    )
+
+
+class Harness:
+    """One running app and the ways Slack and a marketing platform reach it."""
+
+    def __init__(self, server: TestServer, http: aiohttp.ClientSession, slack: FakeSlack, clock: ManualClock) -> None:
+        self.server = server
+        self.http = http
+        self.slack = slack
+        self.clock = clock
+
+    @property
+    def svc(self) -> Services:
+        return self.server.app[SERVICES]
+
+    def url(self, path: str) -> str:
+        return str(self.server.make_url(path))
+
+    # --- the marketing platform ---------------------------------------------------------------------------
+
+    async def post_leads(self, body: Any = None, *, token: str | None = INTAKE_TOKEN, raw: bytes | None = None) -> Any:
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        kwargs: dict[str, Any] = {"data": raw} if raw is not None else {"json": body}
+        async with self.http.post(self.url("/api/leads"), headers=headers, **kwargs) as response:
+            return response.status, await response.json()
+
+    async def new_lead(self, **fields: Any) -> int:
+        lead = {"external_id": f"ext-{fields.get('name', 'x')}-{id(fields)}", "name": "Dana Buyer", **fields}
+        status, body = await self.post_leads(lead)
+        assert status == 201, body
+        await self.settle()
+        return int(body["id"])
+
+    # --- Slack ----------------------------------------------------------------------------------------------
+
+    async def post_slack(
+        self, body: str, *, content_type: str, secret: str = SIGNING_SECRET, timestamp: int | None = None
+    ) -> tuple[int, str]:
+        headers = sr.signed_headers(secret, body, content_type=content_type, timestamp=timestamp)
+        async with self.http.post(self.url("/slack/events"), data=body.encode(), headers=headers) as response:
+            return response.status, await response.text()
+
+    async def interact(self, payload: dict[str, Any], **kwargs: Any) -> tuple[int, str]:
+        return await self.post_slack(
+            sr.interactive_body(payload), content_type="application/x-www-form-urlencoded", **kwargs
+        )
+
+    async def click(self, action_id: str, lead_id: int, user_id: str, **kwargs: Any) -> tuple[int, str]:
+        lead = await self.lead(lead_id)
+        payload = sr.block_actions(
+            user_id=user_id,
+            action_id=action_id,
+            value=str(lead_id),
+            channel=lead.slack_channel or LEADS,
+            message_ts=lead.slack_ts or "0",
+            trigger_id=self.slack.issue_trigger_id(user_id),
+            response_url=self.slack.new_response_url(channel=lead.slack_channel, user_id=user_id),
+        )
+        return await self.interact(payload, **kwargs)
+
+    async def submit(self, callback_id: str, user_id: str, metadata: str, values: dict[str, Any]) -> tuple[int, str]:
+        payload = sr.view_submission(user_id=user_id, callback_id=callback_id, private_metadata=metadata, values=values)
+        return await self.interact(payload)
+
+    # --- waiting and looking --------------------------------------------------------------------------------
+
+    async def settle(self) -> None:
+        """Let work after acks finish, then deliver everything due now, so assertions see the final state."""
+        await self.svc.background.wait()
+        for _ in range(500):
+            await self.svc.outbox.drain()
+            async with self.svc.db.session() as session:
+                busy = await session.scalar(
+                    select(OutboxMessage.id).where(
+                        OutboxMessage.delivered_at.is_(None),
+                        OutboxMessage.failed_at.is_(None),
+                        OutboxMessage.claimed_by == self.svc.outbox.worker_id,
+                    )
+                )
+            if busy is None:
+                return
+            await asyncio.sleep(0.01)  # the app's own worker loop holds a row: wait for it to finish, not for time
+        raise AssertionError("outbox did not settle")
+
+    async def lead(self, lead_id: int) -> Lead:
+        async with self.svc.db.session() as session:
+            lead = await session.get(Lead, lead_id)
+            assert lead is not None
+            return lead
+
+    async def events(self, lead_id: int) -> list[LeadEvent]:
+        async with self.svc.db.session() as session:
+            rows = await session.scalars(select(LeadEvent).where(LeadEvent.lead_id == lead_id).order_by(LeadEvent.id))
+            return list(rows)
+
+    async def outbox_rows(self) -> list[OutboxMessage]:
+        async with self.svc.db.session() as session:
+            return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+    async def post_of(self, lead_id: int) -> Message:
+        lead = await self.lead(lead_id)
+        assert lead.slack_channel and lead.slack_ts, f"lead {lead_id} was never posted"
+        message = self.slack.find_message(lead.slack_channel, lead.slack_ts)
+        assert message is not None
+        return message
+
+
+def text_of(blocks: list[dict[str, Any]]) -> str:
+    """Every text a person would read in these blocks, joined (for assertions on content)."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                parts.append(node["text"])
+            for value in node.values():
+                if isinstance(value, (dict, list)):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks)
+    return "\n".join(parts)
+
+
+def action_ids(blocks: list[dict[str, Any]]) -> list[str]:
+    return [el["action_id"] for b in blocks if b["type"] == "actions" for el in b["elements"]]
+
+
+StartApp = Callable[..., Awaitable[Harness]]
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack(bot_token=BOT_TOKEN, channels=[LEADS])
+    fake.usergroups[SALES_GROUP] = [REP3]
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'handoff.db'}"
+
+
+@pytest.fixture
+async def start_app(slack: FakeSlack, clock: ManualClock, db_url: str) -> AsyncIterator[StartApp]:
+    """Start the app (again, for restart tests) against one database; every server is closed at the end."""
+    servers: list[TestServer] = []
+    http = aiohttp.ClientSession()
+
+    async def start(config: HandoffConfig | None = None, database_url: str = db_url) -> Harness:
+        settings = make_settings(database_url, slack)
+        app: web.Application = await create_app(settings, config or team_config(), clock=clock)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        servers.append(server)
+        return Harness(server, http, slack, clock)
+
+    try:
+        yield start
+    finally:
+        for server in reversed(servers):
+            await server.close()
+        await http.close()
+
+
+@pytest.fixture
+async def app(start_app: StartApp) -> Harness:
+    return await start_app()

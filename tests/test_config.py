@@ -1,0 +1,178 @@
+"""Start-up refuses bad settings with one line naming the setting (exit code 2), never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import load_config, parse_config
+from bot.errors import ConfigError
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD_ENV = {
+    "SLACK_BOT_TOKEN": "xoxb-1-2-3",
+    "SLACK_SIGNING_SECRET": "s3cr3t",
+    "INTAKE_TOKEN": "0123456789abcdef0123",
+}
+
+
+def good_team() -> dict[str, Any]:
+    return {
+        "timezone": "America/Chicago",
+        "slack": {"leads_channel": "C0LEADS001"},
+        "team": {"sales": ["U0REP00001", "S0GROUP001"], "managers": ["U0MGR00001"], "marketing": ["U0MKT00001"]},
+    }
+
+
+def test_the_example_team_file_is_valid_and_uses_every_documented_key() -> None:
+    config = load_config(ROOT / "handoff.example.toml")
+    assert config.slack.leads_channel == "C0LEADS001"
+    assert config.team.sales == ("U0REP00001", "U0REP00002")
+    assert config.team.manager_of == {"U0REP00001": "U0MGR00001"}
+    assert config.tz.key == "America/Chicago"
+
+
+def test_settings_defaults() -> None:
+    settings = Settings.from_env(GOOD_ENV)
+    assert (settings.database_url, settings.port, settings.config_path) == (
+        "sqlite+aiosqlite:///handoff.db",
+        3000,
+        Path("handoff.toml"),
+    )
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert not settings.sandbox
+    assert "s3cr3t" not in repr(settings) and "xoxb-1-2-3" not in repr(settings)
+
+
+def test_no_credentials_at_all_means_the_sandbox() -> None:
+    assert Settings.from_env({}).sandbox
+
+
+@pytest.mark.parametrize(
+    ("env", "key", "problem"),
+    [
+        ({"SLACK_BOT_TOKEN": ""}, "SLACK_BOT_TOKEN", "is not set"),
+        ({"SLACK_SIGNING_SECRET": ""}, "SLACK_SIGNING_SECRET", "is not set"),
+        ({"SLACK_BOT_TOKEN": "xoxp-user-token"}, "SLACK_BOT_TOKEN", "xoxb-"),
+        ({"INTAKE_TOKEN": ""}, "INTAKE_TOKEN", "is not set"),
+        ({"INTAKE_TOKEN": "short"}, "INTAKE_TOKEN", "too short"),
+        ({"PORT": "eighty"}, "PORT", "not a port"),
+        ({"PORT": "70000"}, "PORT", "not a port"),
+        ({"SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL", "not an http"),
+        ({"DATABASE_URL": "handoff.db"}, "DATABASE_URL", "not a database URL"),
+        ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL", "not one of"),
+    ],
+)
+def test_each_bad_setting_is_named(env: dict[str, str], key: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({**GOOD_ENV, **env})
+    assert caught.value.key == key
+    assert problem in caught.value.problem
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "problem"),
+    [
+        (lambda d: d.pop("slack"), "slack", "is required"),
+        (lambda d: d["slack"].update(leads_channel="#leads"), "slack.leads_channel", "not a Slack channel id"),
+        (lambda d: d["team"].update(sales=[]), "team.sales", "at least 1"),
+        (lambda d: d["team"].update(sales=["U0REP00001", "bob"]), "team.sales[1]", "'bob' is not a Slack user id"),
+        (lambda d: d["team"].pop("managers"), "team.managers", "is required"),
+        (lambda d: d["team"].update(manager_of={"U0REP00001": "U0NOTMGR01"}), "team", "not listed in team.managers"),
+        (lambda d: d.update(timezone="Mars/Olympus"), "timezone", "not an IANA timezone"),
+        (lambda d: d.update(leads_channel="C0LEADS001"), "leads_channel", "not a known setting"),
+        (lambda d: d.update(reject={"reasons": []}), "reject.reasons", "between 1 and 100"),
+        (lambda d: d.update(reject={"reasons": ["x" * 76]}), "reject.reasons", "1 to 75 characters"),
+        (lambda d: d.update(reject={"reasons": ["Same", "Same"]}), "reject.reasons", "unique"),
+    ],
+)
+def test_each_bad_team_key_is_named(change: Any, key: str, problem: str) -> None:
+    data = good_team()
+    change(data)
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    assert caught.value.key == key
+    assert problem in caught.value.problem
+
+
+def run_handoff(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "INTAKE_", "HANDOFF_", "DATABASE_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=tmp_path,
+        env={**clean, "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_start_up_with_a_bad_setting_prints_one_line_and_exits_2(tmp_path: Path) -> None:
+    result = run_handoff(tmp_path, {**GOOD_ENV, "PORT": "eighty"}, "run")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "handoff: cannot start: PORT: 'eighty' is not a port number (0-65535)"
+    ]
+
+
+def test_start_up_without_a_team_file_names_handoff_config(tmp_path: Path) -> None:
+    result = run_handoff(tmp_path, GOOD_ENV, "run")
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("handoff: cannot start: HANDOFF_CONFIG: handoff.toml does not exist")
+
+
+def test_start_up_with_a_bad_team_file_names_the_key(tmp_path: Path) -> None:
+    (tmp_path / "handoff.toml").write_text(
+        '[slack]\nleads_channel = "leads"\n[team]\nsales=["U0A1"]\nmanagers=["U0B1"]\n'
+    )
+    result = run_handoff(tmp_path, GOOD_ENV, "run")
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("handoff: cannot start: slack.leads_channel: 'leads' is not a Slack channel id")
+
+
+def test_start_up_refuses_a_schema_that_is_behind_and_names_the_fix(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as conn:  # a database an older Handoff made
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.execute("INSERT INTO alembic_version VALUES ('0000')")
+    (tmp_path / "handoff.toml").write_text((ROOT / "handoff.example.toml").read_text())
+
+    result = run_handoff(tmp_path, {**GOOD_ENV, "DATABASE_URL": f"sqlite+aiosqlite:///{db}"}, "run")
+
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "database schema is at 0000" in line and "run `handoff db upgrade`" in line
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://nobody@127.0.0.1:1/none", "sqlite+aiosqlite:////proc/no/such/dir/x.db", "nosuchdb://x"]
+)
+def test_a_database_that_cannot_be_used_is_one_line_naming_database_url(tmp_path: Path, url: str) -> None:
+    (tmp_path / "handoff.toml").write_text((ROOT / "handoff.example.toml").read_text())
+    result = run_handoff(tmp_path, {**GOOD_ENV, "DATABASE_URL": url}, "run")
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("handoff: cannot start: DATABASE_URL: cannot use the database")
+
+
+def test_db_upgrade_creates_the_schema_and_reports_it(tmp_path: Path) -> None:
+    env = {**GOOD_ENV, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"}
+    first = run_handoff(tmp_path, env, "db", "upgrade")
+    second = run_handoff(tmp_path, env, "db", "current")
+    assert (first.returncode, first.stdout.strip()) == (0, "schema: empty -> 0001")
+    assert second.stdout.strip() == "0001"
+
+
+def test_example_file_is_plain_toml() -> None:
+    tomllib.loads((ROOT / "handoff.example.toml").read_text())

@@ -1,0 +1,80 @@
+"""`handoff import leads.csv`: the same validation and write path as the API, with a summary and row numbers."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from tests.test_config import GOOD_ENV, ROOT, run_handoff
+
+ACTIVITY = '"[{""at"": ""2026-11-20T15:00:00Z"", ""kind"": ""form""}]"'
+CSV = f"""external_id,email,name,company,source,campaign,score,activity
+crm-1,ann@example.com,Ann Lee,Initech,webinar,Q4 Ops Webinar,88,{ACTIVITY}
+crm-2,bob@example.com,Bob Roe,Globex,paid_search,,41,
+crm-1,ann@example.com,Ann Lee again,Initech,webinar,,88,
+crm-3,not-an-email,Cy,Umbrella,seo,,50,
+crm-4,dee@example.com,Dee,Hooli,seo,,140,
+,eve@example.com,Eve,Massive,seo,,10,
+crm-5,fay@example.com,Fay,Acme,seo,,,[not json
+"""
+
+
+def test_import_reports_imported_duplicates_and_rejected_rows_with_line_numbers(tmp_path: Path) -> None:
+    (tmp_path / "handoff.toml").write_text((ROOT / "handoff.example.toml").read_text())
+    (tmp_path / "leads.csv").write_text(CSV)
+    db = tmp_path / "import.db"
+    env = {**GOOD_ENV, "DATABASE_URL": f"sqlite+aiosqlite:///{db}"}
+
+    result = run_handoff(tmp_path, env, "import", "leads.csv")
+    again = run_handoff(tmp_path, env, "import", "leads.csv")
+
+    assert result.returncode == 0, result.stderr
+    out = " ".join(result.stderr.split())
+    assert "2 imported, 1 skipped as duplicates, 4 rejected" in out
+    assert "line 5: email: is not an email address" in out
+    assert "line 6: score: Input should be less than or equal to 100" in out
+    assert "line 7: external_id:" in out
+    assert "line 8: activity: not a JSON list" in out
+    assert "3 skipped as duplicates" in " ".join(again.stderr.split())
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT external_id, name, score, activity FROM leads ORDER BY id").fetchall()
+        outbox = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+        events = conn.execute("SELECT kind, actor FROM lead_events").fetchall()
+    assert [(r[0], r[1], r[2]) for r in rows] == [("crm-1", "Ann Lee", 88), ("crm-2", "Bob Roe", 41)]
+    assert json.loads(rows[0][3]) == [{"at": "2026-11-20T15:00:00Z", "kind": "form"}]
+    assert outbox == 2  # a running app posts them
+    assert events == [("mql_received", "import"), ("mql_received", "import")]
+
+
+def test_import_no_post_stores_history_only(tmp_path: Path) -> None:
+    (tmp_path / "handoff.toml").write_text((ROOT / "handoff.example.toml").read_text())
+    (tmp_path / "leads.csv").write_text("external_id,name\nold-1,Old Lead\n")
+    db = tmp_path / "history.db"
+
+    result = run_handoff(
+        tmp_path, {**GOOD_ENV, "DATABASE_URL": f"sqlite+aiosqlite:///{db}"}, "import", "leads.csv", "--no-post"
+    )
+
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM leads").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+
+
+def test_import_of_a_file_without_an_external_id_column_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "handoff.toml").write_text((ROOT / "handoff.example.toml").read_text())
+    (tmp_path / "leads.csv").write_text("email,name\na@b.co,A\n")
+    db = tmp_path / "x.db"
+
+    result = run_handoff(tmp_path, {**GOOD_ENV, "DATABASE_URL": f"sqlite+aiosqlite:///{db}"}, "import", "leads.csv")
+
+    assert result.returncode == 2
+    assert "lacks the column(s) external_id" in result.stderr
+
+
+def test_import_of_a_missing_file_names_it(tmp_path: Path) -> None:
+    (tmp_path / "handoff.toml").write_text((ROOT / "handoff.example.toml").read_text())
+    result = run_handoff(tmp_path, GOOD_ENV, "import", "nope.csv")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "handoff: cannot start: nope.csv: no such file"

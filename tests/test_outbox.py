@@ -1,0 +1,137 @@
+"""Slack hears about every change through the outbox: retried on 429 and 5xx, resumed after a restart, once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.ids import Action
+from tests.conftest import LEADS, REP1, Harness, StartApp
+
+
+async def test_429_waits_for_retry_after_then_posts_once(app: Harness) -> None:
+    app.slack.fail_next("chat.postMessage", status=429, retry_after=7)
+
+    status, body = await app.post_leads({"external_id": "rl-1"})
+    await app.settle()
+
+    assert status == 201
+    [row] = await app.outbox_rows()
+    assert row.delivered_at is None
+    assert row.next_attempt_at == app.clock.now() + timedelta(seconds=7)
+    assert "ratelimited" in (row.last_error or "")
+
+    app.clock.advance(6)
+    await app.settle()
+    assert [c.status for c in app.slack.calls_to("chat.postMessage")] == [429]  # not before Retry-After
+
+    app.clock.advance(1)
+    await app.settle()
+    assert [c.status for c in app.slack.calls_to("chat.postMessage")] == [429, 200]
+    [row] = await app.outbox_rows()
+    assert (row.delivered_at, row.attempts) == (app.clock.now(), 2)
+    assert (await app.lead(body["id"])).slack_ts is not None
+
+
+async def test_server_errors_back_off_and_retry(app: Harness) -> None:
+    app.slack.fail_next("chat.postMessage", status=500, times=2)
+
+    await app.post_leads({"external_id": "5xx-1"})
+    await app.settle()
+    [row] = await app.outbox_rows()
+    first_delay = row.next_attempt_at - app.clock.now()
+    assert timedelta(seconds=0.8) <= first_delay <= timedelta(seconds=1.2)
+
+    app.clock.advance(first_delay)
+    await app.settle()
+    [row] = await app.outbox_rows()
+    second_delay = row.next_attempt_at - app.clock.now()
+    assert timedelta(seconds=1.6) <= second_delay <= timedelta(seconds=2.4)
+
+    app.clock.advance(second_delay)
+    await app.settle()
+    assert [c.status for c in app.slack.calls_to("chat.postMessage")] == [500, 500, 200]
+
+
+async def test_a_lead_stored_while_slack_is_down_is_posted_exactly_once_when_it_returns(app: Harness) -> None:
+    app.slack.set_down(True)
+    status, _ = await app.post_leads([{"external_id": "down-1"}, {"external_id": "down-2"}])
+    assert status == 201  # intake does not depend on Slack
+    for _ in range(4):
+        await app.settle()
+        app.clock.advance(timedelta(minutes=5))
+
+    app.slack.set_down(False)
+    await app.settle()
+
+    delivered = [c for c in app.slack.calls_to("chat.postMessage") if c.status == 200]
+    assert len(delivered) == 2
+    assert len(app.slack.messages[LEADS]) == 2
+
+
+async def test_a_restart_resumes_the_undelivered_outbox(start_app: StartApp) -> None:
+    first = await start_app()
+    first.slack.set_down(True)
+    _, body = await first.post_leads({"external_id": "restart-1"})
+    await first.settle()
+    await first.server.close()  # the process stops with the post still owed
+    first.slack.set_down(False)
+    first.clock.advance(5)  # past the retry time the first process had set
+
+    second = await start_app()
+    await second.settle()
+
+    assert len([c for c in second.slack.calls_to("chat.postMessage") if c.status == 200]) == 1
+    assert (await second.lead(body["id"])).slack_ts is not None
+    [row] = await second.outbox_rows()
+    assert row.delivered_at is not None
+
+
+async def test_a_claim_left_by_a_dead_process_is_taken_over_after_its_lease(app: Harness) -> None:
+    from storage import outbox as queries
+
+    await app.svc.outbox.stop()  # keep this process's loop out of the race; settle() still delivers
+    await app.post_leads({"external_id": "lease-1"})
+    async with app.svc.db.session() as session:  # a process claims the row, then dies before delivering
+        [claimed] = await queries.claim_batch(
+            session=session, worker="dead-process", now=app.clock.now(), lease=timedelta(seconds=60), limit=10
+        )
+    await app.settle()
+    assert app.slack.calls_to("chat.postMessage") == []
+
+    app.clock.advance(61)
+    await app.settle()
+
+    assert len(app.slack.calls_to("chat.postMessage")) == 1
+    [row] = await app.outbox_rows()
+    assert (row.id, row.attempts, row.delivered_at) == (claimed.id, 2, app.clock.now())
+
+
+async def test_changes_queued_together_coalesce_and_the_post_shows_the_latest(app: Harness) -> None:
+    lead_id = await app.new_lead()
+    await app.svc.outbox.stop()  # hold deliveries so both changes queue up before any is sent
+
+    await app.click(Action.ACCEPT, lead_id, REP1)
+    await app.click(Action.LOG_CONTACT, lead_id, REP1)
+    await app.svc.background.wait()
+    pending = [r for r in await app.outbox_rows() if r.delivered_at is None]
+    await app.settle()
+
+    assert len(pending) == 1
+    updates = [c for c in app.slack.calls_to("chat.update") if c.response.get("ok")]
+    assert len(updates) == 1
+    assert "First contact logged" in str(updates[0].args["blocks"])
+
+
+async def test_an_error_retrying_cannot_fix_is_kept_on_the_row_not_retried(start_app: StartApp) -> None:
+    from tests.conftest import team_config
+
+    app = await start_app(team_config(slack={"leads_channel": "C0NOSUCH01"}))
+
+    await app.post_leads({"external_id": "nowhere-1"})
+    await app.settle()
+    app.clock.advance(timedelta(hours=1))
+    await app.settle()
+
+    [row] = await app.outbox_rows()
+    assert (row.failed_at is not None, row.last_error, row.attempts) == (True, "channel_not_found", 1)
+    assert len(app.slack.calls_to("chat.postMessage")) == 1

@@ -1,0 +1,138 @@
+"""Every template rendered with hostile lead data stays valid Block Kit and never lets lead text become markup."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.cards import humanize, lead_card
+from bot.config import DEFAULT_REJECT_REASONS
+from bot.ids import REJECT_MODAL_IDS
+from message_templates import Renderer, clip, escape_mrkdwn, mrkdwn
+from sandbox.blocks import validate_blocks, validate_view
+from storage.models import Lead
+
+TZ = ZoneInfo("America/Chicago")
+HOSTILE = '<!channel> <@U0BOSS0001> <https://evil.example|click> & *bold* `code` "quote" {{ x }} {% if %} \\'
+RENDERER = Renderer()
+
+
+def hostile_lead(stage: str = "mql", size: int = 1) -> Lead:
+    text = (HOSTILE * size)[: 200 * size]
+    return Lead(
+        id=42,
+        external_id=text,
+        email="a&b@<evil>.com",
+        name=text,
+        company=text,
+        title=text,
+        source=text,
+        campaign=text,
+        score=99,
+        activity=[{"at": "2026-11-22T10:00:00Z", "kind": text, "detail": text * 3}] * 5,
+        stage=stage,
+        owner="U0REP00001" if stage == "sal" else None,
+        decided_by="U0REP00001" if stage != "mql" else None,
+        received_at=datetime(2026, 11, 23, 15, tzinfo=UTC),
+        posted_at=datetime(2026, 11, 23, 15, 1, tzinfo=UTC),
+        decided_at=datetime(2026, 11, 23, 15, 13, tzinfo=UTC) if stage != "mql" else None,
+        reject_reason=HOSTILE if stage == "rejected" else None,
+        reject_note=(HOSTILE * 40) if stage == "rejected" else None,
+    )
+
+
+def rendered_texts(message: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn":
+                out.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(message)
+    return out
+
+
+@pytest.mark.parametrize("stage", ["mql", "sal", "rejected"])
+@pytest.mark.parametrize("size", [1, 20])
+def test_the_lead_post_is_valid_block_kit_and_inert(stage: str, size: int) -> None:
+    message = RENDERER.render("channel/lead_post.json.j2", card=lead_card(hostile_lead(stage, size), tz=TZ))
+
+    assert validate_blocks(message["blocks"], surface="message") == []
+    for text in rendered_texts(message) + [message["text"]]:
+        assert "<!channel>" not in text
+        assert "<https://evil" not in text
+        assert "<@U0BOSS0001>" not in text
+    assert "&lt;!channel&gt;" in message["text"]
+
+
+def test_mentions_the_app_adds_itself_stay_mentions() -> None:
+    message = RENDERER.render("channel/lead_post.json.j2", card=lead_card(hostile_lead("sal"), tz=TZ))
+    assert any("<@U0REP00001>" in t for t in rendered_texts(message))
+
+
+def test_the_reject_modal_is_a_valid_view_with_hostile_data() -> None:
+    view = RENDERER.render(
+        "modals/reject.json.j2",
+        ids=REJECT_MODAL_IDS,
+        metadata="42",
+        headline=HOSTILE * 50,
+        reasons=DEFAULT_REJECT_REASONS,
+    )
+    assert validate_view(view) == []
+    assert all("<!channel>" not in t for t in rendered_texts(view))
+
+
+def test_the_notice_is_valid() -> None:
+    message = RENDERER.render("ephemeral/notice.json.j2", text="x" * 2000)
+    assert validate_blocks(message["blocks"], surface="message") == []
+
+
+def test_every_template_is_covered_here() -> None:
+    assert RENDERER.names() == ["channel/lead_post.json.j2", "ephemeral/notice.json.j2", "modals/reject.json.j2"]
+
+
+def test_escaping_handles_ampersand_first() -> None:
+    assert escape_mrkdwn("a & <b> &lt;") == "a &amp; &lt;b&gt; &amp;lt;"
+
+
+@given(st.text(max_size=400), st.integers(min_value=2, max_value=300))
+def test_mrkdwn_clip_fits_the_limit_and_never_cuts_an_entity(text: str, limit: int) -> None:
+    out = mrkdwn(text, limit)
+    assert len(out) <= limit
+    body = out.removesuffix("…")
+    assert "<" not in body and ">" not in body
+    # every & starts a whole entity
+    for i, char in enumerate(body):
+        if char == "&":
+            assert body[i:].startswith(("&amp;", "&lt;", "&gt;"))
+
+
+@given(st.text(max_size=300), st.integers(min_value=1, max_value=200))
+def test_clip_fits_the_limit(text: str, limit: int) -> None:
+    assert len(clip(text, limit)) <= limit
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"), [(45, "45 s"), (750, "12 min"), (3600, "1 h"), (5400, "1 h 30 min"), (200_000, "2 d 7 h")]
+)
+def test_durations_read_naturally(seconds: int, shown: str) -> None:
+    from datetime import timedelta
+
+    assert humanize(timedelta(seconds=seconds)) == shown
+
+
+def test_templates_produce_json_even_with_quotes_and_backslashes() -> None:
+    message = RENDERER.render("ephemeral/notice.json.j2", text='"}]} \\ \n')
+    assert json.loads(json.dumps(message))["text"] == '"}]} \\ \n'
