@@ -26,6 +26,8 @@ from bot.outbox import OutboxWorker
 from bot.scheduler import create_scheduler
 from bot.services import SERVICES, Services
 from bot.settings import Settings
+from bot.sla import SlaService
+from bot.sla_reviews import SlaReviews
 from bot.team import Team
 from handlers.intake import MAX_BODY
 from message_templates import Renderer
@@ -42,8 +44,13 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
     renderer = Renderer()
     team = Team(config, client, clock)
     worker_box: list[OutboxWorker] = []
-    leads = LeadService(db, team, clock, on_enqueued=lambda: worker_box[0].wake())
-    worker = OutboxWorker(db, SlackDelivery(db, client, renderer, config, clock), clock)
+
+    def wake() -> None:
+        worker_box[0].wake()
+
+    sla = SlaService(db, team, clock, on_enqueued=wake)
+    leads = LeadService(db, team, clock, sla, on_enqueued=wake)
+    worker = OutboxWorker(db, SlackDelivery(db, client, renderer, config, clock, sla), clock)
     worker_box.append(worker)
     return Services(
         settings=settings,
@@ -54,6 +61,8 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         renderer=renderer,
         team=team,
         leads=leads,
+        sla=sla,
+        reviews=SlaReviews(db, config, clock, on_enqueued=wake),
         outbox=worker,
         background=Background(),
     )
@@ -138,7 +147,13 @@ async def create_app(settings: Settings, config: HandoffConfig, *, clock: Clock 
         svc.client.session = session
         svc.outbox.start()
         learning = asyncio.create_task(identity.learn(), name="auth.test")
-        scheduler = create_scheduler(svc.db, svc.clock)
+        scheduler = create_scheduler(
+            svc.db,
+            svc.clock,
+            sweep=svc.sweep_all,
+            sweep_every=svc.config.scheduler.sla_check_interval,
+            reviews=svc.run_reviews,
+        )
         scheduler.start()
         log.info("Handoff is ready: leads post to %s", svc.config.slack.leads_channel)
         try:

@@ -36,6 +36,7 @@ class LeadCard:
     note: str | None
     actions: list[Button] = field(default_factory=list)
     meta: str = ""
+    clocks: list[str] = field(default_factory=list)
 
 
 def mention(user_id: str | None) -> str:
@@ -88,7 +89,9 @@ def latest_activity(activity: list[Any], tz: ZoneInfo, limit: int = 3) -> list[s
     return [_activity_line(a, tz) for a in items[:limit]]
 
 
-def lead_card(lead: Lead, *, tz: ZoneInfo, contacted_by: str | None = None) -> LeadCard:
+def lead_card(
+    lead: Lead, *, tz: ZoneInfo, contacted_by: str | None = None, clocks: list[str] | None = None
+) -> LeadCard:
     name = lead.name or lead.email or f"Lead {lead.external_id}"
     company = lead.company or "unknown company"
     person = name + (f", {lead.title}" if lead.title else "")
@@ -125,4 +128,5 @@ def lead_card(lead: Lead, *, tz: ZoneInfo, contacted_by: str | None = None) -> L
         note=note,
         actions=actions,
         meta=f"Lead #{lead.id} · received {received}",
+        clocks=clocks or [],
     )

@@ -7,12 +7,34 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from bot.business_time import (
+    DAY_NAMES,
+    BusinessHours,
+    WallTime,
+    WorkingTime,
+    check_ranges,
+    format_duration,
+    parse_duration,
+    parse_hours,
+    parse_percent,
+)
 from bot.errors import ConfigError
 
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -48,6 +70,36 @@ def _channel_id(value: str) -> str:
     return value
 
 
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f'{value!r} is not a duration: write it as a string, like "30m"')
+    return parse_duration(value)
+
+
+def _percent(value: Any) -> float:
+    if isinstance(value, float) and 0 < value <= 1:
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f'{value!r} is not a percentage: write it as a string, like "75%"')
+    return parse_percent(value)
+
+
+NOTIFY_KEYWORDS = ("manager", "owner", "channel")
+
+
+def _notify_target(value: str) -> str:
+    if value in NOTIFY_KEYWORDS or USER_ID.match(value) or GROUP_ID.match(value):
+        return value
+    raise ValueError(
+        f'{value!r} is not a notify target: use "manager", "owner", "channel", a user id (U…) or a user-group id (S…)'
+    )
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+Percent = Annotated[float, BeforeValidator(_percent)]
+NotifyTarget = Annotated[str, AfterValidator(_notify_target)]
 UserId = Annotated[str, AfterValidator(_user_id)]
 MemberId = Annotated[str, AfterValidator(_member_id)]
 ChannelId = Annotated[str, AfterValidator(_channel_id)]
@@ -91,11 +143,159 @@ class RejectConfig(_Frozen):
         return reasons
 
 
+class EscalationStep(_Frozen):
+    after: Duration
+    notify: NotifyTarget
+
+    @field_validator("after")
+    @classmethod
+    def _not_negative(cls, value: timedelta) -> timedelta:
+        if value < timedelta(0):
+            raise ValueError("cannot be negative")
+        return value
+
+
+class BandTarget(_Frozen):
+    """A stricter (or looser) target for leads scoring at least `min_score`."""
+
+    min_score: int = Field(ge=0, le=100)
+    target: Duration
+    warn_at: Percent | None = None
+
+    @field_validator("target")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        return _positive_target(value)
+
+    @field_validator("warn_at")
+    @classmethod
+    def _before_breach(cls, value: float | None) -> float | None:
+        return _warn_before_breach(value)
+
+
+def _positive_target(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError("must be longer than 0s")
+    return value
+
+
+def _warn_before_breach(value: float | None) -> float | None:
+    if value is not None and value >= 1:
+        raise ValueError("must be below 100% (a heads-up after the breach is the escalation)")
+    return value
+
+
+class ClockConfig(_Frozen):
+    """One SLA clock: how long a step may take, when to warn, and who hears about a breach, in order."""
+
+    target: Duration
+    warn_at: Percent | None = None
+    business_hours: bool = False
+    escalate: tuple[EscalationStep, ...] = ()
+    bands: tuple[BandTarget, ...] = ()
+
+    @field_validator("target")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        return _positive_target(value)
+
+    @field_validator("warn_at")
+    @classmethod
+    def _before_breach(cls, value: float | None) -> float | None:
+        return _warn_before_breach(value)
+
+    @field_validator("escalate")
+    @classmethod
+    def _in_order(cls, steps: tuple[EscalationStep, ...]) -> tuple[EscalationStep, ...]:
+        for index, (earlier, later) in enumerate(zip(steps, steps[1:], strict=False), start=1):
+            if later.after < earlier.after:
+                raise ValueError(
+                    f"step {index} ({format_duration(later.after)}) comes before step {index - 1} "
+                    f"({format_duration(earlier.after)}): list the steps in order"
+                )
+        return steps
+
+    @field_validator("bands")
+    @classmethod
+    def _distinct_bands(cls, bands: tuple[BandTarget, ...]) -> tuple[BandTarget, ...]:
+        scores = [band.min_score for band in bands]
+        if len(set(scores)) != len(scores):
+            raise ValueError("two bands have the same min_score")
+        return tuple(sorted(bands, key=lambda band: band.min_score, reverse=True))
+
+    def for_score(self, score: int | None) -> tuple[timedelta, float | None]:
+        """(target, warn_at) for a lead: the band with the highest `min_score` the score reaches, else the default."""
+        if score is not None:
+            for band in self.bands:
+                if score >= band.min_score:
+                    return band.target, band.warn_at if band.warn_at is not None else self.warn_at
+        return self.target, self.warn_at
+
+
+class MqlVolumeConfig(_Frozen):
+    """Marketing's side of the SLA: how many MQLs a month, and an acceptance-rate floor."""
+
+    monthly_target: int | None = Field(default=None, gt=0)
+    min_accept_rate: Percent | None = None
+
+
+class SlaConfig(_Frozen):
+    accept: ClockConfig | None = None
+    first_touch: ClockConfig | None = None
+    mql_volume: MqlVolumeConfig = MqlVolumeConfig()
+    quarterly_review: bool = True
+
+    def clocks(self) -> dict[str, ClockConfig]:
+        return {name: clock for name, clock in (("accept", self.accept), ("first_touch", self.first_touch)) if clock}
+
+
+class BusinessHoursConfig(_Frozen):
+    days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    hours: str | tuple[str, ...] = "09:00-17:00"
+    holidays: tuple[date, ...] = ()
+
+    @field_validator("days")
+    @classmethod
+    def _known_days(cls, days: tuple[str, ...]) -> tuple[str, ...]:
+        days = tuple(day.lower() for day in days)
+        for day in days:
+            if day not in DAY_NAMES:
+                raise ValueError(f"{day!r} is not a day: use {', '.join(DAY_NAMES)}")
+        if not days:
+            raise ValueError("list at least one working day")
+        if len(set(days)) != len(days):
+            raise ValueError("a day is listed twice")
+        return days
+
+    @field_validator("hours")
+    @classmethod
+    def _valid_ranges(cls, hours: str | tuple[str, ...]) -> str | tuple[str, ...]:
+        ranges = [hours] if isinstance(hours, str) else list(hours)
+        if not ranges:
+            raise ValueError('list at least one range, like "09:00-17:30"')
+        check_ranges(parse_hours(text) for text in ranges)
+        return hours
+
+
+class SchedulerConfig(_Frozen):
+    sla_check_interval: Duration = timedelta(seconds=30)
+
+    @field_validator("sla_check_interval")
+    @classmethod
+    def _sensible(cls, value: timedelta) -> timedelta:
+        if not timedelta(seconds=1) <= value <= timedelta(hours=1):
+            raise ValueError("must be between 1s and 1h")
+        return value
+
+
 class HandoffConfig(_Frozen):
     timezone: str = "UTC"
     slack: SlackConfig
     team: TeamConfig
     reject: RejectConfig = RejectConfig()
+    sla: SlaConfig = SlaConfig()
+    business_hours: BusinessHoursConfig = BusinessHoursConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
 
     @field_validator("timezone")
     @classmethod
@@ -109,6 +309,19 @@ class HandoffConfig(_Frozen):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @cached_property
+    def calendar(self) -> BusinessHours:
+        hours = self.business_hours.hours
+        return BusinessHours(
+            tz=self.tz,
+            days=frozenset(DAY_NAMES.index(day) for day in self.business_hours.days),
+            ranges=check_ranges(parse_hours(text) for text in ([hours] if isinstance(hours, str) else hours)),
+            holidays=frozenset(self.business_hours.holidays),
+        )
+
+    def working_time(self, business_hours: bool) -> WorkingTime:
+        return self.calendar if business_hours else WallTime()
 
 
 def _key_of(loc: tuple[int | str, ...]) -> str:

@@ -12,58 +12,131 @@ from bot.cards import lead_card
 from bot.clock import Clock
 from bot.config import HandoffConfig
 from bot.leads import LEAD_POST
+from bot.sla import SLA_NOTICE, SlaService
+from bot.sla_cards import alarm_view, clock_lines
 from message_templates import Renderer
 from storage import leads as lead_queries
+from storage import sla as sla_queries
 from storage.db import Database
 from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
 
 
+ANNOUNCEMENT = "announcement"
+
+
 class SlackDelivery:
     def __init__(
-        self, db: Database, client: AsyncWebClient, renderer: Renderer, config: HandoffConfig, clock: Clock
+        self,
+        db: Database,
+        client: AsyncWebClient,
+        renderer: Renderer,
+        config: HandoffConfig,
+        clock: Clock,
+        sla: SlaService,
     ) -> None:
         self._db = db
         self._client = client
         self._renderer = renderer
         self._config = config
         self._clock = clock
+        self._sla = sla
 
     async def __call__(self, row: Claimed) -> None:
         if row.kind == LEAD_POST and row.lead_id is not None:
             await self.lead_post(row.lead_id)
+        elif row.kind == SLA_NOTICE:
+            await self.sla_notice(int(row.key.rsplit(":", 1)[1]))
+        elif row.kind == ANNOUNCEMENT:
+            await self.announcement(row.payload)
         else:
             raise ValueError(f"unknown outbox kind {row.kind!r}")
 
+    async def _show(
+        self, *, at: tuple[str | None, str | None], message: dict[str, Any], post_to: str, thread_ts: str | None = None
+    ) -> tuple[str, str] | None:
+        """Update the message already at `at`; post a new one if there is none (or it was deleted in Slack).
+        Returns where a new message landed, None when an existing one was updated."""
+        channel, ts = at
+        if channel and ts:
+            try:
+                await self._client.chat_update(channel=channel, ts=ts, **message)
+                return None
+            except SlackApiError as exc:
+                if exc.response.get("error") != "message_not_found":
+                    raise
+                log.warning("message %s/%s was deleted in Slack; posting it again", channel, ts)
+        extra: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
+        response = await self._client.chat_postMessage(
+            channel=post_to, unfurl_links=False, unfurl_media=False, **extra, **message
+        )
+        return str(response["channel"]), str(response["ts"])
+
     async def lead_post(self, lead_id: int) -> None:
-        """Post the lead to the leads channel the first time; update that same post on every later change."""
+        """Post the lead to the leads channel the first time (its accept clock starts when it lands); update that
+        same post on every later change."""
+        now = self._clock.now()
         async with self._db.session() as session:
             lead = await lead_queries.get_lead(session=session, lead_id=lead_id)
             if lead is None:
                 return  # deleted since: nothing left to show
             contacted = await lead_queries.find_event(session=session, lead_id=lead_id, kind="contacted")
-            card = lead_card(lead, tz=self._config.tz, contacted_by=contacted.actor if contacted else None)
+            timers = await sla_queries.timers_of(session=session, lead_id=lead_id)
+            card = lead_card(
+                lead,
+                tz=self._config.tz,
+                contacted_by=contacted.actor if contacted else None,
+                clocks=clock_lines(timers, tz=self._config.tz, now=now),
+            )
             channel, ts = lead.slack_channel, lead.slack_ts
         message: dict[str, Any] = self._renderer.render("channel/lead_post.json.j2", card=card)
-        if channel and ts:
-            try:
-                await self._client.chat_update(channel=channel, ts=ts, **message)
-                return
-            except SlackApiError as exc:
-                if exc.response.get("error") != "message_not_found":
-                    raise
-                log.warning("lead %s: post %s/%s was deleted in Slack; posting it again", lead_id, channel, ts)
-        response = await self._client.chat_postMessage(
-            channel=channel or self._config.slack.leads_channel, unfurl_links=False, unfurl_media=False, **message
+        landed = await self._show(
+            at=(channel, ts), message=message, post_to=channel or self._config.slack.leads_channel
         )
-        new_channel, new_ts = str(response["channel"]), str(response["ts"])
+        if landed is None:
+            return
+        new_channel, new_ts = landed
         async with self._db.session() as session:
             if ts:
                 await lead_queries.move_post(session=session, lead_id=lead_id, channel=new_channel, ts=new_ts)
                 return
             now = self._clock.now()
             if await lead_queries.record_post(session=session, lead_id=lead_id, channel=new_channel, ts=new_ts, at=now):
+                lead = await lead_queries.get_lead(session=session, lead_id=lead_id)
+                assert lead is not None
                 await lead_queries.add_event(
-                    session=session, lead_id=lead_id, kind="posted", at=now, channel=new_channel, ts=new_ts
+                    session=session, lead_id=lead_id, kind="posted", at=now, channel=new_channel, ts=new_ts,
+                    lag_seconds=int((now - lead.received_at).total_seconds()),
+                )  # fmt: skip
+                if lead.stage == "mql":  # reps cannot act on what they cannot see: the clock starts now
+                    await self._sla.start(session, lead=lead, clock="accept", at=now, owner=None)
+
+    async def sla_notice(self, notice_id: int) -> None:
+        async with self._db.session() as session:
+            loaded = await sla_queries.load_notice(session=session, notice_id=notice_id)
+            if loaded is None:
+                return
+            notice, items = loaded
+            view = alarm_view(notice, items, config=self._config, now=self._clock.now())
+        message = self._renderer.render("dm/sla_alarm.json.j2", view=view)
+        landed = await self._show(
+            at=(notice.slack_channel, notice.slack_ts),
+            message=message,
+            post_to=notice.recipient,
+            thread_ts=notice.thread_ts,
+        )
+        if landed is not None:
+            async with self._db.session() as session:
+                await sla_queries.record_notice_post(
+                    session=session, notice_id=notice_id, channel=landed[0], ts=landed[1]
                 )
+
+    async def announcement(self, payload: dict[str, Any]) -> None:
+        """A one-off channel post whose content was fixed when it was queued (figures as of that moment)."""
+        message = self._renderer.render(
+            "channel/announcement.json.j2", title=payload["title"], lines=payload["lines"], footer=payload["footer"]
+        )
+        await self._client.chat_postMessage(
+            channel=self._config.slack.leads_channel, unfurl_links=False, unfurl_media=False, **message
+        )

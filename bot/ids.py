@@ -12,15 +12,26 @@ class Action(StrEnum):
     LOG_CONTACT = "lead_log_contact"
     REJECT_REASON = "reject_reason_select"
     REJECT_NOTE = "reject_note_input"
+    SLA_REASSIGN = "sla_reassign"
+    SLA_NUDGE = "sla_nudge"
+    SLA_SNOOZE = "sla_snooze"
+    REASSIGN_REP = "reassign_rep_select"
+    REASSIGN_WHY = "reassign_why_input"
+    SNOOZE_WHY = "snooze_why_input"
 
 
 class Block(StrEnum):
     REJECT_REASON = "reject_reason"
     REJECT_NOTE = "reject_note"
+    REASSIGN_REP = "reassign_rep"
+    REASSIGN_WHY = "reassign_why"
+    SNOOZE_WHY = "snooze_why"
 
 
 class Callback(StrEnum):
     REJECT = "lead_reject_modal"
+    REASSIGN = "lead_reassign_modal"
+    SNOOZE = "sla_snooze_modal"
 
 
 REJECT_MODAL_IDS = {
@@ -30,3 +41,13 @@ REJECT_MODAL_IDS = {
     "note_block": Block.REJECT_NOTE,
     "note_action": Action.REJECT_NOTE,
 }
+
+REASSIGN_MODAL_IDS = {
+    "callback": Callback.REASSIGN,
+    "rep_block": Block.REASSIGN_REP,
+    "rep_action": Action.REASSIGN_REP,
+    "why_block": Block.REASSIGN_WHY,
+    "why_action": Action.REASSIGN_WHY,
+}
+
+SNOOZE_MODAL_IDS = {"callback": Callback.SNOOZE, "why_block": Block.SNOOZE_WHY, "why_action": Action.SNOOZE_WHY}

@@ -26,6 +26,7 @@ from bot.errors import ConfigError
 from bot.lead_input import MAX_BATCH, LeadIn, field_errors
 from bot.leads import LeadService
 from bot.settings import Settings
+from bot.sla import SlaService
 from bot.team import Team
 from storage.db import Database
 
@@ -113,7 +114,9 @@ async def import_csv(settings: Settings, config: HandoffConfig, path: Path, *, p
     clock = SystemClock()
     # Intake never calls Slack: the client is only there because Team needs one for user-group lookups.
     team = Team(config, AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url), clock)
-    leads = LeadService(db, team, clock, on_enqueued=lambda: None)
+    leads = LeadService(
+        db, team, clock, SlaService(db, team, clock, on_enqueued=lambda: None), on_enqueued=lambda: None
+    )
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
     try:
         with Progress(*columns, console=console, transient=False) as progress:

@@ -12,11 +12,13 @@ from bot.cards import mention
 from bot.clock import Clock
 from bot.errors import Conflict, Forbidden, NotFound, UserError
 from bot.lead_input import LeadIn
+from bot.sla import SlaService
 from bot.team import Team
 from storage import leads as lead_queries
 from storage import outbox
 from storage.db import Database
 from storage.models import Lead, LeadEvent
+from storage.outbox import Outgoing
 
 LEAD_POST = "lead_post"
 
@@ -39,16 +41,21 @@ class Decision:
 
 
 class LeadService:
-    def __init__(self, db: Database, team: Team, clock: Clock, on_enqueued: Callable[[], None]) -> None:
+    def __init__(
+        self, db: Database, team: Team, clock: Clock, sla: SlaService, on_enqueued: Callable[[], None]
+    ) -> None:
         self._db = db
         self._team = team
         self._clock = clock
+        self._sla = sla
         self._on_enqueued = on_enqueued
 
     async def _queue_post(self, session: AsyncSession, lead_id: int) -> None:
+        """The lead changed: its channel post and every SLA alarm about it show the new state."""
         await outbox.enqueue(
             session=session, kind=LEAD_POST, key=post_key(lead_id), lead_id=lead_id, now=self._clock.now()
         )
+        await self._sla.refresh_notices(session, lead_id=lead_id)
 
     # --- intake ---------------------------------------------------------------------------------------------
 
@@ -90,8 +97,11 @@ class LeadService:
                     ],
                 )
                 if post:
-                    for lead in fresh.values():
-                        await self._queue_post(session, lead.id)
+                    await outbox.enqueue_many(
+                        session=session,
+                        rows=[Outgoing(LEAD_POST, post_key(lead.id), lead.id) for lead in fresh.values()],
+                        now=now,
+                    )
         if fresh and post:
             self._on_enqueued()
         results: list[Ingested] = []
@@ -146,6 +156,8 @@ class LeadService:
                 at=now,
                 seconds_to_accept=int((now - started).total_seconds()),
             )
+            await self._sla.stop(session, lead_id=lead_id, clock="accept", at=now, actor=user_id)
+            await self._sla.start(session, lead=lead, clock="first_touch", at=now, owner=user_id)
             await self._queue_post(session, lead_id)
         self._on_enqueued()
         return Decision(lead_id, user_id)
@@ -185,6 +197,7 @@ class LeadService:
             await lead_queries.add_event(
                 session=session, lead_id=lead_id, kind="rejected", actor=user_id, at=now, reason=reason, note=note
             )
+            await self._sla.stop(session, lead_id=lead_id, clock="accept", at=now, actor=user_id)
             await self._queue_post(session, lead_id)
         self._on_enqueued()
         return Decision(lead_id, None)
@@ -201,5 +214,49 @@ class LeadService:
             if await lead_queries.find_event(session=session, lead_id=lead_id, kind="contacted") is not None:
                 raise Conflict("First contact is already logged for this lead.")
             await lead_queries.add_event(session=session, lead_id=lead_id, kind="contacted", actor=user_id, at=now)
+            await self._sla.stop(session, lead_id=lead_id, clock="first_touch", at=now, actor=user_id)
+            await self._queue_post(session, lead_id)
+        self._on_enqueued()
+
+    async def reassign(self, lead_id: int, *, by: str, to: str, why: str) -> None:
+        """A manager gives the lead to another rep, saying why. An MQL nobody accepted is assigned (the accept
+        clock stops); an accepted lead changes owner and, until contact is logged, the first-touch clock starts
+        again for the new owner."""
+        if not await self._team.is_manager(by):
+            raise Forbidden("Only a manager can reassign leads.")
+        if not await self._team.is_sales(to):
+            raise UserError(f"{mention(to)} is not in the sales team (`team.sales`).", field="rep")
+        why = why.strip()
+        if len(why) < 3:
+            raise UserError("Say why, so the rep and marketing know.", field="why")
+        now = self._clock.now()
+        async with self._db.session() as session:
+            lead = await self._get(session, lead_id, for_update=True)
+            if lead.stage == "mql":
+                values = {"stage": "sal", "owner": to, "decided_by": by, "decided_at": now}
+                if not await lead_queries.claim_decision(
+                    session=session, lead_id=lead_id, from_stage="mql", values=values
+                ):
+                    raise self._already_decided(await self._get(session, lead_id))
+                lead = await self._get(session, lead_id)
+                await lead_queries.add_event(
+                    session=session, lead_id=lead_id, kind="assigned", actor=by, at=now, to=to, why=why
+                )
+                await self._sla.stop(session, lead_id=lead_id, clock="accept", at=now, actor=by)
+                await self._sla.start(session, lead=lead, clock="first_touch", at=now, owner=to)
+            elif lead.stage == "sal":
+                if lead.owner == to:
+                    raise UserError(f"{mention(to)} already owns this lead.", field="rep")
+                previous = lead.owner
+                lead.owner = to
+                await lead_queries.add_event(
+                    session=session, lead_id=lead_id, kind="reassigned", actor=by, at=now,
+                    **{"from": previous, "to": to, "why": why},
+                )  # fmt: skip
+                if await lead_queries.find_event(session=session, lead_id=lead_id, kind="contacted") is None:
+                    await self._sla.stop(session, lead_id=lead_id, clock="first_touch", at=now, actor=by, cancel=True)
+                    await self._sla.start(session, lead=lead, clock="first_touch", at=now, owner=to)
+            else:
+                raise Conflict(f"This lead is closed ({lead.stage}): there is nothing to reassign.")
             await self._queue_post(session, lead_id)
         self._on_enqueued()

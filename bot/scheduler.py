@@ -32,7 +32,12 @@ def scheduled(name: str, job: Job) -> Job:
     return run
 
 
-def create_scheduler(db: Database, clock: Clock) -> AsyncIOScheduler:
+REVIEW_INTERVAL = timedelta(minutes=10)
+
+
+def create_scheduler(
+    db: Database, clock: Clock, *, sweep: Job, sweep_every: timedelta, reviews: Job
+) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
     )
@@ -45,5 +50,21 @@ def create_scheduler(db: Database, clock: Clock) -> AsyncIOScheduler:
 
     scheduler.add_job(
         scheduled("prune_outbox", prune_outbox), "interval", hours=6, id="prune_outbox", replace_existing=True
+    )
+    # The sweep reads only due timers through an index and handles a bounded batch per run; several replicas may
+    # run it at once (rows are claimed in the database), so a missed or doubled run changes nothing.
+    scheduler.add_job(
+        scheduled("sla_sweep", sweep),
+        "interval",
+        seconds=sweep_every.total_seconds(),
+        id="sla_sweep",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        scheduled("sla_reviews", reviews),
+        "interval",
+        seconds=REVIEW_INTERVAL.total_seconds(),
+        id="sla_reviews",
+        replace_existing=True,
     )
     return scheduler

@@ -13,6 +13,8 @@ from bot.config import HandoffConfig
 from bot.leads import LeadService
 from bot.outbox import OutboxWorker
 from bot.settings import Settings
+from bot.sla import SlaService
+from bot.sla_reviews import SlaReviews
 from bot.team import Team
 from message_templates import Renderer
 from storage.db import Database
@@ -28,8 +30,19 @@ class Services:
     renderer: Renderer
     team: Team
     leads: LeadService
+    sla: SlaService
+    reviews: SlaReviews
     outbox: OutboxWorker
     background: Background
+
+    async def sweep_all(self) -> None:
+        """One scheduled SLA sweep: batches until nothing is due, each batch its own short transaction."""
+        for _ in range(20):  # bounded: a backlog bigger than 20 batches waits for the next run
+            if (await self.sla.sweep()).timers < self.sla.batch:
+                return
+
+    async def run_reviews(self) -> None:
+        await self.reviews.run()
 
 
 SERVICES = web.AppKey("services", Services)

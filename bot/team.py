@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -23,7 +24,8 @@ class Team:
         self._clock = clock
         self._groups: dict[str, tuple[frozenset[str], datetime]] = {}
 
-    async def _members(self, group_id: str) -> frozenset[str]:
+    async def members(self, group_id: str) -> frozenset[str]:
+        """A user group's members, cached; the last known list (or none) while Slack cannot answer."""
         cached = self._groups.get(group_id)
         now = self._clock.now()
         if cached is not None and cached[1] > now:
@@ -31,8 +33,9 @@ class Team:
         try:
             response = await self._client.usergroups_users_list(usergroup=group_id)
             members = frozenset(str(u) for u in response.get("users") or [])
-        except SlackApiError as exc:
-            log.warning("could not list user group %s: %s", group_id, exc.response.get("error"))
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning("could not list user group %s: %s", group_id, error)
             return cached[0] if cached is not None else frozenset()
         self._groups[group_id] = (members, now + GROUP_TTL)
         return members
@@ -41,7 +44,7 @@ class Team:
         if user_id in listed:
             return True
         for entry in listed:
-            if GROUP_ID.match(entry) and user_id in await self._members(entry):
+            if GROUP_ID.match(entry) and user_id in await self.members(entry):
                 return True
         return False
 

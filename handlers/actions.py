@@ -11,15 +11,24 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.errors import UserError
-from bot.ids import REJECT_MODAL_IDS, Action
+from bot.ids import REASSIGN_MODAL_IDS, REJECT_MODAL_IDS, SNOOZE_MODAL_IDS, Action
 from bot.services import Services
+from storage.models import Lead
 
 
 def lead_id_of(action: dict[str, Any]) -> int:
+    """The id a button carries (a lead's, or an SLA timer's on alarm buttons)."""
     value = str(action.get("value") or "")
     if not value.isdigit():
         raise UserError("This button is from an older version of Handoff; refresh the message.")
     return int(value)
+
+
+timer_id_of = lead_id_of
+
+
+def headline(lead: Lead) -> str:
+    return f"{lead.name or lead.email or lead.external_id} — {lead.company or 'unknown company'}"
 
 
 def ephemeral(respond: AsyncRespond) -> Any:
@@ -54,7 +63,7 @@ def register(app: AsyncApp, svc: Services) -> None:
                 "modals/reject.json.j2",
                 ids=REJECT_MODAL_IDS,
                 metadata=str(lead.id),
-                headline=f"{lead.name or lead.email or lead.external_id} — {lead.company or 'unknown company'}",
+                headline=headline(lead),
                 reasons=svc.config.reject.reasons,
             )
             await svc.client.views_open(trigger_id=trigger_id, view=view)
@@ -72,6 +81,55 @@ def register(app: AsyncApp, svc: Services) -> None:
 
         svc.background.spawn(log_contact(), tell=ephemeral(respond), what="log contact click")
 
+    # --- SLA alarm buttons (in breach DMs): the value is the timer's id --------------------------------------
+
+    async def handle_reassign_click(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        user_id, trigger_id = body["user"]["id"], body["trigger_id"]
+
+        async def open_modal() -> None:
+            lead = await svc.sla.check_can_reassign(timer_id_of(action), user_id=user_id)
+            view = svc.renderer.render(
+                "modals/reassign.json.j2", ids=REASSIGN_MODAL_IDS, metadata=str(lead.id), headline=headline(lead)
+            )
+            await svc.client.views_open(trigger_id=trigger_id, view=view)
+
+        svc.background.spawn(open_modal(), tell=ephemeral(respond), what="reassign click")
+
+    async def handle_snooze_click(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        user_id, trigger_id = body["user"]["id"], body["trigger_id"]
+
+        async def open_modal() -> None:
+            timer_id = timer_id_of(action)
+            lead = await svc.sla.check_can_snooze(timer_id, user_id=user_id)
+            view = svc.renderer.render(
+                "modals/snooze.json.j2", ids=SNOOZE_MODAL_IDS, metadata=str(timer_id), headline=headline(lead)
+            )
+            await svc.client.views_open(trigger_id=trigger_id, view=view)
+
+        svc.background.spawn(open_modal(), tell=ephemeral(respond), what="snooze click")
+
+    async def handle_nudge_click(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        user_id = body["user"]["id"]
+        tell = ephemeral(respond)
+
+        async def nudge() -> None:
+            nudged = await svc.sla.nudge(timer_id_of(action), user_id=user_id)
+            await tell(f"👋 Nudged {nudged}.")
+
+        svc.background.spawn(nudge(), tell=tell, what="nudge click")
+
+    app.action(Action.SLA_REASSIGN)(handle_reassign_click)
+    app.action(Action.SLA_SNOOZE)(handle_snooze_click)
+    app.action(Action.SLA_NUDGE)(handle_nudge_click)
     app.action(Action.ACCEPT)(handle_accept_click)
     app.action(Action.REJECT)(handle_reject_click)
     app.action(Action.LOG_CONTACT)(handle_log_contact_click)

@@ -40,4 +40,37 @@ def register(app: AsyncApp, svc: Services) -> None:
             return
         await ack()
 
+    async def handle_reassign_submission(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        rep = str(_input(view, Block.REASSIGN_REP, Action.REASSIGN_REP).get("selected_user") or "")
+        why = str(_input(view, Block.REASSIGN_WHY, Action.REASSIGN_WHY).get("value") or "")
+        metadata = str(view.get("private_metadata") or "")
+        if not rep:
+            await ack(response_action="errors", errors={Block.REASSIGN_REP: "Pick the rep who takes the lead."})
+            return
+        if not metadata.isdigit():
+            await ack(response_action="errors", errors={Block.REASSIGN_REP: "This form is out of date; reopen it."})
+            return
+        try:
+            await svc.leads.reassign(int(metadata), by=body["user"]["id"], to=rep, why=why)
+        except UserError as exc:
+            block = Block.REASSIGN_WHY if exc.field == "why" else Block.REASSIGN_REP
+            await ack(response_action="errors", errors={block: exc.message})
+            return
+        await ack()
+
+    async def handle_snooze_submission(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        why = str(_input(view, Block.SNOOZE_WHY, Action.SNOOZE_WHY).get("value") or "")
+        metadata = str(view.get("private_metadata") or "")
+        if not metadata.isdigit():
+            await ack(response_action="errors", errors={Block.SNOOZE_WHY: "This form is out of date; reopen it."})
+            return
+        try:
+            await svc.sla.snooze(int(metadata), user_id=body["user"]["id"], why=why)
+        except UserError as exc:
+            await ack(response_action="errors", errors={Block.SNOOZE_WHY: exc.message})
+            return
+        await ack()
+
     app.view(Callback.REJECT)(handle_reject_submission)
+    app.view(Callback.REASSIGN)(handle_reassign_submission)
+    app.view(Callback.SNOOZE)(handle_snooze_submission)

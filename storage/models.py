@@ -106,3 +106,87 @@ class OutboxMessage(Base):
         ),
         Index("ix_outbox_key", "key"),
     )
+
+
+class SlaTimer(Base):
+    """One SLA clock of one lead. The sweep reads only rows whose `next_at` has come, through a partial index, so
+    its cost follows the number of due steps, not the number of leads. `stopped_at IS NULL` while it runs."""
+
+    __tablename__ = "sla_timers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    clock: Mapped[str] = mapped_column(String(20))
+    owner: Mapped[str | None] = mapped_column(String(32))  # who was on the hook when it started
+    business_hours: Mapped[bool] = mapped_column(default=False)
+    target_seconds: Mapped[int]
+    started_at: Mapped[datetime]
+    warn_at: Mapped[datetime | None]
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(12), default="running")  # running, breached, met, missed, cancelled
+    warned_at: Mapped[datetime | None]
+    breached_at: Mapped[datetime | None]
+    steps_fired: Mapped[int] = mapped_column(default=0)
+    snoozed_until: Mapped[datetime | None]
+    snoozed_by: Mapped[str | None] = mapped_column(String(32))
+    next_at: Mapped[datetime | None]  # when the sweep must look at it next; NULL once nothing is left to do
+    stopped_at: Mapped[datetime | None]
+    elapsed_seconds: Mapped[int | None]  # counted time (working time if business_hours) from start to stop
+
+    __table_args__ = (
+        Index(
+            "ix_sla_timers_next_at",
+            "next_at",
+            sqlite_where=text("next_at IS NOT NULL"),
+            postgresql_where=text("next_at IS NOT NULL"),
+        ),
+        # At most one running clock of each kind per lead: starting twice is impossible, not just unlikely.
+        Index(
+            "ux_sla_timers_active",
+            "lead_id",
+            "clock",
+            unique=True,
+            sqlite_where=text("stopped_at IS NULL"),
+            postgresql_where=text("stopped_at IS NULL"),
+        ),
+        Index("ix_sla_timers_lead", "lead_id"),
+        Index("ix_sla_timers_clock_started", "clock", "started_at"),
+    )
+
+
+class SlaNotice(Base):
+    """One Slack message about SLA clocks: a DM to a person (grouping every lead of one sweep) or a reply in a
+    lead's thread. Re-rendered from current state, so acting on a lead updates every alarm already sent."""
+
+    __tablename__ = "sla_notices"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # warn, breach, snooze_over, nudge
+    recipient: Mapped[str] = mapped_column(String(32))  # a user id (DM) or a channel id (thread reply)
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(32))  # who nudged, for nudges
+    created_at: Mapped[datetime]
+    slack_channel: Mapped[str | None] = mapped_column(String(32))
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class SlaNoticeItem(Base):
+    __tablename__ = "sla_notice_items"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("sla_notices.id", ondelete="CASCADE"))
+    timer_id: Mapped[int] = mapped_column(ForeignKey("sla_timers.id", ondelete="CASCADE"))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    step: Mapped[int | None]
+
+    __table_args__ = (Index("ix_sla_notice_items_notice", "notice_id"), Index("ix_sla_notice_items_lead", "lead_id"))
+
+
+class JobMark(Base):
+    """A scheduled announcement that has been made ("mql_pace:behind:2026-11"): the unique key makes each happen
+    once however many replicas run the job, because the mark and the outbox row commit together."""
+
+    __tablename__ = "job_marks"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    at: Mapped[datetime]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,50 @@ def _pending() -> Any:
     return and_(OutboxMessage.delivered_at.is_(None), OutboxMessage.failed_at.is_(None))
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One delivery to queue: what kind, which key it coalesces on, what it is about."""
+
+    kind: str
+    key: str
+    lead_id: int | None = None
+    payload: dict[str, Any] | None = None
+
+
+async def enqueue_many(*, session: AsyncSession, rows: Sequence[Outgoing], now: datetime, coalesce: bool = True) -> int:
+    """Queue deliveries; returns how many rows were added. With `coalesce`, a row with the same key still waiting
+    (not in flight) already covers it, because the worker renders current state when it delivers."""
+    fresh: dict[str, Outgoing] = {}
+    for row in rows:
+        if not coalesce or row.key not in fresh:
+            fresh[row.key if coalesce else f"{len(fresh)}"] = row
+    if coalesce and fresh:
+        keys = list(fresh)
+        for start in range(0, len(keys), 500):
+            waiting = await session.execute(
+                select(OutboxMessage.key).where(
+                    OutboxMessage.key.in_(keys[start : start + 500]),
+                    _pending(),
+                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+                )
+            )
+            for key in waiting.scalars():
+                fresh.pop(key, None)
+    session.add_all(
+        OutboxMessage(
+            kind=row.kind,
+            key=row.key,
+            lead_id=row.lead_id,
+            payload=row.payload or {},
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for row in fresh.values()
+    )
+    await session.flush()
+    return len(fresh)
+
+
 async def enqueue(
     *,
     session: AsyncSession,
@@ -37,25 +82,11 @@ async def enqueue(
     payload: dict[str, Any] | None = None,
     coalesce: bool = True,
 ) -> bool:
-    """Queue a delivery. With `coalesce`, a row with the same key still waiting (not in flight) already covers it,
-    because the worker renders current state when it delivers. True when a row was added."""
-    if coalesce:
-        waiting = await session.execute(
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.key == key,
-                _pending(),
-                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
-            )
-            .limit(1)
-        )
-        if waiting.first() is not None:
-            return False
-    session.add(
-        OutboxMessage(kind=kind, key=key, lead_id=lead_id, payload=payload or {}, created_at=now, next_attempt_at=now)
+    """Queue one delivery (see `enqueue_many`); True when a row was added."""
+    added = await enqueue_many(
+        session=session, rows=[Outgoing(kind, key, lead_id, payload)], now=now, coalesce=coalesce
     )
-    await session.flush()
-    return True
+    return added == 1
 
 
 async def claim_batch(

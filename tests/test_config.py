@@ -170,8 +170,26 @@ def test_db_upgrade_creates_the_schema_and_reports_it(tmp_path: Path) -> None:
     env = {**GOOD_ENV, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"}
     first = run_handoff(tmp_path, env, "db", "upgrade")
     second = run_handoff(tmp_path, env, "db", "current")
-    assert (first.returncode, first.stdout.strip()) == (0, "schema: empty -> 0001")
-    assert second.stdout.strip() == "0001"
+    assert (first.returncode, first.stdout.strip()) == (0, "schema: empty -> 0002")
+    assert second.stdout.strip() == "0002"
+
+
+async def test_a_database_from_the_previous_release_is_refused_then_upgraded_in_place(tmp_path: Path) -> None:
+    from storage.db import Database
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'v1.db'}"
+    db = Database(url)
+    await db.upgrade("0001")  # what Handoff 0.1 (the handoff loop, before SLA clocks) created
+    await db.dispose()
+    (tmp_path / "handoff.toml").write_text((ROOT / "handoff.example.toml").read_text())
+    env = {**GOOD_ENV, "DATABASE_URL": url}
+
+    refused = run_handoff(tmp_path, env, "run")
+    upgraded = run_handoff(tmp_path, env, "db", "upgrade")
+
+    assert refused.returncode == 2
+    assert "database schema is at 0001" in refused.stderr and "run `handoff db upgrade`" in refused.stderr
+    assert (upgraded.returncode, upgraded.stdout.strip()) == (0, "schema: 0001 -> 0002")
 
 
 def test_example_file_is_plain_toml() -> None:

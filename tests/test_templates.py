@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,11 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.cards import humanize, lead_card
-from bot.config import DEFAULT_REJECT_REASONS
+from bot.config import DEFAULT_REJECT_REASONS, parse_config
+from bot.sla_cards import alarm_view, clock_lines
 from bot.ids import REJECT_MODAL_IDS
 from message_templates import Renderer, clip, escape_mrkdwn, mrkdwn
 from sandbox.blocks import validate_blocks, validate_view
-from storage.models import Lead
+from storage.models import Lead, SlaNotice, SlaTimer
+from storage.sla import NoticeItem
 
 TZ = ZoneInfo("America/Chicago")
 HOSTILE = '<!channel> <@U0BOSS0001> <https://evil.example|click> & *bold* `code` "quote" {{ x }} {% if %} \\'
@@ -99,8 +101,72 @@ def test_the_notice_is_valid() -> None:
     assert validate_blocks(message["blocks"], surface="message") == []
 
 
+def hostile_timer(timer_id: int, clock: str, state: str) -> SlaTimer:
+    due = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
+    return SlaTimer(
+        id=timer_id, lead_id=42, clock=clock, owner=None, business_hours=clock == "accept", target_seconds=1800,
+        started_at=datetime(2026, 11, 23, 15, tzinfo=UTC), warn_at=None, due_at=due, state=state,
+        steps_fired=1, snoozed_until=due + timedelta(hours=2) if state == "breached" else None,
+        snoozed_by="U0MGR00001", stopped_at=due if state in ("met", "missed") else None, elapsed_seconds=2000,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["warn", "breach", "snooze_over", "nudge"])
+@pytest.mark.parametrize("recipient", ["U0MGR00001", "C0LEADS001"])
+def test_an_sla_alarm_with_many_hostile_leads_is_valid_and_inert(kind: str, recipient: str) -> None:
+    config = parse_config(
+        {"timezone": "America/Chicago", "slack": {"leads_channel": "C0LEADS001"},
+         "team": {"sales": ["U0REP00001"], "managers": ["U0MGR00001"]}}
+    )  # fmt: skip
+    notice = SlaNotice(id=7, kind=kind, recipient=recipient, actor=HOSTILE, thread_ts=None)
+    states = ["running", "breached", "met", "missed"]
+    items = [
+        NoticeItem(i % 3, hostile_timer(i, ("accept", "first_touch")[i % 2], states[i % 4]), hostile_lead(("mql", "sal", "rejected")[i % 3], 5))
+        for i in range(30)
+    ]  # fmt: skip
+
+    view = alarm_view(notice, items, config=config, now=datetime(2026, 11, 23, 16, tzinfo=UTC))
+    message = RENDERER.render("dm/sla_alarm.json.j2", view=view)
+
+    assert validate_blocks(message["blocks"], surface="message") == []
+    for text in rendered_texts(message) + [message["text"]]:
+        assert "<!channel>" not in text and "<https://evil" not in text and "<@U0BOSS0001>" not in text
+    assert "10 more not shown" in json.dumps(message)
+
+
+@pytest.mark.parametrize("name", ["modals/reassign.json.j2", "modals/snooze.json.j2"])
+def test_the_sla_modals_are_valid_views_with_hostile_data(name: str) -> None:
+    ids = {"callback": "cb", "rep_block": "b1", "rep_action": "a1", "why_block": "b2", "why_action": "a2"}
+    view = RENDERER.render(name, ids=ids, metadata="42", headline=HOSTILE * 50)
+    assert validate_view(view) == []
+    assert all("<!channel>" not in t for t in rendered_texts(view))
+
+
+def test_an_announcement_is_valid_with_long_lines() -> None:
+    message = RENDERER.render("channel/announcement.json.j2", title=HOSTILE * 20, lines=["x" * 5000] * 60, footer="f")
+    assert validate_blocks(message["blocks"], surface="message") == []
+
+
+def test_the_lead_post_shows_its_clocks() -> None:
+    timers = [hostile_timer(1, "accept", "missed"), hostile_timer(2, "first_touch", "breached")]
+    lines = clock_lines(timers, tz=TZ, now=datetime(2026, 11, 23, 16, tzinfo=UTC))
+    message = RENDERER.render("channel/lead_post.json.j2", card=lead_card(hostile_lead("sal"), tz=TZ, clocks=lines))
+    assert validate_blocks(message["blocks"], surface="message") == []
+    shown = "\n".join(rendered_texts(message))
+    assert "⚠️ Accept took 33 min, over the 30 min SLA" in shown
+    assert "🚨 *First contact SLA breached* — was due 09:30 CST (30 min target)" in shown
+
+
 def test_every_template_is_covered_here() -> None:
-    assert RENDERER.names() == ["channel/lead_post.json.j2", "ephemeral/notice.json.j2", "modals/reject.json.j2"]
+    assert RENDERER.names() == [
+        "channel/announcement.json.j2",
+        "channel/lead_post.json.j2",
+        "dm/sla_alarm.json.j2",
+        "ephemeral/notice.json.j2",
+        "modals/reassign.json.j2",
+        "modals/reject.json.j2",
+        "modals/snooze.json.j2",
+    ]
 
 
 def test_escaping_handles_ampersand_first() -> None:

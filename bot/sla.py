@@ -1,0 +1,386 @@
+"""SLA clocks: start, stop, warn, breach, escalate — each step exactly once, however many processes sweep.
+
+A clock is a row (`sla_timers`) with the next moment the sweep must look at it (`next_at`, indexed). The sweep
+claims due rows inside one transaction, decides what each owes (a heads-up, a breach, escalation steps, the end
+of a snooze), records that on the row and the lead's timeline, and queues the Slack messages in the outbox — all
+in the same commit. A step recorded is a step sent; a step not recorded is still due. Nothing lives in memory.
+
+Notifications to one person in one sweep become one DM listing every lead (grouped by clock in the message), and
+every DM remembers which timers it was about, so acting on a lead updates the alarms already sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cards import mention
+from bot.clock import Clock
+from bot.config import GROUP_ID, USER_ID, ClockConfig, HandoffConfig
+from bot.errors import Conflict, Forbidden, NotFound, UserError
+from bot.team import Team
+from storage import leads as lead_queries
+from storage import outbox
+from storage import sla as queries
+from storage.db import Database
+from storage.models import Lead, LeadEvent, SlaTimer
+from storage.outbox import Outgoing
+from storage.sla import NewNotice
+
+log = logging.getLogger(__name__)
+
+SLA_NOTICE = "sla_notice"
+LEAD_POST = "lead_post"  # the same kind bot.leads queues; repeated here so this module does not import bot.leads
+SNOOZE = timedelta(hours=1)
+CLOCK_NAMES = {"accept": "Accept", "first_touch": "First contact"}
+
+
+def notice_key(notice_id: int) -> str:
+    return f"{SLA_NOTICE}:{notice_id}"
+
+
+def post_refresh(lead_id: int) -> Outgoing:
+    return Outgoing(LEAD_POST, f"{LEAD_POST}:{lead_id}", lead_id)
+
+
+@dataclass
+class Fire:
+    """Something one timer owes in this sweep."""
+
+    kind: str  # warn, breach, snooze_over
+    timer: SlaTimer
+    lead: Lead
+    step: int | None = None
+    notify: str | None = None  # a breach step's target, as written in the team file
+    to: str | None = None  # snooze_over: who snoozed
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    timers: int
+    warnings: int
+    breaches: int
+    steps: int
+    notices: int
+
+
+@dataclass
+class _Outbox:
+    """What one transaction will queue, collected so it is written in bulk."""
+
+    rows: list[Outgoing] = field(default_factory=list)
+    events: list[LeadEvent] = field(default_factory=list)
+
+
+class SlaService:
+    def __init__(
+        self, db: Database, team: Team, clock: Clock, on_enqueued: Callable[[], None], *, batch: int = 500
+    ) -> None:
+        self._db = db
+        self._team = team
+        self._clock = clock
+        self._on_enqueued = on_enqueued
+        self.batch = batch
+
+    @property
+    def config(self) -> HandoffConfig:
+        return self._team.config
+
+    def clock_config(self, clock: str) -> ClockConfig | None:
+        return self.config.sla.clocks().get(clock)
+
+    # --- starting and stopping (inside the caller's transaction) ---------------------------------------------
+
+    async def start(
+        self, session: AsyncSession, *, lead: Lead, clock: str, at: datetime, owner: str | None
+    ) -> SlaTimer | None:
+        """Start `clock` for `lead` at `at` if the team file sets it; the target may depend on the lead's score."""
+        cfg = self.clock_config(clock)
+        if cfg is None:
+            return None
+        target, warn = cfg.for_score(lead.score)
+        time = self.config.working_time(cfg.business_hours)
+        due = time.add(at, target)
+        warn_at = time.add(at, target * warn) if warn else None
+        return await queries.add_timer(
+            session=session,
+            timer=SlaTimer(
+                lead_id=lead.id,
+                clock=clock,
+                owner=owner,
+                business_hours=cfg.business_hours,
+                target_seconds=int(target.total_seconds()),
+                started_at=at,
+                warn_at=warn_at,
+                due_at=due,
+                state="running",
+                steps_fired=0,
+                next_at=warn_at or due,
+            ),
+        )
+
+    async def stop(
+        self, session: AsyncSession, *, lead_id: int, clock: str, at: datetime, actor: str | None, cancel: bool = False
+    ) -> SlaTimer | None:
+        """The step the clock waits for was reached (or, with `cancel`, no longer applies): record how long it took
+        on the timeline and refresh every alarm already sent about the lead."""
+        timer = await queries.active_timer(session=session, lead_id=lead_id, clock=clock)
+        if timer is None:
+            return None
+        time = self.config.working_time(timer.business_hours)
+        elapsed = int(time.elapsed(timer.started_at, at).total_seconds())
+        late = timer.state == "breached" or at > timer.due_at
+        timer.state = "cancelled" if cancel else ("missed" if late else "met")
+        timer.stopped_at, timer.next_at, timer.elapsed_seconds = at, None, elapsed
+        timer.snoozed_until = timer.snoozed_by = None
+        await lead_queries.add_event(
+            session=session,
+            lead_id=lead_id,
+            kind="sla_stopped",
+            actor=actor,
+            at=at,
+            clock=clock,
+            outcome=timer.state,
+            elapsed_seconds=elapsed,
+            target_seconds=timer.target_seconds,
+            business_hours=timer.business_hours,
+        )
+        return timer
+
+    async def refresh_notices(self, session: AsyncSession, *, lead_id: int) -> None:
+        """Queue an update of every SLA message that mentions the lead (rendered from current state)."""
+        ids = await queries.notice_ids_for_lead(session=session, lead_id=lead_id)
+        if ids:
+            await outbox.enqueue_many(
+                session=session, rows=[Outgoing(SLA_NOTICE, notice_key(i)) for i in ids], now=self._clock.now()
+            )
+
+    # --- the sweep -------------------------------------------------------------------------------------------
+
+    async def sweep(self) -> SweepReport:
+        """Claim every timer whose next step has come (at most `batch`), fire what each owes, once."""
+        now = self._clock.now()
+        groups = await self._expand_groups()  # Slack calls happen before the transaction, never inside it
+        queued = _Outbox()
+        async with self._db.session() as session:
+            due = await queries.claim_due(session=session, now=now, limit=self.batch)
+            fires: list[Fire] = []
+            for timer, lead in due:
+                fires.extend(self._advance(timer, lead, now, queued))
+            notices = self._group(fires, groups, queued, now)
+            ids = await queries.add_notices(session=session, notices=notices, at=now)
+            queued.rows.extend(Outgoing(SLA_NOTICE, notice_key(i)) for i in ids)
+            await lead_queries.add_events(session=session, events=queued.events)
+            await outbox.enqueue_many(session=session, rows=queued.rows, now=now)
+        if queued.rows:
+            self._on_enqueued()
+        report = SweepReport(
+            timers=len(due),
+            warnings=sum(f.kind == "warn" for f in fires),
+            breaches=sum(e.kind == "sla_breached" for e in queued.events),
+            steps=sum(f.kind == "breach" for f in fires),
+            notices=len(ids),
+        )
+        if fires:
+            log.info("SLA sweep: %s", report)
+        return report
+
+    def _advance(self, timer: SlaTimer, lead: Lead, now: datetime, queued: _Outbox) -> list[Fire]:
+        """Move one claimed timer forward to `now`; returns what it owes. Catching up after downtime fires each
+        missed step once, never once per missed tick."""
+        cfg = self.clock_config(timer.clock)
+        if cfg is None:  # the clock was removed from the team file: nothing more to do
+            timer.next_at = None
+            return []
+        if timer.snoozed_until is not None and now < timer.snoozed_until:
+            timer.next_at = timer.snoozed_until
+            return []
+        fires: list[Fire] = []
+        if timer.snoozed_until is not None:
+            fires.append(Fire("snooze_over", timer, lead, to=timer.snoozed_by))
+            timer.snoozed_until = timer.snoozed_by = None
+        time = self.config.working_time(timer.business_hours)
+        if timer.state == "running":
+            if timer.warn_at is not None and timer.warned_at is None and now >= timer.warn_at:
+                timer.warned_at = now
+                if now < timer.due_at:  # a heads-up after the breach is noise: the escalation says it
+                    fires.append(Fire("warn", timer, lead))
+                    queued.events.append(_event(lead, "sla_warned", now, clock=timer.clock))
+            if now >= timer.due_at:
+                timer.state, timer.breached_at = "breached", timer.due_at
+                queued.events.append(
+                    _event(lead, "sla_breached", timer.due_at, clock=timer.clock, target_seconds=timer.target_seconds)
+                )
+                queued.rows.append(post_refresh(lead.id))
+        next_step_at: datetime | None = None
+        if timer.state == "breached" and timer.breached_at is not None:
+            while timer.steps_fired < len(cfg.escalate):
+                step = cfg.escalate[timer.steps_fired]
+                at = time.add(timer.breached_at, step.after)
+                if at > now:
+                    next_step_at = at
+                    break
+                fires.append(Fire("breach", timer, lead, step=timer.steps_fired, notify=step.notify))
+                timer.steps_fired += 1
+        pending = [
+            t
+            for t in (
+                timer.warn_at if timer.state == "running" and timer.warned_at is None else None,
+                timer.due_at if timer.state == "running" else None,
+                next_step_at,
+            )
+            if t is not None
+        ]
+        timer.next_at = min(pending) if pending else None
+        return fires
+
+    async def _expand_groups(self) -> dict[str, frozenset[str]]:
+        wanted = {m for m in self.config.team.managers if GROUP_ID.match(m)}
+        for cfg in self.config.sla.clocks().values():
+            wanted.update(step.notify for step in cfg.escalate if GROUP_ID.match(step.notify))
+        return {group: await self._team.members(group) for group in sorted(wanted)}
+
+    def _people(self, entries: Iterable[str], groups: dict[str, frozenset[str]]) -> list[str]:
+        people: list[str] = []
+        for entry in entries:
+            people.extend(sorted(groups.get(entry, ())) if GROUP_ID.match(entry) else [entry])
+        return list(dict.fromkeys(people))
+
+    def _recipients(self, fire: Fire, groups: dict[str, frozenset[str]]) -> list[str]:
+        """User ids to DM; an empty list means the lead's thread in the channel."""
+        owner = fire.lead.owner
+        if fire.kind == "warn":
+            return [owner] if owner else []
+        if fire.kind == "snooze_over":
+            return [fire.to] if fire.to else []
+        target = fire.notify or "manager"
+        if target == "manager":
+            manager = self.config.team.manager_of.get(owner) if owner else None
+            return [manager] if manager else self._people(self.config.team.managers, groups)
+        if target == "owner":
+            return [owner] if owner else []
+        if target == "channel":
+            return []
+        if USER_ID.match(target):
+            return [target]
+        people = self._people([target], groups)
+        if not people:
+            log.warning("user group %s has no members (or Slack could not list it): posting in the thread", target)
+        return people
+
+    def _group(
+        self, fires: list[Fire], groups: dict[str, frozenset[str]], queued: _Outbox, now: datetime
+    ) -> list[NewNotice]:
+        """One DM per person and kind (listing every lead of this sweep), one thread reply per lead and kind."""
+        buckets: dict[tuple[str, str, str | None], dict[int, tuple[int, int, int | None]]] = {}
+        for fire in fires:
+            people = self._recipients(fire, groups)
+            if fire.kind == "breach":
+                queued.events.append(
+                    _event(
+                        fire.lead,
+                        "sla_escalated",
+                        now,
+                        clock=fire.timer.clock,
+                        step=fire.step,
+                        notify=fire.notify,
+                        to=people or [fire.lead.slack_channel or self.config.slack.leads_channel],
+                    )
+                )
+            keys: list[tuple[str, str, str | None]] = [(fire.kind, person, None) for person in people]
+            if not people:
+                channel = fire.lead.slack_channel or self.config.slack.leads_channel
+                keys = [(fire.kind, channel, fire.lead.slack_ts)]
+            for key in keys:
+                items = buckets.setdefault(key, {})
+                # catching up may fire two steps of one timer to the same person: list the lead once
+                items[fire.timer.id] = (fire.timer.id, fire.lead.id, fire.step)
+        return [
+            NewNotice(kind=kind, recipient=recipient, thread_ts=thread_ts, items=list(items.values()))
+            for (kind, recipient, thread_ts), items in sorted(buckets.items(), key=lambda kv: (kv[0][0], kv[0][1]))
+        ]
+
+    # --- acting on an alarm ----------------------------------------------------------------------------------
+
+    async def _active(self, session: AsyncSession, timer_id: int, user_id: str) -> tuple[SlaTimer, Lead]:
+        timer = await queries.get_timer(session=session, timer_id=timer_id, for_update=True)
+        if timer is None:
+            raise NotFound("This alarm no longer exists.")
+        lead = await lead_queries.get_lead(session=session, lead_id=timer.lead_id)
+        if lead is None:
+            raise NotFound("This lead no longer exists.")
+        if not (
+            await self._team.is_manager(user_id)
+            or await queries.was_told_about(session=session, timer_id=timer_id, user_id=user_id)
+        ):
+            raise Forbidden("Only managers, or the person this alarm was sent to, can act on it.")
+        if timer.stopped_at is not None:
+            raise Conflict("Someone already acted on this lead: the alarm is over.")
+        return timer, lead
+
+    async def check_can_snooze(self, timer_id: int, *, user_id: str) -> Lead:
+        """Before the snooze modal opens: refuse early if the submission could not succeed."""
+        async with self._db.session() as session:
+            timer, lead = await self._active(session, timer_id, user_id)
+            if timer.state != "breached":
+                raise Conflict("This clock has not breached: there is nothing to snooze yet.")
+            return lead
+
+    async def check_can_reassign(self, timer_id: int, *, user_id: str) -> Lead:
+        if not await self._team.is_manager(user_id):
+            raise Forbidden("Only a manager can reassign leads.")
+        async with self._db.session() as session:
+            _timer, lead = await self._active(session, timer_id, user_id)
+            return lead
+
+    async def snooze(self, timer_id: int, *, user_id: str, why: str) -> datetime:
+        """Hold the escalation for an hour; the person who snoozed hears again if the lead is still waiting."""
+        why = why.strip()
+        if len(why) < 3:
+            raise UserError("Say why: the snooze is recorded on the lead's timeline.", field="why")
+        now = self._clock.now()
+        async with self._db.session() as session:
+            timer, lead = await self._active(session, timer_id, user_id)
+            if timer.state != "breached":
+                raise Conflict("This clock has not breached: there is nothing to snooze yet.")
+            until = now + SNOOZE
+            timer.snoozed_until, timer.snoozed_by = until, user_id
+            timer.next_at = max(timer.next_at, until) if timer.next_at else until
+            await lead_queries.add_event(
+                session=session, lead_id=lead.id, kind="sla_snoozed", actor=user_id, at=now,
+                clock=timer.clock, until=until.isoformat(), why=why,
+            )  # fmt: skip
+            await self.refresh_notices(session, lead_id=lead.id)
+        self._on_enqueued()
+        return until
+
+    async def nudge(self, timer_id: int, *, user_id: str) -> str:
+        """Remind the owner (or, for a lead nobody owns, the channel) about this lead; says who was nudged."""
+        now = self._clock.now()
+        async with self._db.session() as session:
+            timer, lead = await self._active(session, timer_id, user_id)
+            if lead.owner:
+                notice = NewNotice("nudge", lead.owner, [(timer.id, lead.id, None)], actor=user_id)
+                nudged = mention(lead.owner)
+            else:
+                channel = lead.slack_channel or self.config.slack.leads_channel
+                notice = NewNotice(
+                    "nudge", channel, [(timer.id, lead.id, None)], thread_ts=lead.slack_ts, actor=user_id
+                )
+                nudged = "the leads channel"
+            [notice_id] = await queries.add_notices(session=session, notices=[notice], at=now)
+            await lead_queries.add_event(
+                session=session, lead_id=lead.id, kind="nudged", actor=user_id, at=now, clock=timer.clock,
+                to=lead.owner,
+            )  # fmt: skip
+            await outbox.enqueue(session=session, kind=SLA_NOTICE, key=notice_key(notice_id), now=now)
+        self._on_enqueued()
+        return nudged
+
+
+def _event(lead: Lead, kind: str, at: datetime, **data: object) -> LeadEvent:
+    return LeadEvent(lead_id=lead.id, kind=kind, actor=None, at=at, data=data)

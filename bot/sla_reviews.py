@@ -1,0 +1,186 @@
+"""Marketing's side of the SLA and the quarterly review: scheduled checks that post to the leads channel.
+
+Each announcement has a key ("mql_volume:behind:2026-11"); the key is marked in `job_marks` in the same transaction
+that queues the post, so it is made once per period however often the check runs and however many replicas run it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from bot.clock import Clock
+from bot.config import HandoffConfig
+from bot.delivery import ANNOUNCEMENT
+from bot.sla_cards import percent
+from storage import outbox
+from storage import sla as queries
+from storage.db import Database
+from storage.outbox import Outgoing
+
+log = logging.getLogger(__name__)
+
+MIN_DECIDED = 10  # an acceptance rate over fewer decisions says little
+PACE_FLOOR = 0.8  # "behind" = under 80 % of the pro-rata target once half the month is gone (40 % at mid-month)
+
+
+@dataclass(frozen=True)
+class Announcement:
+    key: str
+    title: str
+    lines: list[str]
+    footer: str
+
+
+def month_bounds(day: date) -> tuple[date, date]:
+    start = day.replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return start, end
+
+
+def quarter_bounds(day: date) -> tuple[date, date]:
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    start = date(day.year, first_month, 1)
+    end = date(day.year + (first_month == 10), (first_month + 2) % 12 + 1, 1)
+    return start, end
+
+
+def quarter_name(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+class SlaReviews:
+    def __init__(self, db: Database, config: HandoffConfig, clock: Clock, on_enqueued: Callable[[], None]) -> None:
+        self._db = db
+        self._config = config
+        self._clock = clock
+        self._on_enqueued = on_enqueued
+
+    def _utc(self, day: date) -> datetime:
+        return datetime.combine(day, time(0), self._config.tz).astimezone(UTC)
+
+    async def run(self) -> list[str]:
+        """Post whatever is due now and was not posted before; returns the keys posted (for logs and tests)."""
+        now = self._clock.now()
+        today = now.astimezone(self._config.tz).date()
+        candidates = [*(await self._marketing(now, today)), *(await self._quarterly(now, today))]
+        posted: list[str] = []
+        async with self._db.session() as session:
+            for item in candidates:
+                if await queries.mark_once(session=session, key=item.key, at=now):
+                    payload = {"title": item.title, "lines": item.lines, "footer": item.footer}
+                    await outbox.enqueue_many(
+                        session=session, rows=[Outgoing(ANNOUNCEMENT, f"{ANNOUNCEMENT}:{item.key}", None, payload)],
+                        now=now,
+                    )  # fmt: skip
+                    posted.append(item.key)
+        if posted:
+            log.info("SLA announcements queued: %s", ", ".join(posted))
+            self._on_enqueued()
+        return posted
+
+    async def _marketing(self, now: datetime, today: date) -> list[Announcement]:
+        volume = self._config.sla.mql_volume
+        if volume.monthly_target is None and volume.min_accept_rate is None:
+            return []
+        start, end = month_bounds(today)
+        month_start, month_end = self._utc(start), self._utc(end)
+        async with self._db.session() as session:
+            intake = await queries.intake_between(session=session, start=month_start, end=now)
+        month = f"{today:%B %Y}"
+        key_month = f"{today:%Y-%m}"
+        found: list[Announcement] = []
+        target = volume.monthly_target
+        if target is not None:
+            elapsed = (now - month_start) / (month_end - month_start)
+            share = f"{intake.mqls} of {target} MQLs ({intake.mqls / target * 100:.0f}%)"
+            if intake.mqls >= target:
+                found.append(
+                    Announcement(
+                        f"mql_volume:met:{key_month}",
+                        f"🎯 Marketing hit the MQL target for {month}",
+                        [f"*{share}* with {(1 - elapsed) * 100:.0f}% of the month to go. Thank you, marketing!"],
+                        "Marketing's side of the SLA · [sla.mql_volume] monthly_target",
+                    )
+                )
+            elif elapsed >= 0.5 and intake.mqls < PACE_FLOOR * elapsed * target:
+                expected = elapsed * target
+                found.append(
+                    Announcement(
+                        f"mql_volume:behind:{key_month}",
+                        f"📉 MQL volume is pacing behind for {month}",
+                        [
+                            f"*{share}* with {elapsed * 100:.0f}% of the month gone — "
+                            f"about {expected:.0f} would be on pace.",
+                            "Marketing: which campaigns can add volume this month? Sales: is the definition "
+                            "of an MQL filtering out leads you would take?",
+                        ],
+                        "Marketing's side of the SLA · [sla.mql_volume] monthly_target",
+                    )
+                )
+        floor = volume.min_accept_rate
+        decided = intake.accepted + intake.rejected
+        if floor is not None and intake.accept_rate is not None and decided >= MIN_DECIDED:
+            if intake.accept_rate < floor:
+                found.append(
+                    Announcement(
+                        f"accept_rate:low:{key_month}",
+                        f"⚖️ Sales is accepting {percent(intake.accept_rate)} of MQLs this month",
+                        [
+                            f"*{intake.accepted} accepted, {intake.rejected} rejected* — under the agreed floor "
+                            f"of {percent(floor)}.",
+                            "A low acceptance rate usually means the two teams' definitions of a qualified lead "
+                            "have drifted apart: look at the top rejection reasons together.",
+                        ],
+                        "Shared SLA · [sla.mql_volume] min_accept_rate",
+                    )
+                )
+        return found
+
+    async def _quarterly(self, now: datetime, today: date) -> list[Announcement]:
+        if not self._config.sla.quarterly_review or not (
+            self._config.sla.clocks() or self._config.sla.mql_volume.monthly_target
+        ):
+            return []
+        start, _ = quarter_bounds(today)
+        first_day = self._config.calendar.first_working_day(start)
+        if (
+            today < first_day
+            or today > first_day + timedelta(days=14)
+            or now < self._config.calendar.opening(first_day)
+        ):
+            return []
+        previous_start, previous_end = quarter_bounds(start - timedelta(days=1))
+        since, until = self._utc(previous_start), self._utc(previous_end)
+        async with self._db.session() as session:
+            clocks = await queries.compliance(session=session, start=since, end=until)
+            intake = await queries.intake_between(session=session, start=since, end=until)
+        name = quarter_name(previous_start)
+        labels = {"accept": "Accept", "first_touch": "First contact"}
+        sales = [
+            f"• {labels.get(c.clock, c.clock)}: *{percent(c.rate)}* on time ({c.met} of {c.decided}"
+            + (f"; {c.open_breached} still open past due" if c.open_breached else "")
+            + ")"
+            for c in clocks
+        ] or ["• No SLA clocks ran this quarter."]
+        target = self._config.sla.mql_volume.monthly_target
+        volume = f"*{intake.mqls} MQLs*" + (
+            f" against a target of {target * 3} ({intake.mqls / (target * 3) * 100:.0f}%)" if target else ""
+        )
+        floor = self._config.sla.mql_volume.min_accept_rate
+        rate = f"acceptance rate *{percent(intake.accept_rate)}*" + (f" (floor {percent(floor)})" if floor else "")
+        return [
+            Announcement(
+                f"quarterly_review:{name}",
+                f"🗓 SLA review for {name}",
+                [
+                    "*Sales kept its side:*\n" + "\n".join(sales),
+                    f"*Marketing kept its side:*\n• {volume}; {rate}",
+                    "Time to renegotiate: review the MQL definition, the targets and the escalation chain "
+                    "together, and update the team file.",
+                ],
+                "Quarterly SLA review · first working day of the quarter",
+            )
+        ]

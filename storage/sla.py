@@ -1,0 +1,203 @@
+"""Queries on SLA clocks, the notices sent about them, and once-only job marks. The caller owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import JobMark, Lead, SlaNotice, SlaNoticeItem, SlaTimer
+
+ACTIVE_STATES = ("running", "breached")
+
+
+async def add_timer(*, session: AsyncSession, timer: SlaTimer) -> SlaTimer:
+    session.add(timer)
+    await session.flush()
+    return timer
+
+
+async def active_timer(*, session: AsyncSession, lead_id: int, clock: str) -> SlaTimer | None:
+    rows = await session.execute(
+        select(SlaTimer)
+        .where(SlaTimer.lead_id == lead_id, SlaTimer.clock == clock, SlaTimer.stopped_at.is_(None))
+        .with_for_update()
+    )
+    return rows.scalar_one_or_none()
+
+
+async def timers_of(*, session: AsyncSession, lead_id: int) -> list[SlaTimer]:
+    rows = await session.execute(select(SlaTimer).where(SlaTimer.lead_id == lead_id).order_by(SlaTimer.id))
+    return list(rows.scalars())
+
+
+async def get_timer(*, session: AsyncSession, timer_id: int, for_update: bool = False) -> SlaTimer | None:
+    return await session.get(SlaTimer, timer_id, with_for_update=for_update, populate_existing=True)
+
+
+async def claim_due(*, session: AsyncSession, now: datetime, limit: int) -> list[tuple[SlaTimer, Lead]]:
+    """Timers whose next step has come, oldest first, with their leads; read through `ix_sla_timers_next_at` only.
+
+    The rows stay locked until the transaction ends: on PostgreSQL another sweeper skips them (SKIP LOCKED) and
+    takes the next ones; on SQLite the transaction holds the database's write lock from its first statement.
+    """
+    rows = await session.execute(
+        select(SlaTimer, Lead)
+        .join(Lead, Lead.id == SlaTimer.lead_id)
+        .where(SlaTimer.next_at.is_not(None), SlaTimer.next_at <= now)
+        .order_by(SlaTimer.next_at, SlaTimer.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=SlaTimer)
+    )
+    return [(timer, lead) for timer, lead in rows]
+
+
+@dataclass(frozen=True)
+class NewNotice:
+    kind: str
+    recipient: str
+    items: Sequence[tuple[int, int, int | None]]  # (timer_id, lead_id, step)
+    thread_ts: str | None = None
+    actor: str | None = None
+
+
+async def add_notices(*, session: AsyncSession, notices: Sequence[NewNotice], at: datetime) -> list[int]:
+    """Store notices and their items; returns the new notice ids in order."""
+    rows = [
+        SlaNotice(kind=n.kind, recipient=n.recipient, thread_ts=n.thread_ts, actor=n.actor, created_at=at)
+        for n in notices
+    ]
+    session.add_all(rows)
+    await session.flush()
+    session.add_all(
+        SlaNoticeItem(notice_id=row.id, timer_id=timer_id, lead_id=lead_id, step=step)
+        for row, notice in zip(rows, notices, strict=True)
+        for timer_id, lead_id, step in notice.items
+    )
+    await session.flush()
+    return [row.id for row in rows]
+
+
+async def notice_ids_for_lead(*, session: AsyncSession, lead_id: int) -> list[int]:
+    rows = await session.execute(
+        select(SlaNoticeItem.notice_id).where(SlaNoticeItem.lead_id == lead_id).distinct().order_by("notice_id")
+    )
+    return [int(notice_id) for notice_id in rows.scalars()]
+
+
+@dataclass(frozen=True)
+class NoticeItem:
+    step: int | None
+    timer: SlaTimer
+    lead: Lead
+
+
+async def load_notice(*, session: AsyncSession, notice_id: int) -> tuple[SlaNotice, list[NoticeItem]] | None:
+    notice = await session.get(SlaNotice, notice_id, populate_existing=True)
+    if notice is None:
+        return None
+    rows = await session.execute(
+        select(SlaNoticeItem.step, SlaTimer, Lead)
+        .join(SlaTimer, SlaTimer.id == SlaNoticeItem.timer_id)
+        .join(Lead, Lead.id == SlaNoticeItem.lead_id)
+        .where(SlaNoticeItem.notice_id == notice_id)
+        .order_by(SlaNoticeItem.id)
+    )
+    return notice, [NoticeItem(step, timer, lead) for step, timer, lead in rows]
+
+
+async def record_notice_post(*, session: AsyncSession, notice_id: int, channel: str, ts: str) -> None:
+    await session.execute(
+        update(SlaNotice)
+        .where(SlaNotice.id == notice_id)
+        .values(slack_channel=channel, slack_ts=ts)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def was_told_about(*, session: AsyncSession, timer_id: int, user_id: str) -> bool:
+    """Did `user_id` receive a notice about this timer (so may act on it from that DM)?"""
+    found = await session.execute(
+        select(SlaNotice.id)
+        .join(SlaNoticeItem, SlaNoticeItem.notice_id == SlaNotice.id)
+        .where(SlaNoticeItem.timer_id == timer_id, SlaNotice.recipient == user_id)
+        .limit(1)
+    )
+    return found.first() is not None
+
+
+async def mark_once(*, session: AsyncSession, key: str, at: datetime) -> bool:
+    """Record that `key` happened; False if it already had (the caller then does nothing)."""
+    bind = session.get_bind()
+    insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(JobMark).values(key=key, at=at).on_conflict_do_nothing(index_elements=["key"])
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- reporting -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClockCompliance:
+    clock: str
+    met: int
+    missed: int
+    open_breached: int
+
+    @property
+    def decided(self) -> int:
+        return self.met + self.missed + self.open_breached
+
+    @property
+    def rate(self) -> float | None:
+        return self.met / self.decided if self.decided else None
+
+
+async def compliance(*, session: AsyncSession, start: datetime, end: datetime) -> list[ClockCompliance]:
+    """Per clock, for clocks started in [start, end): kept, missed (stopped late), breached and still open."""
+    rows = await session.execute(
+        select(SlaTimer.clock, SlaTimer.state, func.count())
+        .where(SlaTimer.started_at >= start, SlaTimer.started_at < end)
+        .group_by(SlaTimer.clock, SlaTimer.state)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for clock, state, count in rows:
+        counts.setdefault(str(clock), {})[str(state)] = int(count)
+    return [
+        ClockCompliance(clock, c.get("met", 0), c.get("missed", 0), c.get("breached", 0))
+        for clock, c in sorted(counts.items())
+    ]
+
+
+@dataclass(frozen=True)
+class Intake:
+    mqls: int
+    accepted: int
+    rejected: int
+
+    @property
+    def accept_rate(self) -> float | None:
+        decided = self.accepted + self.rejected
+        return self.accepted / decided if decided else None
+
+
+async def intake_between(*, session: AsyncSession, start: datetime, end: datetime) -> Intake:
+    """MQLs received in [start, end), and of those, how many sales accepted and rejected."""
+    in_range = (Lead.received_at >= start, Lead.received_at < end)
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count(Lead.decided_at).filter(Lead.stage != "rejected"),
+                func.count().filter(Lead.stage == "rejected"),
+            ).where(*in_range)
+        )
+    ).one()
+    return Intake(int(row[0]), int(row[1]), int(row[2]))
