@@ -349,7 +349,7 @@ class SlaService:
                 raise Conflict("This clock has not breached: there is nothing to snooze yet.")
             until = now + SNOOZE
             timer.snoozed_until, timer.snoozed_by = until, user_id
-            timer.next_at = max(timer.next_at, until) if timer.next_at else until
+            timer.next_at = until  # at its end the sweep reminds whoever snoozed, then fires any step now due
             await lead_queries.add_event(
                 session=session, lead_id=lead.id, kind="sla_snoozed", actor=user_id, at=now,
                 clock=timer.clock, until=until.isoformat(), why=why,

@@ -113,6 +113,8 @@ def _open_item(notice: SlaNotice, item: NoticeItem, config: HandoffConfig, now: 
 def alarm_view(notice: SlaNotice, items: list[NoticeItem], *, config: HandoffConfig, now: datetime) -> AlarmView:
     groups: dict[str, list[AlarmItem]] = {}
     open_count = 0
+    order = {"accept": 0, "first_touch": 1}
+    items = sorted(items, key=lambda i: (order.get(i.timer.clock, 9), i.timer.due_at, i.timer.id))
     for item in items[:MAX_ITEMS]:
         line = lead_line(item.lead)
         if item.timer.stopped_at is not None:

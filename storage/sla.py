@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,13 +40,8 @@ async def get_timer(*, session: AsyncSession, timer_id: int, for_update: bool = 
     return await session.get(SlaTimer, timer_id, with_for_update=for_update, populate_existing=True)
 
 
-async def claim_due(*, session: AsyncSession, now: datetime, limit: int) -> list[tuple[SlaTimer, Lead]]:
-    """Timers whose next step has come, oldest first, with their leads; read through `ix_sla_timers_next_at` only.
-
-    The rows stay locked until the transaction ends: on PostgreSQL another sweeper skips them (SKIP LOCKED) and
-    takes the next ones; on SQLite the transaction holds the database's write lock from its first statement.
-    """
-    rows = await session.execute(
+def due_query(now: datetime, limit: int) -> Select[tuple[SlaTimer, Lead]]:
+    return (
         select(SlaTimer, Lead)
         .join(Lead, Lead.id == SlaTimer.lead_id)
         .where(SlaTimer.next_at.is_not(None), SlaTimer.next_at <= now)
@@ -54,6 +49,15 @@ async def claim_due(*, session: AsyncSession, now: datetime, limit: int) -> list
         .limit(limit)
         .with_for_update(skip_locked=True, of=SlaTimer)
     )
+
+
+async def claim_due(*, session: AsyncSession, now: datetime, limit: int) -> list[tuple[SlaTimer, Lead]]:
+    """Timers whose next step has come, oldest first, with their leads; read through `ix_sla_timers_next_at` only.
+
+    The rows stay locked until the transaction ends: on PostgreSQL another sweeper skips them (SKIP LOCKED) and
+    takes the next ones; on SQLite the transaction holds the database's write lock from its first statement.
+    """
+    rows = await session.execute(due_query(now, limit))
     return [(timer, lead) for timer, lead in rows]
 
 

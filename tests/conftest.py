@@ -22,6 +22,7 @@ from bot.clock import ManualClock
 from bot.config import HandoffConfig, parse_config
 from bot.services import SERVICES, Services
 from bot.settings import Settings
+from bot.sla import SweepReport
 from sandbox.slack_api import FakeSlack
 from sandbox.slack_models import Message
 from storage.models import Lead, LeadEvent, OutboxMessage
@@ -125,6 +126,29 @@ class Harness:
         )
         return await self.interact(payload, **kwargs)
 
+    async def press(
+        self, message: Message, action_id: str, user_id: str, *, value: str | None = None
+    ) -> tuple[int, str]:
+        """Click a button on a message Slack shows (a DM, a thread reply), sending the value the app put on it."""
+        buttons = [
+            el
+            for block in message.blocks
+            if block["type"] == "actions"
+            for el in block["elements"]
+            if el["action_id"] == action_id and (value is None or el.get("value") == value)
+        ]
+        assert buttons, f"no {action_id} button on that message"
+        payload = sr.block_actions(
+            user_id=user_id,
+            action_id=action_id,
+            value=buttons[0]["value"],
+            channel=message.channel,
+            message_ts=message.ts,
+            trigger_id=self.slack.issue_trigger_id(user_id),
+            response_url=self.slack.new_response_url(channel=message.channel, user_id=user_id),
+        )
+        return await self.interact(payload)
+
     async def submit(self, callback_id: str, user_id: str, metadata: str, values: dict[str, Any]) -> tuple[int, str]:
         payload = sr.view_submission(user_id=user_id, callback_id=callback_id, private_metadata=metadata, values=values)
         return await self.interact(payload)
@@ -148,6 +172,21 @@ class Harness:
                 return
             await asyncio.sleep(0.01)  # the app's own worker loop holds a row: wait for it to finish, not for time
         raise AssertionError("outbox did not settle")
+
+    async def sweep(self) -> SweepReport:
+        """One SLA sweep at the clock's current time, then deliver what it queued."""
+        report = await self.svc.sla.sweep()
+        await self.settle()
+        return report
+
+    def dms(self, user_id: str) -> list[Message]:
+        """The bot's messages in its DM with `user_id`, oldest first (current content: updates apply in place)."""
+        return list(self.slack.messages.get("D" + user_id[1:], []))
+
+    async def thread_replies(self, lead_id: int) -> list[Message]:
+        lead = await self.lead(lead_id)
+        assert lead.slack_channel and lead.slack_ts
+        return [m for m in self.slack.thread(lead.slack_channel, lead.slack_ts) if m.ts != lead.slack_ts]
 
     async def lead(self, lead_id: int) -> Lead:
         async with self.svc.db.session() as session:

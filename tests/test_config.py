@@ -91,6 +91,52 @@ def test_each_bad_setting_is_named(env: dict[str, str], key: str, problem: str) 
         (lambda d: d.update(reject={"reasons": []}), "reject.reasons", "between 1 and 100"),
         (lambda d: d.update(reject={"reasons": ["x" * 76]}), "reject.reasons", "1 to 75 characters"),
         (lambda d: d.update(reject={"reasons": ["Same", "Same"]}), "reject.reasons", "unique"),
+        (lambda d: d.update(sla={"accept": {"target": "30 minutes"}}), "sla.accept.target", "not a duration"),
+        (lambda d: d.update(sla={"accept": {"target": 30}}), "sla.accept.target", "write it as a string"),
+        (lambda d: d.update(sla={"accept": {"target": "0s"}}), "sla.accept.target", "longer than 0s"),
+        (lambda d: d.update(sla={"accept": {}}), "sla.accept.target", "is required"),
+        (lambda d: d.update(sla={"accept": {"target": "1h", "warn_at": "75"}}), "sla.accept.warn_at", "percentage"),
+        (lambda d: d.update(sla={"accept": {"target": "1h", "warn_at": "100%"}}), "sla.accept.warn_at", "below 100%"),
+        (
+            lambda d: d.update(sla={"accept": {"target": "1h", "escalate": [{"after": "0s", "notify": "boss"}]}}),
+            "sla.accept.escalate[0].notify",
+            "'boss' is not a notify target",
+        ),
+        (
+            lambda d: d.update(
+                sla={
+                    "accept": {
+                        "target": "1h",
+                        "escalate": [{"after": "2h", "notify": "owner"}, {"after": "1h", "notify": "channel"}],
+                    }
+                }
+            ),
+            "sla.accept.escalate",
+            "list the steps in order",
+        ),  # fmt: skip
+        (
+            lambda d: d.update(
+                sla={
+                    "first_touch": {
+                        "target": "1h",
+                        "bands": [{"min_score": 80, "target": "1m"}, {"min_score": 80, "target": "2m"}],
+                    }
+                }
+            ),
+            "sla.first_touch.bands",
+            "same min_score",
+        ),  # fmt: skip
+        (lambda d: d.update(sla={"accept": {"target": "1h", "oops": 1}}), "sla.accept.oops", "not a known setting"),
+        (
+            lambda d: d.update(business_hours={"hours": ["09:00-12:30", "12:00-17:00"]}),
+            "business_hours.hours",
+            "09:00-12:30 overlaps 12:00-17:00",
+        ),
+        (lambda d: d.update(business_hours={"hours": "17:00-09:00"}), "business_hours.hours", "ends before it starts"),
+        (lambda d: d.update(business_hours={"days": ["mon", "funday"]}), "business_hours.days", "'funday' is not"),
+        (lambda d: d.update(business_hours={"holidays": ["Christmas"]}), "business_hours.holidays[0]", "date"),
+        (lambda d: d.update(scheduler={"sla_check_interval": "2h"}), "scheduler.sla_check_interval", "between 1s"),
+        (lambda d: d.update(sla={"mql_volume": {"monthly_target": 0}}), "sla.mql_volume.monthly_target", "greater"),
     ],
 )
 def test_each_bad_team_key_is_named(change: Any, key: str, problem: str) -> None:
@@ -190,6 +236,26 @@ async def test_a_database_from_the_previous_release_is_refused_then_upgraded_in_
     assert refused.returncode == 2
     assert "database schema is at 0001" in refused.stderr and "run `handoff db upgrade`" in refused.stderr
     assert (upgraded.returncode, upgraded.stdout.strip()) == (0, "schema: 0001 -> 0002")
+
+
+def test_the_example_file_documents_every_sla_key_and_they_work_as_written() -> None:
+    config = parse_config(tomllib.loads((ROOT / "handoff.example.toml").read_text()))
+
+    accept = config.sla.accept
+    assert accept is not None and accept.target.total_seconds() == 1800 and accept.warn_at == 0.75
+    assert [(s.after.total_seconds(), s.notify) for s in accept.escalate] == [(0, "manager"), (7200, "U0VP000001")]
+    assert accept.for_score(85)[0].total_seconds() == 600
+    assert config.business_hours.holidays and config.scheduler.sla_check_interval.total_seconds() == 30
+    assert config.sla.mql_volume.monthly_target == 120 and config.sla.mql_volume.min_accept_rate == 0.6
+
+
+def test_start_up_with_a_bad_sla_duration_is_one_line_naming_the_key(tmp_path: Path) -> None:
+    team = '[slack]\nleads_channel = "C0LEADS001"\n[team]\nsales = ["U0REP00001"]\nmanagers = ["U0MGR00001"]\n'
+    (tmp_path / "handoff.toml").write_text(team + '[sla.accept]\ntarget = "half an hour"\n')
+    result = run_handoff(tmp_path, GOOD_ENV, "run")
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("handoff: cannot start: sla.accept.target: 'half an hour' is not a duration")
 
 
 def test_example_file_is_plain_toml() -> None:

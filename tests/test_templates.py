@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from bot.cards import humanize, lead_card
 from bot.config import DEFAULT_REJECT_REASONS, parse_config
-from bot.sla_cards import alarm_view, clock_lines
 from bot.ids import REJECT_MODAL_IDS
+from bot.sla_cards import alarm_view, clock_lines
 from message_templates import Renderer, clip, escape_mrkdwn, mrkdwn
 from sandbox.blocks import validate_blocks, validate_view
 from storage.models import Lead, SlaNotice, SlaTimer
@@ -120,10 +120,13 @@ def test_an_sla_alarm_with_many_hostile_leads_is_valid_and_inert(kind: str, reci
     )  # fmt: skip
     notice = SlaNotice(id=7, kind=kind, recipient=recipient, actor=HOSTILE, thread_ts=None)
     states = ["running", "breached", "met", "missed"]
+    stages = ("mql", "sal", "rejected")
     items = [
-        NoticeItem(i % 3, hostile_timer(i, ("accept", "first_touch")[i % 2], states[i % 4]), hostile_lead(("mql", "sal", "rejected")[i % 3], 5))
+        NoticeItem(
+            i % 3, hostile_timer(i, ("accept", "first_touch")[i % 2], states[i % 4]), hostile_lead(stages[i % 3], 5)
+        )
         for i in range(30)
-    ]  # fmt: skip
+    ]
 
     view = alarm_view(notice, items, config=config, now=datetime(2026, 11, 23, 16, tzinfo=UTC))
     message = RENDERER.render("dm/sla_alarm.json.j2", view=view)
