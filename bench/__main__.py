@@ -1,6 +1,23 @@
-"""`python -m bench` runs every benchmark (today: the ack latency of an Accept click)."""
+"""`python -m bench` runs every benchmark: the ack latency of an Accept click, then the SLA sweep.
 
-from bench.ack_latency import main
+`python -m bench ack [options]` or `python -m bench sla [options]` runs one of them (`--help` lists its options);
+options without a benchmark name go to the ack benchmark, as they always have.
+"""
+
+import sys
+
+from bench import ack_latency, sla_sweep
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["sla"]:
+        return sla_sweep.main(argv[1:])
+    if argv[:1] == ["ack"]:
+        return ack_latency.main(argv[1:])
+    if argv:
+        return ack_latency.main(argv)
+    return ack_latency.main([]) or sla_sweep.main([])
+
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

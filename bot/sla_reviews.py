@@ -88,7 +88,7 @@ class SlaReviews:
         start, end = month_bounds(today)
         month_start, month_end = self._utc(start), self._utc(end)
         async with self._db.session() as session:
-            intake = await queries.intake_between(session=session, start=month_start, end=now)
+            intake = await queries.intake_between(session=session, start=month_start, end=month_end)
         month = f"{today:%B %Y}"
         key_month = f"{today:%Y-%m}"
         found: list[Announcement] = []

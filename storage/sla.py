@@ -40,7 +40,7 @@ async def get_timer(*, session: AsyncSession, timer_id: int, for_update: bool = 
     return await session.get(SlaTimer, timer_id, with_for_update=for_update, populate_existing=True)
 
 
-def due_query(now: datetime, limit: int) -> Select[tuple[SlaTimer, Lead]]:
+def due_query(now: datetime, limit: int) -> Select[SlaTimer, Lead]:
     return (
         select(SlaTimer, Lead)
         .join(Lead, Lead.id == SlaTimer.lead_id)
