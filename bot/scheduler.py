@@ -38,6 +38,8 @@ REVIEW_INTERVAL = timedelta(minutes=10)
 def create_scheduler(
     db: Database, clock: Clock, *, sweep: Job, sweep_every: timedelta, reviews: Job
 ) -> AsyncIOScheduler:
+    # APScheduler logs every run at INFO ("Running job …"): with a 30 s sweep that drowns the app's own lines.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     scheduler = AsyncIOScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
     )

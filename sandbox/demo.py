@@ -22,6 +22,17 @@ def demo_config() -> HandoffConfig:
                 "marketing": list(MARKETERS),
                 "manager_of": {rep: "U0MGR00001" for rep in REPS},
             },
+            # Short targets so a newcomer sees a heads-up and an escalation within minutes.
+            "sla": {
+                "accept": {
+                    "target": "2m",
+                    "warn_at": "50%",
+                    "escalate": [{"after": "0s", "notify": "manager"}, {"after": "3m", "notify": "channel"}],
+                },
+                "first_touch": {"target": "5m", "warn_at": "60%", "escalate": [{"after": "0s", "notify": "manager"}]},
+                "mql_volume": {"monthly_target": 120, "min_accept_rate": "60%"},
+            },
+            "scheduler": {"sla_check_interval": "5s"},
         },
         source="demo team",
     )
