@@ -460,3 +460,20 @@ def test_the_sweep_reads_due_timers_through_the_index_not_a_scan() -> None:
         plan = " | ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + query))
     assert "sla_timers USING INDEX ix_sla_timers_next_at" in plan, plan
     assert "SCAN sla_timers" not in plan and "SCAN leads" not in plan, plan
+
+
+async def test_the_accept_clock_starts_when_the_post_lands_and_the_lag_is_recorded(start_app: StartApp) -> None:
+    app = await start_sla(start_app)
+    app.slack.set_down(True)  # Slack is unreachable when the lead arrives
+    status, body = await app.post_leads({"external_id": "late-post", "name": "Dana Buyer"})
+    await app.settle()
+    assert status == 201 and await timers(app, body["id"]) == []
+
+    app.clock.set(at(5))
+    app.slack.set_down(False)
+    await app.settle()
+
+    [timer] = await timers(app, body["id"])
+    assert (timer.started_at, timer.due_at) == (at(5), at(35))
+    posted = next(e for e in await app.events(body["id"]) if e.kind == "posted")
+    assert posted.data["lag_seconds"] == 300
