@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,9 +28,9 @@ from storage import leads as lead_queries
 from storage import outbox
 from storage import sla as queries
 from storage.db import Database
-from storage.models import Lead, LeadEvent, SlaTimer
+from storage.models import Lead, SlaTimer
 from storage.outbox import Outgoing
-from storage.sla import NewNotice
+from storage.sla import LeadRef, NewNotice
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class Fire:
 
     kind: str  # warn, breach, snooze_over
     timer: SlaTimer
-    lead: Lead
+    lead: LeadRef
     step: int | None = None
     notify: str | None = None  # a breach step's target, as written in the team file
     to: str | None = None  # snooze_over: who snoozed
@@ -73,7 +74,7 @@ class _Outbox:
     """What one transaction will queue, collected so it is written in bulk."""
 
     rows: list[Outgoing] = field(default_factory=list)
-    events: list[LeadEvent] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 class SlaService:
@@ -174,14 +175,14 @@ class SlaService:
             notices = self._group(fires, groups, queued, now)
             ids = await queries.add_notices(session=session, notices=notices, at=now)
             queued.rows.extend(Outgoing(SLA_NOTICE, notice_key(i)) for i in ids)
-            await lead_queries.add_events(session=session, events=queued.events)
+            await lead_queries.add_event_rows(session=session, rows=queued.events)
             await outbox.enqueue_many(session=session, rows=queued.rows, now=now)
         if queued.rows:
             self._on_enqueued()
         report = SweepReport(
             timers=len(due),
             warnings=sum(f.kind == "warn" for f in fires),
-            breaches=sum(e.kind == "sla_breached" for e in queued.events),
+            breaches=sum(e["kind"] == "sla_breached" for e in queued.events),
             steps=sum(f.kind == "breach" for f in fires),
             notices=len(ids),
         )
@@ -189,7 +190,7 @@ class SlaService:
             log.info("SLA sweep: %s", report)
         return report
 
-    def _advance(self, timer: SlaTimer, lead: Lead, now: datetime, queued: _Outbox) -> list[Fire]:
+    def _advance(self, timer: SlaTimer, lead: LeadRef, now: datetime, queued: _Outbox) -> list[Fire]:
         """Move one claimed timer forward to `now`; returns what it owes. Catching up after downtime fires each
         missed step once, never once per missed tick."""
         cfg = self.clock_config(timer.clock)
@@ -382,5 +383,5 @@ class SlaService:
         return nudged
 
 
-def _event(lead: Lead, kind: str, at: datetime, **data: object) -> LeadEvent:
-    return LeadEvent(lead_id=lead.id, kind=kind, actor=None, at=at, data=data)
+def _event(lead: LeadRef, kind: str, at: datetime, **data: object) -> dict[str, Any]:
+    return {"lead_id": lead.id, "kind": kind, "actor": None, "at": at, "data": data}

@@ -6,10 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Lead, LeadEvent
+from storage.models import Lead, LeadEvent, table_of
 
 
 async def get_lead(*, session: AsyncSession, lead_id: int, for_update: bool = False) -> Lead | None:
@@ -48,8 +48,19 @@ async def add_event(
 
 
 async def add_events(*, session: AsyncSession, events: Sequence[LeadEvent]) -> None:
-    session.add_all(events)
-    await session.flush()
+    await add_event_rows(
+        session=session,
+        rows=[
+            {"lead_id": e.lead_id, "kind": e.kind, "actor": e.actor, "at": e.at, "data": e.data or {}} for e in events
+        ],
+    )
+
+
+async def add_event_rows(*, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Append many events (dicts of lead_id, kind, actor, at, data) in one executemany: the ORM would send one
+    INSERT … RETURNING per row on SQLite."""
+    if rows:
+        await session.execute(insert(table_of(LeadEvent)), list(rows))
 
 
 async def list_events(*, session: AsyncSession, lead_id: int) -> list[LeadEvent]:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, table_of
 
 
 @dataclass(frozen=True)
@@ -57,18 +57,15 @@ async def enqueue_many(*, session: AsyncSession, rows: Sequence[Outgoing], now: 
             )
             for key in waiting.scalars():
                 fresh.pop(key, None)
-    session.add_all(
-        OutboxMessage(
-            kind=row.kind,
-            key=row.key,
-            lead_id=row.lead_id,
-            payload=row.payload or {},
-            created_at=now,
-            next_attempt_at=now,
-        )
-        for row in fresh.values()
-    )
-    await session.flush()
+    if fresh:  # one executemany: the ORM would send one INSERT … RETURNING per row on SQLite
+        await session.execute(
+            insert(table_of(OutboxMessage)),
+            [
+                {"kind": r.kind, "key": r.key, "lead_id": r.lead_id, "payload": r.payload or {}, "created_at": now,
+                 "next_attempt_at": now, "attempts": 0}
+                for r in fresh.values()
+            ],
+        )  # fmt: skip
     return len(fresh)
 
 

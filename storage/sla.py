@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import JobMark, Lead, SlaNotice, SlaNoticeItem, SlaTimer
+from storage.models import JobMark, Lead, SlaNotice, SlaNoticeItem, SlaTimer, table_of
 
 ACTIVE_STATES = ("running", "breached")
 
@@ -40,9 +40,19 @@ async def get_timer(*, session: AsyncSession, timer_id: int, for_update: bool = 
     return await session.get(SlaTimer, timer_id, with_for_update=for_update, populate_existing=True)
 
 
-def due_query(now: datetime, limit: int) -> Select[SlaTimer, Lead]:
+@dataclass(frozen=True)
+class LeadRef:
+    """What the sweep needs of a lead: who owns it and where its post is (not its activity, which is large)."""
+
+    id: int
+    owner: str | None
+    slack_channel: str | None
+    slack_ts: str | None
+
+
+def due_query(now: datetime, limit: int) -> Select[SlaTimer, int, str | None, str | None, str | None]:
     return (
-        select(SlaTimer, Lead)
+        select(SlaTimer, Lead.id, Lead.owner, Lead.slack_channel, Lead.slack_ts)
         .join(Lead, Lead.id == SlaTimer.lead_id)
         .where(SlaTimer.next_at.is_not(None), SlaTimer.next_at <= now)
         .order_by(SlaTimer.next_at, SlaTimer.id)
@@ -51,14 +61,14 @@ def due_query(now: datetime, limit: int) -> Select[SlaTimer, Lead]:
     )
 
 
-async def claim_due(*, session: AsyncSession, now: datetime, limit: int) -> list[tuple[SlaTimer, Lead]]:
+async def claim_due(*, session: AsyncSession, now: datetime, limit: int) -> list[tuple[SlaTimer, LeadRef]]:
     """Timers whose next step has come, oldest first, with their leads; read through `ix_sla_timers_next_at` only.
 
     The rows stay locked until the transaction ends: on PostgreSQL another sweeper skips them (SKIP LOCKED) and
     takes the next ones; on SQLite the transaction holds the database's write lock from its first statement.
     """
     rows = await session.execute(due_query(now, limit))
-    return [(timer, lead) for timer, lead in rows]
+    return [(timer, LeadRef(lead_id, owner, channel, ts)) for timer, lead_id, owner, channel, ts in rows]
 
 
 @dataclass(frozen=True)
@@ -78,12 +88,13 @@ async def add_notices(*, session: AsyncSession, notices: Sequence[NewNotice], at
     ]
     session.add_all(rows)
     await session.flush()
-    session.add_all(
-        SlaNoticeItem(notice_id=row.id, timer_id=timer_id, lead_id=lead_id, step=step)
+    items = [
+        {"notice_id": row.id, "timer_id": timer_id, "lead_id": lead_id, "step": step}
         for row, notice in zip(rows, notices, strict=True)
         for timer_id, lead_id, step in notice.items
-    )
-    await session.flush()
+    ]
+    if items:
+        await session.execute(insert(table_of(SlaNoticeItem)), items)
     return [row.id for row in rows]
 
 
@@ -138,9 +149,9 @@ async def was_told_about(*, session: AsyncSession, timer_id: int, user_id: str) 
 async def mark_once(*, session: AsyncSession, key: str, at: datetime) -> bool:
     """Record that `key` happened; False if it already had (the caller then does nothing)."""
     bind = session.get_bind()
-    insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
+    upsert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
-        insert(JobMark).values(key=key, at=at).on_conflict_do_nothing(index_elements=["key"])
+        upsert(JobMark).values(key=key, at=at).on_conflict_do_nothing(index_elements=["key"])
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
