@@ -111,6 +111,7 @@ async def test_changes_queued_together_coalesce_and_the_post_shows_the_latest(ap
     await app.svc.outbox.stop()  # hold deliveries so both changes queue up before any is sent
 
     await app.click(Action.ACCEPT, lead_id, REP1)
+    await app.svc.background.wait()  # the accept commits before the contact is logged, as with a person clicking
     await app.click(Action.LOG_CONTACT, lead_id, REP1)
     await app.svc.background.wait()
     pending = [r for r in await app.outbox_rows() if r.delivered_at is None]
