@@ -21,7 +21,9 @@ from bot.background import Background, reference
 from bot.clock import Clock, SystemClock
 from bot.config import HandoffConfig
 from bot.delivery import SlackDelivery
+from bot.funnel import FunnelService
 from bot.leads import LeadService
+from bot.metrics import Metrics
 from bot.outbox import OutboxWorker
 from bot.scheduler import create_scheduler
 from bot.services import SERVICES, Services
@@ -63,6 +65,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         leads=leads,
         sla=sla,
         reviews=SlaReviews(db, config, clock, on_enqueued=wake),
+        funnel=FunnelService(Metrics(db, config, clock), client, renderer, config),
         outbox=worker,
         background=Background(),
     )

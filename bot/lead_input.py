@@ -67,7 +67,7 @@ class LeadIn(BaseModel):
     title: Text200 | None = None
     source: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     campaign: Text200 | None = None
-    score: Annotated[int | None, BeforeValidator(_score), Field(ge=0, le=100)] = None
+    score: Annotated[Annotated[int, Field(ge=0, le=100)] | None, BeforeValidator(_score)] = None
     activity: list[ActivityIn] = Field(default_factory=list, max_length=100)
 
     @field_validator("email")

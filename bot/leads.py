@@ -214,6 +214,7 @@ class LeadService:
             if await lead_queries.find_event(session=session, lead_id=lead_id, kind="contacted") is not None:
                 raise Conflict("First contact is already logged for this lead.")
             await lead_queries.add_event(session=session, lead_id=lead_id, kind="contacted", actor=user_id, at=now)
+            lead.contacted_at = now
             await self._sla.stop(session, lead_id=lead_id, clock="first_touch", at=now, actor=user_id)
             await self._queue_post(session, lead_id)
         self._on_enqueued()

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.background import Background
 from bot.clock import Clock
 from bot.config import HandoffConfig
+from bot.funnel import FunnelService
 from bot.leads import LeadService
 from bot.outbox import OutboxWorker
 from bot.settings import Settings
@@ -32,6 +33,7 @@ class Services:
     leads: LeadService
     sla: SlaService
     reviews: SlaReviews
+    funnel: FunnelService
     outbox: OutboxWorker
     background: Background
 

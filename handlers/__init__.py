@@ -6,12 +6,13 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from handlers import actions, intake, views
+from handlers import actions, commands, intake, views
 
 
 def register(app: AsyncApp, svc: Services) -> None:
     actions.register(app, svc)
     views.register(app, svc)
+    commands.register(app, svc)
 
 
 def routes() -> list[web.RouteDef]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -76,6 +77,15 @@ class Lead(Base):
     slack_channel: Mapped[str | None] = mapped_column(String(32))
     slack_ts: Mapped[str | None] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(default=1)
+    # When the lead first reached each later step (kept when it moves on, so the funnel counts every step it passed)
+    contacted_at: Mapped[datetime | None]
+    sql_at: Mapped[datetime | None]
+    opportunity_at: Mapped[datetime | None]
+    won_at: Mapped[datetime | None]
+    lost_at: Mapped[datetime | None]
+    recycled_at: Mapped[datetime | None]
+    lost_reason: Mapped[str | None] = mapped_column(String(100))
+    amount_cents: Mapped[int | None] = mapped_column(BigInteger)  # opportunity amount, then the won amount
 
     __table_args__ = (Index("ix_leads_received_at", "received_at"),)
 
@@ -208,3 +218,15 @@ class JobMark(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     at: Mapped[datetime]
+
+
+class Spend(Base):
+    """Marketing spend per month and source, for cost per MQL and acquisition cost. Money is kept in cents."""
+
+    __tablename__ = "spend"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the first day of the month
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str | None] = mapped_column(String(64))

@@ -180,3 +180,9 @@ async def test_healthz_answers_once_ready(app: Harness) -> None:
     async with app.http.get(app.url("/healthz")) as response:
         assert response.status == 200
         assert await response.json() == {"ok": True}
+
+
+async def test_a_null_score_is_stored_as_unscored(app: Harness) -> None:
+    status, body = await app.post_leads({"external_id": "null-score", "score": None})
+    assert status == 201
+    assert (await app.lead(body["id"])).score is None

@@ -42,4 +42,14 @@ def test_every_slack_url_is_the_one_bolt_endpoint(manifest: dict[str, Any]) -> N
 
 
 def test_scopes_are_the_minimal_set_the_code_uses(manifest: dict[str, Any]) -> None:
-    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {"chat:write", "chat:write.public", "usergroups:read"}
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
+        "chat:write",
+        "chat:write.public",
+        "usergroups:read",
+        "commands",
+        "files:write",
+    }
+
+
+def test_the_slash_commands_are_the_ones_the_app_registers(manifest: dict[str, Any]) -> None:
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/funnel"]

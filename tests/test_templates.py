@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from bot.cards import humanize, lead_card
 from bot.config import DEFAULT_REJECT_REASONS, parse_config
 from bot.ids import REJECT_MODAL_IDS
+from bot.funnel import funnel_view
 from bot.sla_cards import alarm_view, clock_lines
 from message_templates import Renderer, clip, escape_mrkdwn, mrkdwn
 from sandbox.blocks import validate_blocks, validate_view
@@ -160,11 +161,32 @@ def test_the_lead_post_shows_its_clocks() -> None:
     assert "🚨 *First contact SLA breached* — was due 09:30 CST (30 min target)" in shown
 
 
+@pytest.mark.parametrize("dimension", [None, "source", "rep"])
+def test_the_funnel_answer_is_valid_and_inert_with_hostile_groups(dimension: str | None) -> None:
+    from bot.metrics import FunnelReport, GroupMetrics
+    from bot.periods import parse_funnel
+
+    query = parse_funnel(f"this month{' by ' + dimension if dimension else ''}", datetime(2026, 11, 23).date())
+    groups = [
+        GroupMetrics(HOSTILE * 3 + str(i), mqls=10 - i % 10, accepted=3, rejected=2, reasons={HOSTILE: 2},
+                     accept_seconds=[60.0], spend_cents=1234.0)
+        for i in range(30)
+    ]  # fmt: skip
+    total = GroupMetrics("all", mqls=300, accepted=90, rejected=60, reasons={HOSTILE: 60}, spend_cents=5.0)
+    report = FunnelReport(query, total, GroupMetrics("previous"), groups, 120)
+    message = RENDERER.render("ephemeral/funnel.json.j2", view=funnel_view(report, image_file_id="F0CHART001"))
+
+    assert validate_blocks(message["blocks"], surface="message") == []
+    for text in rendered_texts(message) + [message["text"]]:
+        assert "<!channel>" not in text and "<https://evil" not in text and "<@U0BOSS0001>" not in text
+
+
 def test_every_template_is_covered_here() -> None:
     assert RENDERER.names() == [
         "channel/announcement.json.j2",
         "channel/lead_post.json.j2",
         "dm/sla_alarm.json.j2",
+        "ephemeral/funnel.json.j2",
         "ephemeral/notice.json.j2",
         "modals/reassign.json.j2",
         "modals/reject.json.j2",

@@ -1,0 +1,188 @@
+"""`/funnel`'s answer: the metrics as a message, and the funnel chart as a PNG uploaded through Slack's external
+upload flow and shown with an image block's `slack_file` (an ephemeral message cannot carry a file itself).
+
+Everything here runs after the ack; the chart is drawn in a worker thread so the event loop keeps answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.cards import humanize, mention
+from bot.config import HandoffConfig
+from bot.metrics import DEFINITIONS, FunnelReport, GroupMetrics, Metrics
+from bot.periods import USAGE, FunnelQuery
+from message_templates import Renderer, mrkdwn
+
+STAGES = ("MQL", "SAL", "SQL", "Opportunity", "Won")
+MAX_GROUPS = 15
+
+
+def stage_counts(g: GroupMetrics) -> list[int]:
+    return [g.mqls, g.accepted, g.sqls, g.opportunities, g.won]
+
+
+def funnel_png(counts: list[int], title: str) -> bytes:
+    """A centred funnel: one bar per stage, its count, and the conversion from the stage before."""
+    figure = Figure(figsize=(8, 4), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    widest = max(max(counts), 1)
+    colours = ("#1d3557", "#457b9d", "#5e9ebf", "#a8dadc", "#2a9d8f")
+    for row, (stage, count, colour) in enumerate(zip(STAGES, counts, colours, strict=True)):
+        y = len(STAGES) - 1 - row
+        axes.barh(y, max(count, widest * 0.004), left=(widest - count) / 2, color=colour, height=0.72)
+        axes.text(widest / 2, y, f"{stage}  {count:,}", ha="center", va="center", color="white" if row < 3 else "black",
+                  fontsize=11, fontweight="bold")  # fmt: skip
+        if row:
+            before = counts[row - 1]
+            share = f"{count / before * 100:.0f}%" if before else "—"
+            axes.text(widest * 1.02, y + 0.5, f"↓ {share}", ha="left", va="center", fontsize=9, color="#555555")
+    axes.set_xlim(0, widest * 1.12)
+    axes.set_ylim(-0.6, len(STAGES) - 0.4)
+    axes.axis("off")
+    axes.set_title(title, fontsize=12, loc="left")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def money(cents: float | None) -> str:
+    if cents is None:
+        return "—"
+    return f"${cents / 100:,.0f}"
+
+
+def share(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def duration(seconds: float | None) -> str:
+    from datetime import timedelta
+
+    return "—" if seconds is None else humanize(timedelta(seconds=seconds))
+
+
+def change(now: float | None, before: float | None, *, points: bool = False) -> str:
+    """▲ / ▼ against the previous period: percent change for counts, percentage points for rates."""
+    if now is None or before is None:
+        return ""
+    if points:
+        delta = (now - before) * 100
+        return "" if round(delta) == 0 else f" {'▲' if delta > 0 else '▼'} {abs(delta):.0f} pts"
+    if before == 0:
+        return " ▲ new" if now else ""
+    delta = (now - before) / before * 100
+    return "" if round(delta) == 0 else f" {'▲' if delta > 0 else '▼'} {abs(delta):.0f}%"
+
+
+def group_name(dimension: str | None, group: str) -> str:
+    if dimension == "rep" and group != "not accepted":
+        return mention(group)
+    return mrkdwn(group, 80)
+
+
+@dataclass(frozen=True)
+class FunnelView:
+    fallback: str
+    header: str
+    fields: list[str]
+    more_fields: list[str]
+    lines: list[str]
+    groups: list[str]
+    image_file_id: str | None
+    image_alt: str
+    footer: str
+
+
+def funnel_view(report: FunnelReport, *, image_file_id: str | None) -> FunnelView:
+    q, t, p = report.query, report.total, report.previous
+    by = f" by {q.dimension}" if q.dimension else ""
+    mqls = f"{t.mqls:,}"
+    if report.mql_target:
+        mqls += f" of {report.mql_target:,} target ({t.mqls / report.mql_target * 100:.0f}%)"
+    accept_p50, accept_p90 = t.accept_time()
+    contact_p50, contact_p90 = t.contact_time()
+    clocks = " · ".join(
+        f"{ {'accept': 'Accept', 'first_touch': 'First contact'}.get(c, c) } {share(t.compliance(c))}"
+        for c in sorted(t.sla)
+    )
+    fields = [
+        f"*MQLs*\n{mqls}{change(t.mqls, p.mqls)}",
+        f"*Acceptance rate*\n{share(t.accept_rate)} ({t.accepted:,} of {t.decided:,} decided)"
+        + change(t.accept_rate, p.accept_rate, points=True),
+        f"*SAL → SQL → Opportunity → Won*\n{t.accepted:,} → {t.sqls:,} → {t.opportunities:,} → {t.won:,}",
+        f"*Won revenue*\n{money(t.won_cents)}{change(t.won_cents, p.won_cents)} · conversion {share(t.conversion)}",
+        f"*Time to accept*\nmedian {duration(accept_p50)} · p90 {duration(accept_p90)}",
+        f"*Time to first contact*\nmedian {duration(contact_p50)} · p90 {duration(contact_p90)}",
+    ]
+    velocity = t.velocity_cents_per_day
+    more = [
+        f"*SLA kept*\n{clocks or 'no clocks ran'}",
+        f"*Velocity*\n{f'{t.days_to_won:.0f} days to won' if t.days_to_won is not None else '— days to won'}"
+        f" · {money(velocity)}/day",
+        f"*Marketing-sourced*\npipeline {money(t.pipeline_cents)} · revenue {money(t.won_cents)}",
+    ]
+    if t.spend_cents is not None:
+        more.append(f"*Cost*\n{money(t.cost_per_mql_cents)} per MQL · CAC {money(t.cac_cents)}")
+    lines = []
+    if top := t.top_reason:
+        lines.append(f"Top rejection reason: *{mrkdwn(top[0], 100)}* ({top[1]} of {t.rejected} rejected)")
+    groups = []
+    for g in report.groups[:MAX_GROUPS] if q.dimension else []:
+        text = (
+            f"*{group_name(q.dimension, g.group)}* — {g.mqls:,} MQLs · {share(g.accept_rate)} accepted · "
+            f"{g.sqls:,} SQL · {g.won:,} won · {money(g.won_cents)}"
+        )
+        if g.spend_cents is not None:
+            text += f" · {money(g.cost_per_mql_cents)}/MQL · CAC {money(g.cac_cents)}"
+        if top := g.top_reason:
+            text += f"\n   top rejection: {mrkdwn(top[0], 80)} ({top[1]})"
+        groups.append(text)
+    if len(report.groups) > MAX_GROUPS and q.dimension:
+        groups.append(f"_…and {len(report.groups) - MAX_GROUPS} more_")
+    previous = q.period.previous()
+    return FunnelView(
+        fallback=f"Funnel {q.period.label}{by}: {t.mqls} MQLs, {t.won} won",
+        header=f"📊 Funnel — {q.period.label}{by}",
+        fields=fields,
+        more_fields=more,
+        lines=lines,
+        groups=groups,
+        image_file_id=image_file_id,
+        image_alt=f"Funnel: {' → '.join(f'{s} {n}' for s, n in zip(STAGES, stage_counts(t), strict=True))}",
+        footer=f"{q.period.span()} · ▲▼ against {previous.span()} · definitions: `/funnel help`",
+    )
+
+
+def help_text() -> str:
+    lines = [f"• *{name}*: {meaning}" for name, meaning in DEFINITIONS]
+    return "*The shared funnel metrics*\n" + "\n".join(lines) + "\n\n" + USAGE
+
+
+class FunnelService:
+    def __init__(self, metrics: Metrics, client: AsyncWebClient, renderer: Renderer, config: HandoffConfig) -> None:
+        self.metrics = metrics
+        self._client = client
+        self._renderer = renderer
+        self._config = config
+
+    async def upload_chart(self, png: bytes, title: str) -> str:
+        """Upload without a channel (an ephemeral reply cannot carry a file) and return the file id."""
+        response = await self._client.files_upload_v2(content=png, filename="funnel.png", title=title)
+        return str(response["file"]["id"])
+
+    async def message(self, query: FunnelQuery) -> dict[str, Any]:
+        report = await self.metrics.report(query)
+        title = f"Funnel — {query.period.label}"
+        png = await asyncio.to_thread(funnel_png, stage_counts(report.total), title)
+        file_id = await self.upload_chart(png, title)
+        return self._renderer.render("ephemeral/funnel.json.j2", view=funnel_view(report, image_file_id=file_id))

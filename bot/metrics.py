@@ -1,0 +1,238 @@
+"""The shared funnel metrics, defined once. Every number `/funnel`, App Home and the digest show comes from here.
+
+The cohort of a period is the MQLs *received* in it; every other count is how far those leads have got so far (a
+lead that skipped a step, SAL → Won, counts for the steps it skipped). `DEFINITIONS` is what `/funnel help` shows.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from bot.clock import Clock
+from bot.config import HandoffConfig
+from bot.periods import FunnelQuery, Period
+from storage import metrics as queries
+from storage.db import Database
+
+DEFINITIONS = (
+    ("MQLs", "leads marketing sent that were received in the period (the cohort every other number follows)"),
+    ("Acceptance rate", "accepted ÷ decided (accepted + rejected) among the cohort"),
+    ("SAL · SQL · Opportunity · Won", "cohort leads that reached the step so far (a skipped step counts as passed)"),
+    ("Won revenue", "sum of the won amounts of the cohort"),
+    ("Conversion", "won ÷ MQLs: lead-to-customer rate of the cohort"),
+    ("Time to accept", "post in the channel → accepted; median and 90th percentile (nearest rank)"),
+    ("Time to first contact", "accepted → first contact logged; median and 90th percentile"),
+    ("SLA compliance", "clocks of the cohort kept ÷ clocks finished or breached, per clock"),
+    ("Days to won", "average days from MQL received to won"),
+    ("Pipeline velocity", "opportunities × win rate × average deal ÷ days to won: revenue per day"),
+    ("Marketing-sourced pipeline", "sum of opportunity amounts of the cohort (every MQL is marketing-sourced)"),
+    ("Cost per MQL · CAC", "spend in the period (by month, prorated by days) ÷ MQLs, and ÷ won deals"),
+    ("▲ / ▼", "change against the previous period of the same length"),
+)
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest-rank percentile: the smallest value with at least `share` of the values at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
+
+
+def ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass
+class GroupMetrics:
+    group: str
+    mqls: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    sqls: int = 0
+    opportunities: int = 0
+    won: int = 0
+    lost: int = 0
+    won_cents: int = 0
+    pipeline_cents: int = 0
+    days_to_won_sum: float = 0.0
+    accept_seconds: list[float] = field(default_factory=list)
+    contact_seconds: list[float] = field(default_factory=list)
+    reasons: dict[str, int] = field(default_factory=dict)
+    sla: dict[str, list[int]] = field(default_factory=dict)  # clock → [kept, counted]
+    spend_cents: float | None = None
+
+    def add(self, other: GroupMetrics) -> None:
+        for name in ("mqls", "accepted", "rejected", "sqls", "opportunities", "won", "lost", "won_cents",
+                     "pipeline_cents", "days_to_won_sum"):  # fmt: skip
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.accept_seconds += other.accept_seconds
+        self.contact_seconds += other.contact_seconds
+        for reason, n in other.reasons.items():
+            self.reasons[reason] = self.reasons.get(reason, 0) + n
+        for clock, (kept, counted) in other.sla.items():
+            mine = self.sla.setdefault(clock, [0, 0])
+            mine[0] += kept
+            mine[1] += counted
+        if other.spend_cents is not None:
+            self.spend_cents = (self.spend_cents or 0) + other.spend_cents
+
+    # --- the definitions --------------------------------------------------------------------------------------
+
+    @property
+    def decided(self) -> int:
+        return self.accepted + self.rejected
+
+    @property
+    def accept_rate(self) -> float | None:
+        return ratio(self.accepted, self.decided)
+
+    @property
+    def conversion(self) -> float | None:
+        return ratio(self.won, self.mqls)
+
+    @property
+    def top_reason(self) -> tuple[str, int] | None:
+        if not self.reasons:
+            return None
+        return sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+    def accept_time(self) -> tuple[float | None, float | None]:
+        return (statistics.median(self.accept_seconds) if self.accept_seconds else None,
+                percentile(self.accept_seconds, 0.9))  # fmt: skip
+
+    def contact_time(self) -> tuple[float | None, float | None]:
+        return (statistics.median(self.contact_seconds) if self.contact_seconds else None,
+                percentile(self.contact_seconds, 0.9))  # fmt: skip
+
+    @property
+    def days_to_won(self) -> float | None:
+        return self.days_to_won_sum / 86400 / self.won if self.won else None
+
+    @property
+    def win_rate(self) -> float | None:
+        return ratio(self.won, self.won + self.lost)
+
+    @property
+    def average_deal_cents(self) -> float | None:
+        return ratio(self.won_cents, self.won)
+
+    @property
+    def velocity_cents_per_day(self) -> float | None:
+        win_rate, deal, days = self.win_rate, self.average_deal_cents, self.days_to_won
+        if win_rate is None or deal is None or not days:
+            return None
+        return self.opportunities * win_rate * deal / days
+
+    @property
+    def cost_per_mql_cents(self) -> float | None:
+        return None if self.spend_cents is None else ratio(self.spend_cents, self.mqls)
+
+    @property
+    def cac_cents(self) -> float | None:
+        return None if self.spend_cents is None else ratio(self.spend_cents, self.won)
+
+    def compliance(self, clock: str) -> float | None:
+        kept, counted = self.sla.get(clock, [0, 0])
+        return ratio(kept, counted)
+
+
+@dataclass(frozen=True)
+class FunnelReport:
+    query: FunnelQuery
+    total: GroupMetrics
+    previous: GroupMetrics
+    groups: list[GroupMetrics]
+    mql_target: int | None
+
+
+def spend_by_source(rows: Iterable[tuple[date, str, int]], period: Period) -> dict[str, float]:
+    """Spend falling in the period: each month's amount prorated by the days of that month inside the period."""
+    out: dict[str, float] = defaultdict(float)
+    for month, source, cents in rows:
+        month_end = (month + timedelta(days=32)).replace(day=1)
+        overlap = (min(month_end, period.end) - max(month, period.start)).days
+        if overlap > 0:
+            out[source] += cents * overlap / (month_end - month).days
+    return dict(out)
+
+
+def mql_target(config: HandoffConfig, period: Period) -> int | None:
+    """The monthly target scaled to the period: whole months count whole (this month counts as one)."""
+    monthly = config.sla.mql_volume.monthly_target
+    if monthly is None:
+        return None
+    if period.start.day == 1:
+        months, cursor = 0, period.start
+        while cursor < period.end:
+            months += 1
+            cursor = (cursor + timedelta(days=32)).replace(day=1)
+        if cursor == period.end or (months == 1 and period.end <= cursor):
+            return monthly * months
+    return round(monthly * period.days / 30.4375)
+
+
+class Metrics:
+    def __init__(self, db: Database, config: HandoffConfig, clock: Clock) -> None:
+        self._db = db
+        self._config = config
+        self._clock = clock
+
+    def today(self) -> date:
+        return self._clock.now().astimezone(self._config.tz).date()
+
+    async def groups(self, period: Period, dimension: str | None) -> list[GroupMetrics]:
+        start, end = period.bounds(self._config.tz)
+        async with self._db.session() as session:
+            counts = await queries.counts(session=session, start=start, end=end, dimension=dimension)
+            durations = await queries.durations(session=session, start=start, end=end, dimension=dimension)
+            reasons = await queries.reject_reasons(session=session, start=start, end=end, dimension=dimension)
+            states = await queries.sla_states(session=session, start=start, end=end, dimension=dimension)
+            last_month = (period.end - timedelta(days=1)).replace(day=1)
+            spend = await queries.spend_between(session=session, first_month=period.start.replace(day=1),
+                                                last_month=last_month)  # fmt: skip
+        groups: dict[str, GroupMetrics] = {}
+        for c in counts:
+            groups[c.group] = GroupMetrics(
+                c.group, c.mqls, c.accepted, c.rejected, c.sqls, c.opportunities, c.won, c.lost, c.won_cents,
+                c.pipeline_cents, c.days_to_won_sum,
+            )  # fmt: skip
+        for group, accept, contact in durations:
+            g = groups.setdefault(group, GroupMetrics(group))
+            if accept is not None:
+                g.accept_seconds.append(max(round(float(accept)), 0))  # julianday arithmetic is float
+            if contact is not None:
+                g.contact_seconds.append(max(round(float(contact)), 0))
+        for group, reason, n in reasons:
+            groups.setdefault(group, GroupMetrics(group)).reasons[reason] = n
+        for group, clock, state, n in states:
+            kept_counted = groups.setdefault(group, GroupMetrics(group)).sla.setdefault(clock, [0, 0])
+            if state in ("met", "missed", "breached"):
+                kept_counted[1] += n
+                kept_counted[0] += n if state == "met" else 0
+        by_source = spend_by_source(spend, period)
+        if by_source:
+            if dimension == "source":
+                for source, cents in by_source.items():
+                    groups.setdefault(source, GroupMetrics(source)).spend_cents = cents
+            elif dimension is None:
+                groups.setdefault("all", GroupMetrics("all")).spend_cents = sum(by_source.values())
+        return sorted(groups.values(), key=lambda g: (-g.mqls, g.group))
+
+    async def report(self, query: FunnelQuery) -> FunnelReport:
+        groups = await self.groups(query.period, query.dimension)
+        total = GroupMetrics("all")
+        for group in groups:
+            total.add(group)
+        if query.dimension not in (None, "source") and total.spend_cents is None:
+            for group in await self.groups(query.period, None):  # spend is kept by source only
+                total.spend_cents = group.spend_cents
+        previous = GroupMetrics("previous")
+        for group in await self.groups(query.period.previous(), None):
+            previous.add(group)
+        return FunnelReport(query, total, previous, groups, mql_target(self._config, query.period))

@@ -1,0 +1,144 @@
+"""The words of `/funnel`: a period, an optional `by DIMENSION`, an optional `share`. Pure parsing; no clock."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.errors import UserError
+
+DIMENSIONS = ("source", "campaign", "rep", "band")
+USAGE = (
+    "*Usage:* `/funnel [period] [by source|campaign|rep|band] [share]`\n"
+    "*Periods:* `this month` (default) · `last month` · `this week` · `last week` · `this quarter` · "
+    "`last quarter` · `last 30d` · `2026-Q3` · `2026-10` · `2026-10-01..2026-10-31`\n"
+    "*Examples:* `/funnel` · `/funnel last month by source` · `/funnel 2026-Q3 by rep share` · `/funnel help`"
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates [start, end) in the team's timezone, and how to say it."""
+
+    label: str
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one."""
+        return Period("previous period", self.start - timedelta(days=self.days), self.start)
+
+    def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
+        return (
+            datetime.combine(self.start, time(0), tz).astimezone(UTC),
+            datetime.combine(self.end, time(0), tz).astimezone(UTC),
+        )
+
+    def span(self) -> str:
+        last = self.end - timedelta(days=1)
+        if self.start == last:
+            return f"{self.start:%b %-d, %Y}"
+        if self.start.year == last.year:
+            return f"{self.start:%b %-d} – {last:%b %-d, %Y}"
+        return f"{self.start:%b %-d, %Y} – {last:%b %-d, %Y}"
+
+
+@dataclass(frozen=True)
+class FunnelQuery:
+    period: Period
+    dimension: str | None = None
+    share: bool = False
+    help: bool = False
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _next_quarter(day: date) -> date:
+    start = _quarter_start(day)
+    return _next_month(_next_month(_next_month(start)))
+
+
+def parse_period(text: str, today: date) -> Period:
+    words = " ".join(text.lower().split())
+    tomorrow = today + timedelta(days=1)
+    if words in ("", "this month", "month", "mtd"):
+        return Period("this month", _month_start(today), tomorrow)
+    if words == "last month":
+        start = _month_start(_month_start(today) - timedelta(days=1))
+        return Period("last month", start, _month_start(today))
+    if words in ("this week", "week", "wtd"):
+        return Period("this week", today - timedelta(days=today.weekday()), tomorrow)
+    if words == "last week":
+        monday = today - timedelta(days=today.weekday())
+        return Period("last week", monday - timedelta(days=7), monday)
+    if words in ("this quarter", "quarter", "qtd"):
+        return Period("this quarter", _quarter_start(today), tomorrow)
+    if words == "last quarter":
+        start = _quarter_start(_quarter_start(today) - timedelta(days=1))
+        return Period("last quarter", start, _quarter_start(today))
+    if words == "today":
+        return Period("today", today, tomorrow)
+    if match := re.fullmatch(r"last (\d{1,3}) ?d(?:ays?)?", words):
+        days = int(match.group(1))
+        if not 1 <= days <= 731:
+            raise UserError("`last Nd` takes 1 to 731 days.")
+        return Period(f"last {days} days", tomorrow - timedelta(days=days), tomorrow)
+    if match := re.fullmatch(r"(\d{4})-?q([1-4])", words):
+        start = date(int(match.group(1)), 3 * int(match.group(2)) - 2, 1)
+        return Period(f"{match.group(1)}-Q{match.group(2)}", start, _next_quarter(start))
+    if match := re.fullmatch(r"(\d{4})-(\d{2})", words):
+        try:
+            start = date(int(match.group(1)), int(match.group(2)), 1)
+        except ValueError:
+            raise UserError(f"`{text}` is not a month.") from None
+        return Period(f"{start:%B %Y}", start, _next_month(start))
+    if match := re.fullmatch(r"(\d{4}-\d{2}-\d{2}) ?(?:\.\.|to|–|-) ?(\d{4}-\d{2}-\d{2})", words):
+        try:
+            first, last = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))
+        except ValueError:
+            raise UserError(f"`{text}` has a date that does not exist.") from None
+        if last < first:
+            raise UserError(f"`{text}` ends before it starts.")
+        if (last - first).days > 3 * 366:
+            raise UserError("Pick a period of at most three years.")
+        period = Period("", first, last + timedelta(days=1))
+        return replace(period, label=period.span())
+    raise UserError(f"I don't know the period `{text}`.")
+
+
+def parse_funnel(text: str, today: date) -> FunnelQuery:
+    """Parse the command text; anything unknown raises a UserError whose message includes the usage help."""
+    words = text.strip().split()
+    lowered = [w.lower() for w in words]
+    if lowered in (["help"], ["?"]):
+        return FunnelQuery(parse_period("", today), help=True)
+    share = "share" in lowered
+    lowered = [w for w in lowered if w != "share"]
+    dimension: str | None = None
+    if "by" in lowered:
+        at = lowered.index("by")
+        if at + 1 >= len(lowered) or lowered[at + 1] not in DIMENSIONS:
+            raise UserError(f"Break it down `by source`, `by campaign`, `by rep` or `by band`.\n{USAGE}")
+        dimension = lowered[at + 1]
+        del lowered[at : at + 2]
+    try:
+        period = parse_period(" ".join(lowered), today)
+    except UserError as exc:
+        raise UserError(f"{exc.message}\n{USAGE}") from None
+    return FunnelQuery(period, dimension, share)

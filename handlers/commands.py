@@ -1,0 +1,46 @@
+"""Slash commands. `/funnel` parses its words within the ack (bad words get the usage help at once), answers
+"crunching…" in the ack, and posts the metrics and chart through `response_url` when they are ready."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import UserError
+from bot.funnel import help_text
+from bot.periods import parse_funnel
+from bot.services import Services
+from handlers.actions import ephemeral
+
+
+def register(app: AsyncApp, svc: Services) -> None:
+    async def handle_funnel(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        try:
+            query = parse_funnel(str(command.get("text") or ""), svc.funnel.metrics.today())
+        except UserError as exc:
+            await ack(response_type="ephemeral", text=exc.message)
+            return
+        if query.help:
+            await ack(response_type="ephemeral", text=help_text())
+            return
+        by = f" by {query.dimension}" if query.dimension else ""
+        await ack(response_type="ephemeral", text=f"⏳ Crunching the funnel for {query.period.label}{by}…")
+        channel = str(command.get("channel_id") or "")
+
+        async def answer() -> None:
+            message = await svc.funnel.message(query)
+            if not query.share:
+                await respond(response_type="ephemeral", replace_original=False, **message)
+                return
+            try:
+                await svc.client.chat_postMessage(channel=channel, unfurl_links=False, **message)
+            except SlackApiError as exc:
+                if exc.response.get("error") in ("not_in_channel", "channel_not_found", "is_archived"):
+                    raise UserError("I can't post in this channel: invite @handoff to it, or drop `share`.") from None
+                raise
+
+        svc.background.spawn(answer(), tell=ephemeral(respond), what="/funnel")
+
+    app.command("/funnel")(handle_funnel)

@@ -1,0 +1,163 @@
+"""Funnel queries. One aggregate statement per question, grouped in the database; the cohort is the MQLs received in
+a period, read through `ix_leads_received_at`. Durations are computed by the database in seconds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, and_, case, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from storage.models import Lead, SlaTimer, Spend
+
+DIMENSIONS = ("source", "campaign", "rep", "band")
+
+
+class SecondsBetween(FunctionElement[float]):
+    """`end - start` in seconds, on every database we run on."""
+
+    type = Float()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(SecondsBetween, "sqlite")
+def _seconds_sqlite(element: SecondsBetween, compiler: Any, **kw: Any) -> str:
+    end, start = list(element.clauses)
+    return f"((julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)})) * 86400.0)"
+
+
+@compiles(SecondsBetween, "postgresql")
+def _seconds_postgresql(element: SecondsBetween, compiler: Any, **kw: Any) -> str:
+    end, start = list(element.clauses)
+    return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
+
+
+def seconds_between(end: Any, start: Any) -> SecondsBetween:
+    return SecondsBetween(end, start)
+
+
+def band_of() -> ColumnElement[str]:
+    return case(
+        (Lead.score >= 80, literal("hot (80+)")),
+        (Lead.score >= 50, literal("warm (50-79)")),
+        (Lead.score.is_not(None), literal("cool (under 50)")),
+        else_=literal("unscored"),
+    )
+
+
+def dimension_column(dimension: str | None) -> ColumnElement[Any]:
+    if dimension is None:
+        return literal("all")
+    columns: dict[str, ColumnElement[Any]] = {
+        "source": func.coalesce(Lead.source, "unknown"),
+        "campaign": func.coalesce(Lead.campaign, "no campaign"),
+        "rep": func.coalesce(Lead.owner, "not accepted"),
+        "band": band_of(),
+    }
+    return columns[dimension]
+
+
+ACCEPTED = and_(Lead.decided_at.is_not(None), Lead.reject_reason.is_(None))
+REACHED_SQL = or_(Lead.sql_at.is_not(None), Lead.opportunity_at.is_not(None), Lead.won_at.is_not(None))
+REACHED_OPPORTUNITY = or_(Lead.opportunity_at.is_not(None), Lead.won_at.is_not(None))
+
+
+@dataclass(frozen=True)
+class Counts:
+    group: str
+    mqls: int
+    accepted: int
+    rejected: int
+    sqls: int
+    opportunities: int
+    won: int
+    lost: int
+    won_cents: int
+    pipeline_cents: int
+    days_to_won_sum: float
+
+
+def counts_query(start: datetime, end: datetime, dimension: str | None) -> Any:
+    group = dimension_column(dimension).label("grp")
+    return (
+        select(
+            group,
+            func.count(),
+            func.count().filter(ACCEPTED),
+            func.count(Lead.reject_reason),
+            func.count().filter(REACHED_SQL),
+            func.count().filter(REACHED_OPPORTUNITY),
+            func.count(Lead.won_at),
+            func.count(Lead.lost_at),
+            func.coalesce(func.sum(Lead.amount_cents).filter(Lead.won_at.is_not(None)), 0),
+            func.coalesce(func.sum(Lead.amount_cents).filter(REACHED_OPPORTUNITY), 0),
+            func.coalesce(func.sum(seconds_between(Lead.won_at, Lead.received_at)), 0.0),
+        )
+        .where(Lead.received_at >= start, Lead.received_at < end)
+        .group_by(group)
+    )
+
+
+async def counts(*, session: AsyncSession, start: datetime, end: datetime, dimension: str | None) -> list[Counts]:
+    rows = await session.execute(counts_query(start, end, dimension))
+    out = []
+    for r in rows:
+        n = [int(v or 0) for v in r[1:10]]
+        out.append(Counts(str(r[0]), n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], float(r[10] or 0.0)))
+    return out
+
+
+async def durations(
+    *, session: AsyncSession, start: datetime, end: datetime, dimension: str | None
+) -> list[tuple[str, float | None, float | None]]:
+    """(group, seconds to accept, seconds from accept to first contact) for every accepted lead of the cohort."""
+    group = dimension_column(dimension)
+    rows = await session.execute(
+        select(
+            group,
+            seconds_between(Lead.decided_at, func.coalesce(Lead.posted_at, Lead.received_at)),
+            seconds_between(Lead.contacted_at, Lead.decided_at),
+        ).where(Lead.received_at >= start, Lead.received_at < end, ACCEPTED)
+    )
+    return [(str(g), a, c) for g, a, c in rows]
+
+
+async def reject_reasons(
+    *, session: AsyncSession, start: datetime, end: datetime, dimension: str | None
+) -> list[tuple[str, str, int]]:
+    group = dimension_column(dimension)
+    rows = await session.execute(
+        select(group, Lead.reject_reason, func.count())
+        .where(Lead.received_at >= start, Lead.received_at < end, Lead.reject_reason.is_not(None))
+        .group_by(group, Lead.reject_reason)
+    )
+    return [(str(g), str(reason), int(n)) for g, reason, n in rows]
+
+
+async def sla_states(
+    *, session: AsyncSession, start: datetime, end: datetime, dimension: str | None
+) -> list[tuple[str, str, str, int]]:
+    """(group, clock, state, count) for the clocks of the cohort's leads."""
+    group = dimension_column(dimension)
+    rows = await session.execute(
+        select(group, SlaTimer.clock, SlaTimer.state, func.count())
+        .select_from(Lead)
+        .join(SlaTimer, SlaTimer.lead_id == Lead.id)
+        .where(Lead.received_at >= start, Lead.received_at < end)
+        .group_by(group, SlaTimer.clock, SlaTimer.state)
+    )
+    return [(str(g), str(c), str(s), int(n)) for g, c, s, n in rows]
+
+
+async def spend_between(*, session: AsyncSession, first_month: date, last_month: date) -> list[tuple[date, str, int]]:
+    rows = await session.execute(
+        select(Spend.month, Spend.source, Spend.amount_cents).where(
+            Spend.month >= first_month, Spend.month <= last_month
+        )
+    )
+    return [(m, str(s), int(a)) for m, s, a in rows]

@@ -1,0 +1,251 @@
+"""/funnel over signed slash commands: each metric pinned on a small data set whose numbers are worked out by hand.
+
+The November cohort (period "this month" on Nov 23 = Nov 1-23; the previous period of the same length is Oct 9-31):
+
+| lead | source  | received  | decision                | contact     | later                               |
+|------|---------|-----------|-------------------------|-------------|-------------------------------------|
+| L1   | webinar | Nov 2     | accepted after 10 min   | 2 h later   | SQL, opp $10,000, won $12,000 Nov 12 |
+| L2   | webinar | Nov 3     | accepted after 30 min   | 4 h later   | SQL, opp $5,000, lost               |
+| L3   | ads     | Nov 4     | rejected: No budget…    |             |                                     |
+| L4   | ads     | Nov 5     | rejected: No budget…    |             |                                     |
+| L5   | ads     | Nov 6     | rejected: Bad contact…  |             |                                     |
+| L6   | webinar | Nov 7     | accepted after 50 min   |             |                                     |
+| L7   | seo     | Nov 8     | undecided               |             |                                     |
+| L8   | webinar | Oct 20    | accepted (previous period)                                                   |
+| L9   | ads     | Oct 25    | rejected (previous period)                                                   |
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from bot.errors import UserError
+from bot.ids import Action, Block, Callback
+from bot.periods import Period, parse_funnel, parse_period
+from storage.models import Lead, Spend
+from tests import slack_requests as sr
+from tests.conftest import LEADS, OUTSIDER, REP1, REP2, START, Harness, StartApp, team_config, text_of
+
+SLA: dict[str, Any] = {
+    "accept": {"target": "30m"},
+    "first_touch": {"target": "24h"},
+    "mql_volume": {"monthly_target": 20},
+}
+
+
+def day(month: int, dom: int) -> datetime:
+    return datetime(2026, month, dom, 15, tzinfo=UTC)  # 09:00 CST / 10:00 CDT
+
+
+async def reject(app: Harness, lead_id: int, reason: str) -> None:
+    values = {
+        Block.REJECT_REASON: {Action.REJECT_REASON: {"type": "static_select", "selected_option": {"value": reason}}}
+    }
+    await app.submit(Callback.REJECT, REP1, str(lead_id), values)
+
+
+async def lead(app: Harness, name: str, source: str, when: datetime, score: int | None = None) -> int:
+    app.clock.set(when)
+    return await app.new_lead(external_id=name, name=name, source=source, score=score)
+
+
+async def accept(
+    app: Harness, lead_id: int, rep: str, after_minutes: int, contact_after_hours: int | None = None
+) -> None:
+    app.clock.advance(after_minutes * 60)
+    await app.click(Action.ACCEPT, lead_id, rep)
+    await app.settle()
+    if contact_after_hours is not None:
+        app.clock.advance(contact_after_hours * 3600)
+        await app.click(Action.LOG_CONTACT, lead_id, rep)
+        await app.settle()
+
+
+async def seed(app: Harness) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    ids["L8"] = await lead(app, "L8", "webinar", day(10, 20))
+    await accept(app, ids["L8"], REP1, 5)
+    ids["L9"] = await lead(app, "L9", "ads", day(10, 25))
+    app.clock.advance(300)
+    await reject(app, ids["L9"], "Other")
+    ids["L1"] = await lead(app, "L1", "webinar", day(11, 2), score=90)
+    await accept(app, ids["L1"], REP1, 10, contact_after_hours=2)
+    ids["L2"] = await lead(app, "L2", "webinar", day(11, 3), score=60)
+    await accept(app, ids["L2"], REP2, 30, contact_after_hours=4)
+    for name, dom, reason in (("L3", 4, "No budget or authority"), ("L4", 5, "No budget or authority"),
+                              ("L5", 6, "Bad contact data")):  # fmt: skip
+        ids[name] = await lead(app, name, "ads", day(11, dom), score=40 if name == "L3" else None)
+        app.clock.advance(300)
+        await reject(app, ids[name], reason)
+    ids["L6"] = await lead(app, "L6", "webinar", day(11, 7))
+    await accept(app, ids["L6"], REP2, 50)
+    ids["L7"] = await lead(app, "L7", "seo", day(11, 8))
+    await app.settle()
+    # Later stages arrive from the CRM (the stage webhook of the lifecycle issue); until then they are seeded here.
+    async with app.svc.db.session() as session:
+        await session.execute(
+            update(Lead)
+            .where(Lead.id == ids["L1"])
+            .values(
+                stage="won", sql_at=day(11, 5), opportunity_at=day(11, 8), won_at=day(11, 12), amount_cents=1_200_000
+            )
+        )
+        await session.execute(
+            update(Lead)
+            .where(Lead.id == ids["L2"])
+            .values(
+                stage="lost", sql_at=day(11, 6), opportunity_at=day(11, 9), lost_at=day(11, 20), amount_cents=500_000
+            )
+        )
+        session.add_all([
+            Spend(month=date(2026, 11, 1), source="webinar", amount_cents=300_000, updated_at=START),
+            Spend(month=date(2026, 11, 1), source="ads", amount_cents=150_000, updated_at=START),
+        ])  # fmt: skip
+    app.clock.set(START)
+    return ids
+
+
+async def funnel(app: Harness, text: str, user: str = OUTSIDER) -> tuple[int, dict[str, Any]]:
+    body = sr.slash_command(
+        user_id=user, command="/funnel", text=text, channel=LEADS,
+        response_url=app.slack.new_response_url(channel=LEADS, user_id=user),
+        trigger_id=app.slack.issue_trigger_id(user),
+    )  # fmt: skip
+    status, answer = await app.post_slack(body, content_type="application/x-www-form-urlencoded")
+    return status, json.loads(answer) if answer else {}
+
+
+@pytest.fixture
+async def seeded(start_app: StartApp) -> Harness:
+    app = await start_app(team_config(sla=SLA))
+    await seed(app)
+    return app
+
+
+async def test_funnel_this_month_pins_every_metric_and_shows_the_chart(seeded: Harness) -> None:
+    app = seeded
+    status, ack = await funnel(app, "")
+    await app.settle()
+
+    assert status == 200
+    assert ack == {"response_type": "ephemeral", "text": "⏳ Crunching the funnel for this month…"}
+    [reply] = [r for r in app.slack.responses if r.get("blocks")]
+    assert reply["response_type"] == "ephemeral"
+    shown = text_of(reply["blocks"])
+    for fact in (
+        "📊 Funnel — this month",
+        "*MQLs*\n7 of 20 target (35%) ▲ 250%",  # 2 MQLs in Oct 9-31
+        "*Acceptance rate*\n50% (3 of 6 decided)",  # 50 % before too: no arrow
+        "*SAL → SQL → Opportunity → Won*\n3 → 2 → 2 → 1",
+        "*Won revenue*\n$12,000 ▲ new · conversion 14%",  # 1 of 7
+        "*Time to accept*\nmedian 30 min · p90 50 min",  # 10, 30, 50 min
+        "*Time to first contact*\nmedian 3 h · p90 4 h",  # 2 h, 4 h
+        "*SLA kept*\nAccept 83% · First contact 100%",  # accept: 5 of 6 (L6 late); L7 still running
+        "*Velocity*\n10 days to won · $1,200/day",  # 2 opps × 50 % win × $12,000 ÷ 10 days
+        "*Marketing-sourced*\npipeline $17,000 · revenue $12,000",
+        "*Cost*\n$493 per MQL · CAC $3,450",  # ($3,000 + $1,500) × 23/30 = $3,450; ÷ 7; ÷ 1
+        "Top rejection reason: *No budget or authority* (2 of 3 rejected)",
+        "Nov 1 – Nov 23, 2026 · ▲▼ against Oct 9 – Oct 31, 2026",
+    ):
+        assert fact in shown, fact
+    [image] = [b for b in reply["blocks"] if b["type"] == "image"]
+    stored = app.slack.files[image["slack_file"]["id"]]
+    assert stored.completed and stored.content and stored.content.startswith(b"\x89PNG")
+    assert stored.channels == []  # uploaded without a channel: the ephemeral reply shows it
+    assert image["alt_text"] == "Funnel: MQL 7 → SAL 3 → SQL 2 → Opportunity 2 → Won 1"
+
+
+async def test_by_source_breaks_the_numbers_down_with_cost(seeded: Harness) -> None:
+    await funnel(seeded, "this month by source")
+    await seeded.settle()
+
+    [reply] = [r for r in seeded.slack.responses if r.get("blocks")]
+    groups = [b["text"]["text"] for b in reply["blocks"] if b.get("block_id", "").startswith("funnel:group")]
+    assert groups == [
+        "*ads* — 3 MQLs · 0% accepted · 0 SQL · 0 won · $0 · $383/MQL · CAC —"
+        "\n   top rejection: No budget or authority (2)",
+        "*webinar* — 3 MQLs · 100% accepted · 2 SQL · 1 won · $12,000 · $767/MQL · CAC $2,300",
+        "*seo* — 1 MQLs · — accepted · 0 SQL · 0 won · $0",
+    ]
+
+
+async def test_by_rep_and_by_band_group_the_same_cohort(seeded: Harness) -> None:
+    await funnel(seeded, "by rep")
+    await funnel(seeded, "by band")
+    await seeded.settle()
+
+    by_rep, by_band = [
+        [b["text"]["text"].split(" — ")[0] + " " + b["text"]["text"].split(" — ")[1].split(" · ")[0]
+         for b in r["blocks"] if b.get("block_id", "").startswith("funnel:group")]
+        for r in seeded.slack.responses if r.get("blocks")
+    ]  # fmt: skip
+    assert by_rep == ["*not accepted* 4 MQLs", f"*<@{REP2}>* 2 MQLs", f"*<@{REP1}>* 1 MQLs"]
+    assert by_band == ["*unscored* 4 MQLs", "*cool (under 50)* 1 MQLs", "*hot (80+)* 1 MQLs", "*warm (50-79)* 1 MQLs"]
+
+
+async def test_share_posts_the_answer_to_the_channel(seeded: Harness) -> None:
+    await funnel(seeded, "last 30d share")
+    await seeded.settle()
+
+    [post] = [c for c in seeded.slack.calls_to("chat.postMessage") if c.args.get("channel") == LEADS
+              and "Funnel" in c.args.get("text", "")]  # fmt: skip
+    assert "📊 Funnel — last 30 days" in text_of(post.args["blocks"])
+
+
+async def test_help_lists_every_definition(app: Harness) -> None:
+    status, ack = await funnel(app, "help")
+    assert status == 200 and ack["response_type"] == "ephemeral"
+    for name in ("MQLs", "Acceptance rate", "Time to accept", "Pipeline velocity", "Cost per MQL · CAC", "▲ / ▼"):
+        assert f"*{name}*" in ack["text"]
+
+
+@pytest.mark.parametrize("text", ["yesterday-ish", "by color", "2026-13", "2026-10-31..2026-10-01", "last 0d"])
+async def test_unknown_words_get_the_usage_help_and_nothing_runs(app: Harness, text: str) -> None:
+    status, ack = await funnel(app, text)
+    await app.settle()
+    assert status == 200
+    assert ack["response_type"] == "ephemeral" and "*Usage:* `/funnel" in ack["text"]
+    assert app.slack.calls_to("files.getUploadURLExternal") == []
+
+
+TODAY = date(2026, 11, 23)  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "label"),
+    [
+        ("", date(2026, 11, 1), date(2026, 11, 24), "this month"),
+        ("last month", date(2026, 10, 1), date(2026, 11, 1), "last month"),
+        ("this week", date(2026, 11, 23), date(2026, 11, 24), "this week"),
+        ("last week", date(2026, 11, 16), date(2026, 11, 23), "last week"),
+        ("this quarter", date(2026, 10, 1), date(2026, 11, 24), "this quarter"),
+        ("last quarter", date(2026, 7, 1), date(2026, 10, 1), "last quarter"),
+        ("last 30d", date(2026, 10, 25), date(2026, 11, 24), "last 30 days"),
+        ("2026-Q3", date(2026, 7, 1), date(2026, 10, 1), "2026-Q3"),
+        ("2026-q4", date(2026, 10, 1), date(2027, 1, 1), "2026-Q4"),
+        ("2026-02", date(2026, 2, 1), date(2026, 3, 1), "February 2026"),
+        ("2026-10-01..2026-10-31", date(2026, 10, 1), date(2026, 11, 1), "Oct 1 – Oct 31, 2026"),
+    ],
+)
+def test_periods_parse_to_local_date_ranges(text: str, start: date, end: date, label: str) -> None:
+    assert parse_period(text, TODAY) == Period(label, start, end)
+
+
+def test_the_previous_period_has_the_same_length() -> None:
+    assert parse_period("last 30d", TODAY).previous() == Period(
+        "previous period", date(2026, 9, 25), date(2026, 10, 25)
+    )
+
+
+def test_words_combine_in_any_order() -> None:
+    query = parse_funnel("share by Campaign last month", TODAY)
+    assert (query.period.label, query.dimension, query.share) == ("last month", "campaign", True)
+    with pytest.raises(UserError, match="Usage"):
+        parse_funnel("by", TODAY)
+    assert parse_funnel("help", TODAY).help
+    assert (parse_period("2026-10-01..2026-10-01", TODAY).end - timedelta(days=1)) == date(2026, 10, 1)
