@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from bot.cards import humanize, lead_card
 from bot.config import DEFAULT_REJECT_REASONS, parse_config
-from bot.ids import REJECT_MODAL_IDS
 from bot.funnel import funnel_view
+from bot.ids import REJECT_MODAL_IDS
 from bot.sla_cards import alarm_view, clock_lines
 from message_templates import Renderer, clip, escape_mrkdwn, mrkdwn
 from sandbox.blocks import validate_blocks, validate_view
