@@ -22,6 +22,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import HandoffConfig
 from bot.delivery import SlackDelivery
 from bot.funnel import FunnelService
+from bot.home import HomeService
 from bot.leads import LeadService
 from bot.metrics import Metrics
 from bot.outbox import OutboxWorker
@@ -51,6 +52,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         worker_box[0].wake()
 
     sla = SlaService(db, team, clock, on_enqueued=wake)
+    metrics = Metrics(db, config, clock)
     leads = LeadService(db, team, clock, sla, on_enqueued=wake)
     worker = OutboxWorker(db, SlackDelivery(db, client, renderer, config, clock, sla), clock)
     worker_box.append(worker)
@@ -65,7 +67,8 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         leads=leads,
         sla=sla,
         reviews=SlaReviews(db, config, clock, on_enqueued=wake),
-        funnel=FunnelService(Metrics(db, config, clock), client, renderer, config),
+        funnel=FunnelService(metrics, client, renderer, config),
+        home=HomeService(db, team, metrics, client, renderer, clock),
         outbox=worker,
         background=Background(),
     )

@@ -11,6 +11,7 @@ from bot.background import Background
 from bot.clock import Clock
 from bot.config import HandoffConfig
 from bot.funnel import FunnelService
+from bot.home import HomeService
 from bot.leads import LeadService
 from bot.outbox import OutboxWorker
 from bot.settings import Settings
@@ -34,6 +35,7 @@ class Services:
     sla: SlaService
     reviews: SlaReviews
     funnel: FunnelService
+    home: HomeService
     outbox: OutboxWorker
     background: Background
 

@@ -6,13 +6,14 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from handlers import actions, commands, intake, views
+from handlers import actions, commands, events, intake, views
 
 
 def register(app: AsyncApp, svc: Services) -> None:
     actions.register(app, svc)
     views.register(app, svc)
     commands.register(app, svc)
+    events.register(app, svc)
 
 
 def routes() -> list[web.RouteDef]:

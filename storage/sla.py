@@ -216,3 +216,40 @@ async def intake_between(*, session: AsyncSession, start: datetime, end: datetim
         )
     ).one()
     return Intake(int(row[0]), int(row[1]), int(row[2]))
+
+
+OPEN_STAGES = ("sal", "sql", "opportunity")
+
+
+async def open_leads_of(*, session: AsyncSession, owner: str, limit: int) -> list[tuple[Lead, list[SlaTimer]]]:
+    """A rep's open leads, newest first, each with its running or breached clocks."""
+    leads = list(
+        (
+            await session.execute(
+                select(Lead)
+                .where(Lead.owner == owner, Lead.stage.in_(OPEN_STAGES))
+                .order_by(Lead.decided_at.desc(), Lead.id.desc())
+                .limit(limit)
+            )
+        ).scalars()
+    )
+    timers: dict[int, list[SlaTimer]] = {lead.id: [] for lead in leads}
+    if leads:
+        rows = await session.execute(
+            select(SlaTimer).where(SlaTimer.lead_id.in_(list(timers)), SlaTimer.stopped_at.is_(None))
+        )
+        for timer in rows.scalars():
+            timers[timer.lead_id].append(timer)
+    return [(lead, timers[lead.id]) for lead in leads]
+
+
+async def open_breaches(*, session: AsyncSession, limit: int) -> list[tuple[SlaTimer, Lead]]:
+    """Clocks past due that nobody has acted on yet, longest overdue first."""
+    rows = await session.execute(
+        select(SlaTimer, Lead)
+        .join(Lead, Lead.id == SlaTimer.lead_id)
+        .where(SlaTimer.state == "breached", SlaTimer.stopped_at.is_(None))
+        .order_by(SlaTimer.due_at)
+        .limit(limit)
+    )
+    return [(timer, lead) for timer, lead in rows]

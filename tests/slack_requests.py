@@ -118,3 +118,20 @@ def slash_command(*, user_id: str, command: str, text: str, channel: str, respon
             "trigger_id": trigger_id,
         }
     )
+
+
+def event_callback(event: dict[str, Any]) -> str:
+    """An Events API delivery, as Slack POSTs it (JSON)."""
+    return json.dumps(
+        {
+            "token": "legacy-verification-token",
+            "team_id": TEAM["id"],
+            "api_app_id": "A0HANDOFF",
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{int(time.time() * 1000)}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM["id"], "user_id": "U0HANDOFF", "is_bot": True}],
+            "is_ext_shared_channel": False,
+        }
+    )

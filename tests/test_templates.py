@@ -181,6 +181,22 @@ def test_the_funnel_answer_is_valid_and_inert_with_hostile_groups(dimension: str
         assert "<!channel>" not in text and "<https://evil" not in text and "<@U0BOSS0001>" not in text
 
 
+def test_a_full_home_tab_with_hostile_leads_is_a_valid_view() -> None:
+    from bot.cards import Button
+    from bot.home import MAX_ITEMS, HomeItem, HomeView
+    from bot.ids import Action
+    from bot.sla_cards import lead_line
+
+    lead = hostile_lead("sal", 20)
+    buttons = [Button("Reassign", Action.SLA_REASSIGN), Button("Nudge owner", Action.SLA_NUDGE),
+               Button("Snooze 1 h", Action.SLA_SNOOZE)]  # fmt: skip
+    items = [HomeItem(lead_line(lead), "🚨 late", buttons, str(i)) for i in range(MAX_ITEMS)]
+    view = RENDERER.render("home/home.json.j2", view=HomeView(items, items, ["*MQLs*\n1"] * 4, "Updated"))
+
+    assert validate_view(view) == []
+    assert all("<!channel>" not in t for t in rendered_texts(view))
+
+
 def test_every_template_is_covered_here() -> None:
     assert RENDERER.names() == [
         "channel/announcement.json.j2",
@@ -188,6 +204,7 @@ def test_every_template_is_covered_here() -> None:
         "dm/sla_alarm.json.j2",
         "ephemeral/funnel.json.j2",
         "ephemeral/notice.json.j2",
+        "home/home.json.j2",
         "modals/reassign.json.j2",
         "modals/reject.json.j2",
         "modals/snooze.json.j2",

@@ -1,0 +1,27 @@
+"""Events API listeners. Bolt acks events itself; the work goes to the background so the answer is immediate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.services import Services
+
+
+async def nowhere(_text: str) -> None:
+    """A Home tab has nobody to answer to: failures are logged (with a reference) by Background."""
+
+
+def register(app: AsyncApp, svc: Services) -> None:
+    async def handle_home_opened(event: dict[str, Any]) -> None:
+        if event.get("tab") != "home":
+            return
+        user_id = str(event.get("user") or "")
+
+        async def publish() -> None:
+            await svc.home.publish(user_id)
+
+        svc.background.spawn(publish(), tell=nowhere, what="app_home_opened")
+
+    app.event("app_home_opened")(handle_home_opened)
