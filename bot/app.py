@@ -21,6 +21,7 @@ from bot.background import Background, reference
 from bot.clock import Clock, SystemClock
 from bot.config import HandoffConfig
 from bot.delivery import SlackDelivery
+from bot.digest import Digest
 from bot.funnel import FunnelService
 from bot.home import HomeService
 from bot.leads import LeadService
@@ -69,6 +70,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         reviews=SlaReviews(db, config, clock, on_enqueued=wake),
         funnel=FunnelService(metrics, client, renderer, config),
         home=HomeService(db, team, metrics, client, renderer, clock),
+        digest=Digest(db, config, clock, metrics, on_enqueued=wake),
         outbox=worker,
         background=Background(),
     )

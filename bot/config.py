@@ -277,6 +277,28 @@ class BusinessHoursConfig(_Frozen):
         return hours
 
 
+class DigestConfig(_Frozen):
+    """The weekly digest: last week's funnel, rejection reasons, breaches and wins, posted to the leads channel."""
+
+    enabled: bool = True
+    day: str = "mon"
+    time: str = "09:00"
+
+    @field_validator("day")
+    @classmethod
+    def _known_day(cls, day: str) -> str:
+        if day.lower() not in DAY_NAMES:
+            raise ValueError(f"{day!r} is not a day: use {', '.join(DAY_NAMES)}")
+        return day.lower()
+
+    @field_validator("time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError(f'{value!r} is not a time of day: write it like "09:00"')
+        return value.strip()
+
+
 class SchedulerConfig(_Frozen):
     sla_check_interval: Duration = timedelta(seconds=30)
 
@@ -296,6 +318,7 @@ class HandoffConfig(_Frozen):
     sla: SlaConfig = SlaConfig()
     business_hours: BusinessHoursConfig = BusinessHoursConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
+    digest: DigestConfig = DigestConfig()
 
     @field_validator("timezone")
     @classmethod

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.background import Background
 from bot.clock import Clock
 from bot.config import HandoffConfig
+from bot.digest import Digest
 from bot.funnel import FunnelService
 from bot.home import HomeService
 from bot.leads import LeadService
@@ -35,6 +36,7 @@ class Services:
     sla: SlaService
     reviews: SlaReviews
     funnel: FunnelService
+    digest: Digest
     home: HomeService
     outbox: OutboxWorker
     background: Background
@@ -46,7 +48,9 @@ class Services:
                 return
 
     async def run_reviews(self) -> None:
+        """Scheduled announcements: marketing's pacing, the quarterly review, the weekly digest (each once)."""
         await self.reviews.run()
+        await self.digest.run()
 
 
 SERVICES = web.AppKey("services", Services)

@@ -253,3 +253,24 @@ async def open_breaches(*, session: AsyncSession, limit: int) -> list[tuple[SlaT
         .limit(limit)
     )
     return [(timer, lead) for timer, lead in rows]
+
+
+async def breaches_by_owner(*, session: AsyncSession, start: datetime, end: datetime) -> list[tuple[str, str, int]]:
+    """(who, clock, count) of clocks started in [start, end) that were missed or are still breached; an accept clock
+    is put on whoever ended up owning the lead, or "nobody"."""
+    who = func.coalesce(SlaTimer.owner, Lead.owner, "nobody")
+    rows = await session.execute(
+        select(who, SlaTimer.clock, func.count())
+        .join(Lead, Lead.id == SlaTimer.lead_id)
+        .where(SlaTimer.started_at >= start, SlaTimer.started_at < end, SlaTimer.state.in_(("missed", "breached")))
+        .group_by(who, SlaTimer.clock)
+        .order_by(func.count().desc())
+    )
+    return [(str(w), str(c), int(n)) for w, c, n in rows]
+
+
+async def wins_between(*, session: AsyncSession, start: datetime, end: datetime, limit: int) -> list[Lead]:
+    rows = await session.execute(
+        select(Lead).where(Lead.won_at >= start, Lead.won_at < end).order_by(Lead.won_at).limit(limit)
+    )
+    return list(rows.scalars())

@@ -137,6 +137,8 @@ def test_each_bad_setting_is_named(env: dict[str, str], key: str, problem: str) 
         (lambda d: d.update(business_hours={"holidays": ["Christmas"]}), "business_hours.holidays[0]", "date"),
         (lambda d: d.update(scheduler={"sla_check_interval": "2h"}), "scheduler.sla_check_interval", "between 1s"),
         (lambda d: d.update(sla={"mql_volume": {"monthly_target": 0}}), "sla.mql_volume.monthly_target", "greater"),
+        (lambda d: d.update(digest={"day": "someday"}), "digest.day", "'someday' is not a day"),
+        (lambda d: d.update(digest={"time": "9am"}), "digest.time", "not a time of day"),
     ],
 )
 def test_each_bad_team_key_is_named(change: Any, key: str, problem: str) -> None:

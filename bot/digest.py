@@ -1,0 +1,117 @@
+"""The weekly digest: the agenda of the joint pipeline review. Last week's funnel, the top rejection reasons by
+campaign, SLA breaches by rep, and the wins (crediting the rep and the campaign), posted once a week."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+
+from bot.business_time import DAY_NAMES
+from bot.cards import mention
+from bot.clock import Clock
+from bot.config import HandoffConfig
+from bot.delivery import ANNOUNCEMENT
+from bot.funnel import money, share
+from bot.metrics import GroupMetrics, Metrics
+from bot.periods import Period
+from message_templates import mrkdwn
+from storage import outbox
+from storage import sla as queries
+from storage.db import Database
+from storage.outbox import Outgoing
+
+log = logging.getLogger(__name__)
+
+NAMES = {"accept": "accept", "first_touch": "first contact"}
+LATE_AFTER = timedelta(days=2)  # a digest the app was down for is still posted within two days, not later
+
+
+class Digest:
+    def __init__(
+        self, db: Database, config: HandoffConfig, clock: Clock, metrics: Metrics, on_enqueued: Callable[[], None]
+    ) -> None:
+        self._db = db
+        self._config = config
+        self._clock = clock
+        self._metrics = metrics
+        self._on_enqueued = on_enqueued
+
+    def due(self, now: datetime) -> datetime | None:
+        """The most recent scheduled moment not yet two days old (UTC), or None."""
+        tz = self._config.tz
+        local = now.astimezone(tz)
+        weekday = DAY_NAMES.index(self._config.digest.day)
+        day = local.date() - timedelta(days=(local.weekday() - weekday) % 7)
+        hour, minute = (int(p) for p in self._config.digest.time.split(":"))
+        moment = datetime.combine(day, time(hour, minute), tz)
+        if moment > local:
+            moment -= timedelta(days=7)
+        return moment if local - moment < LATE_AFTER else None
+
+    async def run(self) -> str | None:
+        """Queue this week's digest if it is due and was not posted; returns its key."""
+        if not self._config.digest.enabled:
+            return None
+        now = self._clock.now()
+        moment = self.due(now)
+        if moment is None:
+            return None
+        period = Period("last week", moment.date() - timedelta(days=7), moment.date())
+        key = f"digest:{moment.date().isoformat()}"
+        title, lines = await self.content(period)
+        async with self._db.session() as session:
+            if not await queries.mark_once(session=session, key=key, at=now):
+                return None
+            payload = {"title": title, "lines": lines, "footer": "Weekly digest · the agenda of the pipeline review"}
+            await outbox.enqueue_many(
+                session=session, rows=[Outgoing(ANNOUNCEMENT, f"{ANNOUNCEMENT}:{key}", None, payload)], now=now
+            )
+        log.info("weekly digest queued (%s)", key)
+        self._on_enqueued()
+        return key
+
+    async def content(self, period: Period) -> tuple[str, list[str]]:
+        total = GroupMetrics("all")
+        for group in await self._metrics.groups(period, None):
+            total.add(group)
+        by_campaign = await self._metrics.groups(period, "campaign")
+        start, end = period.bounds(self._config.tz)
+        async with self._db.session() as session:
+            breaches = await queries.breaches_by_owner(session=session, start=start, end=end)
+            wins = await queries.wins_between(session=session, start=start, end=end, limit=20)
+        lines = [
+            f"*Funnel:* {total.mqls:,} MQLs · {share(total.accept_rate)} accepted · {total.accepted:,} SAL → "
+            f"{total.sqls:,} SQL → {total.opportunities:,} opportunities → {total.won:,} won · "
+            f"{money(total.won_cents)} won"
+        ]
+        rejected = sorted((g for g in by_campaign if g.reasons), key=lambda g: (-g.rejected, g.group))[:5]
+        if rejected:
+            lines.append(
+                "*Top rejection reasons by campaign:*\n"
+                + "\n".join(
+                    f"• {mrkdwn(g.group, 80)}: {mrkdwn(top[0], 80)} ({top[1]} of {g.rejected} rejected)"
+                    for g in rejected
+                    if (top := g.top_reason)
+                )
+            )
+        if breaches:
+            lines.append(
+                "*SLA breaches by rep:*\n"
+                + "\n".join(
+                    f"• {mention(who) if who != 'nobody' else 'not accepted'}: {n} {NAMES.get(c, c)}"
+                    for who, c, n in breaches[:10]
+                )  # fmt: skip
+            )
+        else:
+            lines.append("*SLA breaches:* none last week 🎉")
+        if wins:
+            lines.append(
+                "*Wins* 🎉\n"
+                + "\n".join(
+                    f"• *{mrkdwn(w.company or w.name or w.external_id, 80)}* {money(w.amount_cents)} — "
+                    f"{mention(w.owner)} with {mrkdwn(w.campaign or w.source or 'marketing', 80)}"
+                    for w in wins
+                )
+            )
+        return f"📬 Weekly digest: {period.span()}", lines
