@@ -32,6 +32,7 @@ from bot.services import SERVICES, Services
 from bot.settings import Settings
 from bot.sla import SlaService
 from bot.sla_reviews import SlaReviews
+from bot.spend import SpendService
 from bot.team import Team
 from handlers.intake import MAX_BODY
 from message_templates import Renderer
@@ -71,6 +72,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         funnel=FunnelService(metrics, client, renderer, config),
         home=HomeService(db, team, metrics, client, renderer, clock),
         digest=Digest(db, config, clock, metrics, on_enqueued=wake),
+        spend=SpendService(db, team, clock),
         outbox=worker,
         background=Background(),
     )

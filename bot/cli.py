@@ -4,6 +4,7 @@
     handoff db upgrade         bring the database schema up to date
     handoff db current         print the schema revision
     handoff import leads.csv   backfill leads from a CSV file
+    handoff spend import spend.csv   marketing spend per month and source
 
 Configuration problems end with one line naming the setting, and exit code 2.
 """
@@ -101,6 +102,16 @@ def cmd_import(settings: Settings, path: Path, *, post: bool) -> int:
     return asyncio.run(import_csv(settings, config, path, post=post))
 
 
+def cmd_spend(settings: Settings, path: Path) -> int:
+    from bot.spend import import_spend
+
+    if not path.is_file():
+        raise ConfigError(str(path), "no such file")
+    config = load(settings)
+    asyncio.run(check_database(settings.database_url))
+    return asyncio.run(import_spend(settings, config, path))
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="handoff", description="Marketing-to-sales handoff, accountable, in Slack.")
     sub = p.add_subparsers(dest="command")
@@ -110,6 +121,9 @@ def parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="backfill leads from a CSV file")
     imp.add_argument("csv", type=Path)
     imp.add_argument("--no-post", action="store_true", help="store history only; do not post the leads to Slack")
+    spend = sub.add_parser("spend", help="marketing spend per month and source (cost per MQL, CAC)")
+    spend.add_argument("action", choices=["import"])
+    spend.add_argument("csv", type=Path, help="columns: month (2026-11), source, amount")
     return p
 
 
@@ -120,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         configure_logging(settings.log_level)
         if args.command == "db":
             return cmd_db(settings, args.action)
+        if args.command == "spend":
+            return cmd_spend(settings, args.csv)
         if args.command == "import":
             return cmd_import(settings, args.csv, post=not args.no_post)
         return cmd_run(settings)

@@ -18,6 +18,9 @@ class Action(StrEnum):
     REASSIGN_REP = "reassign_rep_select"
     REASSIGN_WHY = "reassign_why_input"
     SNOOZE_WHY = "snooze_why_input"
+    SPEND_MONTH = "spend_month_input"
+    SPEND_SOURCE = "spend_source_input"
+    SPEND_AMOUNT = "spend_amount_input"
 
 
 class Block(StrEnum):
@@ -26,12 +29,16 @@ class Block(StrEnum):
     REASSIGN_REP = "reassign_rep"
     REASSIGN_WHY = "reassign_why"
     SNOOZE_WHY = "snooze_why"
+    SPEND_MONTH = "spend_month"
+    SPEND_SOURCE = "spend_source"
+    SPEND_AMOUNT = "spend_amount"
 
 
 class Callback(StrEnum):
     REJECT = "lead_reject_modal"
     REASSIGN = "lead_reassign_modal"
     SNOOZE = "sla_snooze_modal"
+    SPEND = "funnel_spend_modal"
 
 
 REJECT_MODAL_IDS = {
@@ -51,3 +58,13 @@ REASSIGN_MODAL_IDS = {
 }
 
 SNOOZE_MODAL_IDS = {"callback": Callback.SNOOZE, "why_block": Block.SNOOZE_WHY, "why_action": Action.SNOOZE_WHY}
+
+SPEND_MODAL_IDS = {
+    "callback": Callback.SPEND,
+    "month_block": Block.SPEND_MONTH,
+    "month_action": Action.SPEND_MONTH,
+    "source_block": Block.SPEND_SOURCE,
+    "source_action": Action.SPEND_SOURCE,
+    "amount_block": Block.SPEND_AMOUNT,
+    "amount_action": Action.SPEND_AMOUNT,
+}

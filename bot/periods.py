@@ -14,7 +14,8 @@ USAGE = (
     "*Usage:* `/funnel [period] [by source|campaign|rep|band] [share]`\n"
     "*Periods:* `this month` (default) · `last month` · `this week` · `last week` · `this quarter` · "
     "`last quarter` · `last 30d` · `2026-Q3` · `2026-10` · `2026-10-01..2026-10-31`\n"
-    "*Examples:* `/funnel` · `/funnel last month by source` · `/funnel 2026-Q3 by rep share` · `/funnel help`"
+    "*Examples:* `/funnel` · `/funnel last month by source` · `/funnel 2026-Q3 by rep share` · `/funnel help`\n"
+    "*Spend:* `/funnel spend` (managers and marketing) enters a month's spend for a source"
 )
 
 
@@ -55,6 +56,7 @@ class FunnelQuery:
     dimension: str | None = None
     share: bool = False
     help: bool = False
+    spend: bool = False
 
 
 def _month_start(day: date) -> date:
@@ -128,6 +130,8 @@ def parse_funnel(text: str, today: date) -> FunnelQuery:
     lowered = [w.lower() for w in words]
     if lowered in (["help"], ["?"]):
         return FunnelQuery(parse_period("", today), help=True)
+    if lowered == ["spend"]:
+        return FunnelQuery(parse_period("", today), spend=True)
     share = "share" in lowered
     lowered = [w for w in lowered if w != "share"]
     dimension: str | None = None

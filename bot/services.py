@@ -18,6 +18,7 @@ from bot.outbox import OutboxWorker
 from bot.settings import Settings
 from bot.sla import SlaService
 from bot.sla_reviews import SlaReviews
+from bot.spend import SpendService
 from bot.team import Team
 from message_templates import Renderer
 from storage.db import Database
@@ -37,6 +38,7 @@ class Services:
     reviews: SlaReviews
     funnel: FunnelService
     digest: Digest
+    spend: SpendService
     home: HomeService
     outbox: OutboxWorker
     background: Background

@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import UserError
 from bot.funnel import help_text
+from bot.ids import SPEND_MODAL_IDS
 from bot.periods import parse_funnel
 from bot.services import Services
 from handlers.actions import ephemeral
@@ -24,6 +25,18 @@ def register(app: AsyncApp, svc: Services) -> None:
             return
         if query.help:
             await ack(response_type="ephemeral", text=help_text())
+            return
+        if query.spend:
+            await ack()
+            user_id, trigger_id = str(command.get("user_id")), str(command.get("trigger_id"))
+
+            async def open_modal() -> None:
+                await svc.spend.check_can_enter(user_id)
+                month = f"{svc.funnel.metrics.today():%Y-%m}"
+                view = svc.renderer.render("modals/spend.json.j2", ids=SPEND_MODAL_IDS, month=month)
+                await svc.client.views_open(trigger_id=trigger_id, view=view)
+
+            svc.background.spawn(open_modal(), tell=ephemeral(respond), what="/funnel spend")
             return
         by = f" by {query.dimension}" if query.dimension else ""
         await ack(response_type="ephemeral", text=f"⏳ Crunching the funnel for {query.period.label}{by}…")

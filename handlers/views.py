@@ -71,6 +71,24 @@ def register(app: AsyncApp, svc: Services) -> None:
             return
         await ack()
 
+    async def handle_spend_submission(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        def value(block: str, action: str) -> str:
+            return str(_input(view, block, action).get("value") or "")
+
+        blocks = {"month": Block.SPEND_MONTH, "source": Block.SPEND_SOURCE, "amount": Block.SPEND_AMOUNT}
+        try:
+            await svc.spend.enter(
+                user_id=body["user"]["id"],
+                month=value(Block.SPEND_MONTH, Action.SPEND_MONTH),
+                source=value(Block.SPEND_SOURCE, Action.SPEND_SOURCE),
+                amount=value(Block.SPEND_AMOUNT, Action.SPEND_AMOUNT),
+            )
+        except UserError as exc:
+            await ack(response_action="errors", errors={blocks.get(exc.field or "", Block.SPEND_SOURCE): exc.message})
+            return
+        await ack()
+
     app.view(Callback.REJECT)(handle_reject_submission)
+    app.view(Callback.SPEND)(handle_spend_submission)
     app.view(Callback.REASSIGN)(handle_reassign_submission)
     app.view(Callback.SNOOZE)(handle_snooze_submission)

@@ -161,3 +161,32 @@ async def spend_between(*, session: AsyncSession, first_month: date, last_month:
         )
     )
     return [(m, str(s), int(a)) for m, s, a in rows]
+
+
+async def upsert_spend(
+    *, session: AsyncSession, rows: list[tuple[date, str, int]], at: datetime, by: str | None
+) -> tuple[int, int]:
+    """Set the spend of each (month, source), replacing what was there; returns (added, replaced)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    if not rows:
+        return 0, 0
+    keys = {(m, s) for m, s, _ in rows}
+    existing = await session.execute(
+        select(Spend.month, Spend.source).where(
+            Spend.month.in_({m for m, _ in keys}), Spend.source.in_({s for _, s in keys})
+        )
+    )
+    known = {(m, s) for m, s in existing} & keys
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = upsert(Spend)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["month", "source"],
+            set_={"amount_cents": statement.excluded.amount_cents, "updated_at": statement.excluded.updated_at,
+                  "updated_by": statement.excluded.updated_by},
+        ),
+        [{"month": m, "source": s, "amount_cents": c, "updated_at": at, "updated_by": by} for m, s, c in rows],
+    )  # fmt: skip
+    return len(keys) - len(known), len(known)

@@ -197,6 +197,12 @@ def test_a_full_home_tab_with_hostile_leads_is_a_valid_view() -> None:
     assert all("<!channel>" not in t for t in rendered_texts(view))
 
 
+def test_the_spend_modal_is_a_valid_view() -> None:
+    from bot.ids import SPEND_MODAL_IDS
+
+    assert validate_view(RENDERER.render("modals/spend.json.j2", ids=SPEND_MODAL_IDS, month="2026-11")) == []
+
+
 def test_every_template_is_covered_here() -> None:
     assert RENDERER.names() == [
         "channel/announcement.json.j2",
@@ -208,6 +214,7 @@ def test_every_template_is_covered_here() -> None:
         "modals/reassign.json.j2",
         "modals/reject.json.j2",
         "modals/snooze.json.j2",
+        "modals/spend.json.j2",
     ]
 
 

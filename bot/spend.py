@@ -1,0 +1,127 @@
+"""Marketing spend per month and source: what cost per MQL and acquisition cost are computed from.
+
+Entered by `handoff spend import spend.csv` (columns month, source, amount) or the `/funnel spend` modal, which only
+managers and marketing may use. A (month, source) entered again replaces the earlier amount.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from bot.clock import Clock, SystemClock
+from bot.config import HandoffConfig
+from bot.errors import ConfigError, Forbidden, UserError
+from bot.settings import Settings
+from bot.team import Team
+from storage import metrics as queries
+from storage.db import Database
+
+COLUMNS = ("month", "source", "amount")
+MAX_CENTS = 10**15
+
+
+def parse_month(text: str) -> date:
+    match = re.fullmatch(r"\s*(\d{4})-(\d{2})(?:-01)?\s*", text or "")
+    if match is None or not 1 <= int(match.group(2)) <= 12:
+        raise UserError(f"{text!r} is not a month: write it like 2026-11", field="month")
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def parse_amount(text: str) -> int:
+    """ "1,234.50", "$1234.5", "1234" → cents. Negative amounts and more than two decimals are refused."""
+    cleaned = (text or "").strip().removeprefix("$").replace(",", "").strip()
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise UserError(f"{text!r} is not an amount: write it like 1250.00", field="amount") from None
+    if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise UserError(f"{text!r} must be a positive amount with at most two decimals", field="amount")
+    cents = int(amount * 100)
+    if cents >= MAX_CENTS:
+        raise UserError(f"{text!r} is too large", field="amount")
+    return cents
+
+
+def parse_source(text: str) -> str:
+    source = (text or "").strip()
+    if not 1 <= len(source) <= 100:
+        raise UserError("Name the source (1 to 100 characters), as leads carry it (e.g. webinar).", field="source")
+    return source
+
+
+class SpendService:
+    def __init__(self, db: Database, team: Team, clock: Clock) -> None:
+        self._db = db
+        self._team = team
+        self._clock = clock
+
+    async def check_can_enter(self, user_id: str) -> None:
+        if not (await self._team.is_manager(user_id) or await self._team.is_marketing(user_id)):
+            raise Forbidden("Only managers and marketing can enter spend. Ask sales-ops to add you to the team file.")
+
+    async def enter(self, *, user_id: str, month: str, source: str, amount: str) -> tuple[date, str, int]:
+        await self.check_can_enter(user_id)
+        row = (parse_month(month), parse_source(source), parse_amount(amount))
+        async with self._db.session() as session:
+            await queries.upsert_spend(session=session, rows=[row], at=self._clock.now(), by=user_id)
+        return row
+
+    async def record(self, rows: list[tuple[date, str, int]], *, by: str) -> tuple[int, int]:
+        async with self._db.session() as session:
+            return await queries.upsert_spend(session=session, rows=rows, at=self._clock.now(), by=by)
+
+
+@dataclass
+class SpendReport:
+    rows: list[tuple[date, str, int]] = field(default_factory=list)
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+def read_spend(path: Path, progress: Progress | None = None) -> SpendReport:
+    report = SpendReport()
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = set(COLUMNS) - {(c or "").strip().lower() for c in reader.fieldnames or []}
+        if missing:
+            raise ConfigError(str(path), f"the header row lacks the column(s) {', '.join(sorted(missing))}")
+        task = progress.add_task("Reading spend", total=None) if progress else None
+        for row in reader:
+            cells = {(k or "").strip().lower(): v or "" for k, v in row.items() if k}
+            try:
+                report.rows.append(
+                    (parse_month(cells["month"]), parse_source(cells["source"]), parse_amount(cells["amount"]))
+                )
+            except UserError as exc:
+                report.rejected.append((reader.line_num, f"{exc.field}: {exc.message}"))
+            if progress is not None and task is not None:
+                progress.advance(task)
+    return report
+
+
+async def import_spend(settings: Settings, config: HandoffConfig, path: Path) -> int:
+    """Valid rows are stored in one transaction; invalid ones are listed with their line numbers (exit 1)."""
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    console = Console(stderr=True)
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
+    with Progress(*columns, console=console, transient=True) as progress:
+        report = read_spend(path, progress)
+    db = Database(settings.database_url)
+    clock = SystemClock()
+    try:
+        team = Team(config, AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url), clock)
+        added, replaced = await SpendService(db, team, clock).record(report.rows, by="import")
+    finally:
+        await db.dispose()
+    console.print(f"[bold]{added}[/] added, [bold]{replaced}[/] replaced, [bold]{len(report.rejected)}[/] rejected")
+    for line, why in report.rejected:
+        console.print(f"  line {line}: {why}")
+    return 1 if report.rejected else 0

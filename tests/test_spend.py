@@ -1,0 +1,68 @@
+"""Marketing spend: the CSV import and the /funnel spend modal (managers and marketing only)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from bot.ids import Block, Callback
+from tests.conftest import MARKETER, REP1, Harness
+from tests.test_config import GOOD_ENV, ROOT, run_handoff
+from tests.test_funnel import funnel
+
+
+def test_spend_import_stores_valid_rows_and_lists_bad_lines(tmp_path: Path) -> None:
+    (tmp_path / "handoff.toml").write_text((ROOT / "handoff.example.toml").read_text())
+    (tmp_path / "spend.csv").write_text(
+        'month,source,amount\n2026-10,webinar,"3,000.00"\n2026-11,ads,$1500\n2026-13,ads,10\n2026-11,seo,-5\n'
+        "2026-11,webinar,12.345\n2026-11,ads,1750\n"
+    )
+    env = {**GOOD_ENV, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'h.db'}"}
+
+    result = run_handoff(tmp_path, env, "spend", "import", "spend.csv")
+
+    assert result.returncode == 1, result.stderr
+    assert "2 added, 0 replaced, 3 rejected" in result.stderr
+    for line in ("line 4: month: '2026-13' is not a month", "line 5: amount: '-5' must be a positive amount",
+                 "line 6: amount: '12.345' must be a positive amount"):  # fmt: skip
+        assert line in result.stderr
+    with sqlite3.connect(tmp_path / "h.db") as conn:
+        rows = conn.execute("SELECT month, source, amount_cents FROM spend ORDER BY month, source").fetchall()
+    assert rows == [("2026-10-01", "webinar", 300000), ("2026-11-01", "ads", 175000)]  # the later ads row wins
+
+
+async def test_marketing_enters_spend_in_a_modal_and_funnel_shows_its_cost(app: Harness) -> None:
+    await app.new_lead(external_id="a-1", source="ads")
+    await app.new_lead(external_id="a-2", source="ads")
+
+    await funnel(app, "spend", user=REP1)  # a rep may read the funnel but not enter spend
+    await app.settle()
+    assert "Only managers and marketing can enter spend" in app.slack.responses[-1]["text"]
+    assert app.slack.calls_to("views.open") == []
+
+    status, ack = await funnel(app, "spend", user=MARKETER)
+    await app.settle()
+    [opened] = app.slack.calls_to("views.open")
+    assert (status, ack) == (200, {})
+    assert opened.args["view"]["callback_id"] == Callback.SPEND
+
+    def form(month: str, source: str, amount: str) -> dict[str, dict[str, object]]:
+        return {
+            Block.SPEND_MONTH: {"spend_month_input": {"type": "plain_text_input", "value": month}},
+            Block.SPEND_SOURCE: {"spend_source_input": {"type": "plain_text_input", "value": source}},
+            Block.SPEND_AMOUNT: {"spend_amount_input": {"type": "plain_text_input", "value": amount}},
+        }
+
+    _, bad = await app.submit(Callback.SPEND, MARKETER, "", form("2026-11", "ads", "lots"))
+    assert json.loads(bad)["errors"] == {Block.SPEND_AMOUNT: "'lots' is not an amount: write it like 1250.00"}
+    status, good = await app.submit(Callback.SPEND, MARKETER, "", form("2026-11", "ads", "600"))
+    assert (status, good) == (200, "")
+
+    await funnel(app, "by source")
+    await app.settle()
+    [reply] = [r for r in app.slack.responses if r.get("blocks")]
+    # $600 × 23/30 days of November so far = $460, over 2 MQLs
+    assert "*ads* — 2 MQLs · — accepted · 0 SQL · 0 won · $0 · $230/MQL · CAC —" in json.dumps(
+        reply, ensure_ascii=False
+    )
