@@ -164,6 +164,8 @@ class Run:
     render_ms: list[float] = field(default_factory=list)
     blocks: int = 0
     breakdown: list[Statement] = field(default_factory=list)
+    durations: int = 0  # accept durations the total holds
+    reused: bool = False  # the database was already there (--db)
     profile: list[str] = field(default_factory=list)  # pstats lines
     profile_ms: float = 0.0
     profile_summary: list[str] = field(default_factory=list)
@@ -305,7 +307,7 @@ def load(path: Path, leads: int, advance: Callable[[int], None]) -> None:
     """Bulk-load everything in one transaction, in id order (the time indexes are appended to)."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA journal_mode=OFF")  # a fresh file: nothing to roll back to; WAL again after the load
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA cache_size=-1048576")  # 1 GiB: keeps the indexes in memory while they grow
         conn.execute("BEGIN")
@@ -320,7 +322,7 @@ def load(path: Path, leads: int, advance: Callable[[int], None]) -> None:
             spend_rows(),
         )
         conn.execute("COMMIT")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=WAL")  # as the app keeps it
     finally:
         conn.close()
     # With synchronous=OFF the file is still dirty in the page cache: flush it now, not inside a timed report.
@@ -539,6 +541,7 @@ async def measure(path: Path, run: Run, plan: Plan, progress: Progress) -> None:
             return renderer.render("ephemeral/funnel.json.j2", view=funnel_view(report, image_file_id="F0BENCH01"))
 
         run.blocks = len(message()["blocks"])
+        run.durations = len(report.total.accept_seconds)
         progress.advance(task)
         for _ in range(plan.runs):
             run.render_ms.append(median_of(1, message)[0])
@@ -560,7 +563,8 @@ async def bench(plan: Plan, workdir: Path, progress: Progress) -> Run:
     run = Run(leads=plan.leads)
     path = plan.db or workdir / f"funnel-{plan.leads}.db"
     started = time.perf_counter()
-    if loaded_leads(path) != plan.leads:
+    run.reused = loaded_leads(path) == plan.leads
+    if not run.reused:
         await asyncio.to_thread(remove, path)
         task = progress.add_task(f"{plan.leads:,} leads: schema", total=None)
         db = Database(f"sqlite+aiosqlite:///{path}")
@@ -620,7 +624,8 @@ def notes(run: Run, seconds: float) -> list[str]:
         f"Cohort: {run.period} holds {run.cohort:,} leads; the previous period of the same length ({run.previous}), "
         f"which the report also computes for its ▲/▼, holds {run.previous_cohort:,}.",
         f"Database: {run.rows['leads']:,} leads, {run.rows['lead_events']:,} lead events, {run.rows['sla_timers']:,} "
-        f"SLA timers, {run.rows['spend']:,} spend rows; {run.db_mb:,.0f} MB; set-up {run.setup_seconds:.0f} s.",
+        f"SLA timers, {run.rows['spend']:,} spend rows; {run.db_mb:,.0f} MB; "
+        + (f"reused from {RESULTS.name}'s --db file." if run.reused else f"set-up {run.setup_seconds:.0f} s."),
         f"Report: first on a fresh engine {run.first_report_ms:.1f} ms (not counted); measured "
         f"{', '.join(f'{v:.1f}' for v in run.report_ms)} ms; {run.statements} statements per report "
         f"({', '.join(f'{n} {k}' for k, n in run.kinds.items())}), "
@@ -629,11 +634,31 @@ def notes(run: Run, seconds: float) -> list[str]:
         f"Baseline: measured {', '.join(f'{v:.1f}' for v in run.baseline_ms)} ms; query plan "
         f"{' / '.join(run.baseline_plan)}.",
         f"Check {run.check}.",
-        f"Chart: first call {run.first_chart_ms:.1f} ms (not counted), PNG {run.chart_kb:.0f} KB; message "
-        f"{run.blocks} blocks.",
+        f"Chart: first call {run.first_chart_ms:.1f} ms (not counted), PNG {run.chart_kb:.0f} KB. Message: "
+        f"{run.blocks} blocks; `funnel_view` takes the median and p90 of the total's {run.durations:,} accept and "
+        "contact durations (statistics.median and a sort each).",
+        *split(run),
         f"Total run {seconds:.0f} s.",
     ]
     return lines
+
+
+def split(run: Run) -> list[str]:
+    """The statements' time (run alone, through the app) by period and by query function."""
+    by_period: dict[str, float] = {}
+    by_function: dict[str, float] = {}
+    for s in run.breakdown:
+        function, period = s.label.split(" (")[0], s.label.split("(")[1].split(",")[0].rstrip(")")
+        by_period[period] = by_period.get(period, 0.0) + s.app_ms
+        by_function[function] = by_function.get(function, 0.0) + s.app_ms
+    total = sum(by_period.values()) or 1.0
+    return [
+        "Statements alone, through the app, by period: "
+        + ", ".join(f"{p} {v:.0f} ms ({v / total:.0%})" for p, v in by_period.items())
+        + "; by query function: "
+        + ", ".join(f"{f} {v:.0f} ms ({v / total:.0%})" for f, v in sorted(by_function.items(), key=lambda kv: -kv[1]))
+        + "."
+    ]
 
 
 def write_results(run: Run, plan: Plan, console: Console, seconds: float, load: float) -> None:
@@ -652,7 +677,7 @@ def write_results(run: Run, plan: Plan, console: Console, seconds: float, load: 
             "",
             f"One `Metrics.report` under cProfile took {run.profile_ms:.0f} ms (the profiler slows Python down). "
             "It sees the event loop's thread only: SQLite runs in aiosqlite's worker thread and appears as the "
-            "loop waiting (`select`, `_run_once`). Cumulative time of the app's own functions:",
+            "loop waiting (`select`). Own time per part of the stack:",
             "",
             *[f"- {line}" for line in run.profile_summary],
             "",
