@@ -109,8 +109,8 @@ def funnel_view(report: FunnelReport, *, image_file_id: str | None) -> FunnelVie
     mqls = f"{t.mqls:,}"
     if report.mql_target:
         mqls += f" of {report.mql_target:,} target ({t.mqls / report.mql_target * 100:.0f}%)"
-    accept_p50, accept_p90 = t.accept_time()
-    contact_p50, contact_p90 = t.contact_time()
+    accept_p50, accept_p90 = t.accept_time
+    contact_p50, contact_p90 = t.contact_time
     clocks = " · ".join(
         f"{ {'accept': 'Accept', 'first_touch': 'First contact'}.get(c, c) } {share(t.compliance(c))}"
         for c in sorted(t.sla)

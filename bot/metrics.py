@@ -6,8 +6,6 @@ lead that skipped a step, SAL → Won, counts for the steps it skipped). `DEFINI
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,14 +34,6 @@ DEFINITIONS = (
 )
 
 
-def percentile(values: list[float], share: float) -> float | None:
-    """Nearest-rank percentile: the smallest value with at least `share` of the values at or below it."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
-
-
 def ratio(part: float, whole: float) -> float | None:
     return part / whole if whole else None
 
@@ -61,8 +51,8 @@ class GroupMetrics:
     won_cents: int = 0
     pipeline_cents: int = 0
     days_to_won_sum: float = 0.0
-    accept_seconds: list[float] = field(default_factory=list)
-    contact_seconds: list[float] = field(default_factory=list)
+    accept_time: tuple[float | None, float | None] = (None, None)  # (median, p90) seconds; set for totals only
+    contact_time: tuple[float | None, float | None] = (None, None)
     reasons: dict[str, int] = field(default_factory=dict)
     sla: dict[str, list[int]] = field(default_factory=dict)  # clock → [kept, counted]
     spend_cents: float | None = None
@@ -71,8 +61,6 @@ class GroupMetrics:
         for name in ("mqls", "accepted", "rejected", "sqls", "opportunities", "won", "lost", "won_cents",
                      "pipeline_cents", "days_to_won_sum"):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.accept_seconds += other.accept_seconds
-        self.contact_seconds += other.contact_seconds
         for reason, n in other.reasons.items():
             self.reasons[reason] = self.reasons.get(reason, 0) + n
         for clock, (kept, counted) in other.sla.items():
@@ -101,14 +89,6 @@ class GroupMetrics:
         if not self.reasons:
             return None
         return sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-
-    def accept_time(self) -> tuple[float | None, float | None]:
-        return (statistics.median(self.accept_seconds) if self.accept_seconds else None,
-                percentile(self.accept_seconds, 0.9))  # fmt: skip
-
-    def contact_time(self) -> tuple[float | None, float | None]:
-        return (statistics.median(self.contact_seconds) if self.contact_seconds else None,
-                percentile(self.contact_seconds, 0.9))  # fmt: skip
 
     @property
     def days_to_won(self) -> float | None:
@@ -190,7 +170,6 @@ class Metrics:
         start, end = period.bounds(self._config.tz)
         async with self._db.session() as session:
             counts = await queries.counts(session=session, start=start, end=end, dimension=dimension)
-            durations = await queries.durations(session=session, start=start, end=end, dimension=dimension)
             reasons = await queries.reject_reasons(session=session, start=start, end=end, dimension=dimension)
             states = await queries.sla_states(session=session, start=start, end=end, dimension=dimension)
             last_month = (period.end - timedelta(days=1)).replace(day=1)
@@ -202,12 +181,6 @@ class Metrics:
                 c.group, c.mqls, c.accepted, c.rejected, c.sqls, c.opportunities, c.won, c.lost, c.won_cents,
                 c.pipeline_cents, c.days_to_won_sum,
             )  # fmt: skip
-        for group, accept, contact in durations:
-            g = groups.setdefault(group, GroupMetrics(group))
-            if accept is not None:
-                g.accept_seconds.append(max(round(float(accept)), 0))  # julianday arithmetic is float
-            if contact is not None:
-                g.contact_seconds.append(max(round(float(contact)), 0))
         for group, reason, n in reasons:
             groups.setdefault(group, GroupMetrics(group)).reasons[reason] = n
         for group, clock, state, n in states:
@@ -224,6 +197,16 @@ class Metrics:
                 groups.setdefault("all", GroupMetrics("all")).spend_cents = sum(by_source.values())
         return sorted(groups.values(), key=lambda g: (-g.mqls, g.group))
 
+    async def previous_totals(self, period: Period) -> GroupMetrics:
+        """Only what the ▲/▼ compare with (MQLs, acceptance, won): the counts, not the rest."""
+        start, end = period.bounds(self._config.tz)
+        total = GroupMetrics("previous")
+        async with self._db.session() as session:
+            for c in await queries.counts(session=session, start=start, end=end, dimension=None):
+                total.add(GroupMetrics(c.group, c.mqls, c.accepted, c.rejected, c.sqls, c.opportunities, c.won,
+                                       c.lost, c.won_cents, c.pipeline_cents, c.days_to_won_sum))  # fmt: skip
+        return total
+
     async def report(self, query: FunnelQuery) -> FunnelReport:
         groups = await self.groups(query.period, query.dimension)
         total = GroupMetrics("all")
@@ -232,7 +215,13 @@ class Metrics:
         if query.dimension not in (None, "source") and total.spend_cents is None:
             for group in await self.groups(query.period, None):  # spend is kept by source only
                 total.spend_cents = group.spend_cents
-        previous = GroupMetrics("previous")
-        for group in await self.groups(query.period.previous(), None):
-            previous.add(group)
+        start, end = query.period.bounds(self._config.tz)
+        async with self._db.session() as session:
+            total.accept_time = await queries.duration_percentiles(
+                session=session, start=start, end=end, which="accept"
+            )
+            total.contact_time = await queries.duration_percentiles(
+                session=session, start=start, end=end, which="contact"
+            )
+        previous = await self.previous_totals(query.period.previous())
         return FunnelReport(query, total, previous, groups, mql_target(self._config, query.period))

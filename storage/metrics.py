@@ -112,19 +112,41 @@ async def counts(*, session: AsyncSession, start: datetime, end: datetime, dimen
     return out
 
 
-async def durations(
-    *, session: AsyncSession, start: datetime, end: datetime, dimension: str | None
-) -> list[tuple[str, float | None, float | None]]:
-    """(group, seconds to accept, seconds from accept to first contact) for every accepted lead of the cohort."""
-    group = dimension_column(dimension)
-    rows = await session.execute(
-        select(
-            group,
-            seconds_between(Lead.decided_at, func.coalesce(Lead.posted_at, Lead.received_at)),
-            seconds_between(Lead.contacted_at, Lead.decided_at),
-        ).where(Lead.received_at >= start, Lead.received_at < end, ACCEPTED)
+async def duration_percentiles(
+    *, session: AsyncSession, start: datetime, end: datetime, which: str
+) -> tuple[float | None, float | None]:
+    """(median, 90th percentile) of seconds to accept (`which="accept"`) or from accept to first contact
+    (`"contact"`) over the cohort, ranked in the database: only the two or three rows that matter come back.
+
+    Median: the mean of the middle one or two values; p90: nearest rank, the value at rank ceil(0.9 n)."""
+    seconds = (
+        seconds_between(Lead.decided_at, func.coalesce(Lead.posted_at, Lead.received_at))
+        if which == "accept"
+        else seconds_between(Lead.contacted_at, Lead.decided_at)
     )
-    return [(str(g), a, c) for g, a, c in rows]
+    present = Lead.contacted_at.is_not(None) if which == "contact" else literal(True)
+    values = (
+        select(seconds.label("secs"))
+        .where(Lead.received_at >= start, Lead.received_at < end, ACCEPTED, present)
+        .subquery()
+    )
+    ranked = select(
+        values.c.secs,
+        func.row_number().over(order_by=values.c.secs).label("rn"),
+        func.count().over().label("n"),
+    ).subquery()
+    n = ranked.c.n
+    rows = (
+        await session.execute(
+            select(ranked.c.secs, ranked.c.rn, n).where(ranked.c.rn.in_([(n + 1) // 2, (n + 2) // 2, (9 * n + 9) // 10]))
+        )
+    ).all()
+    if not rows:
+        return None, None
+    count = int(rows[0][2])
+    by_rank = {int(rn): max(round(float(secs)), 0) for secs, rn, _ in rows}  # julianday arithmetic is float
+    median = (by_rank[(count + 1) // 2] + by_rank[(count + 2) // 2]) / 2
+    return median, float(by_rank[(9 * count + 9) // 10])
 
 
 async def reject_reasons(

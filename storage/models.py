@@ -177,7 +177,8 @@ class SlaTimer(Base):
             sqlite_where=text("stopped_at IS NULL"),
             postgresql_where=text("stopped_at IS NULL"),
         ),
-        Index("ix_sla_timers_lead", "lead_id"),
+        # by lead, and covering for the funnel's per-clock compliance (no table read per lead)
+        Index("ix_sla_timers_lead_clock_state", "lead_id", "clock", "state"),
         Index("ix_sla_timers_clock_started", "clock", "started_at"),
     )
 

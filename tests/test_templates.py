@@ -169,7 +169,7 @@ def test_the_funnel_answer_is_valid_and_inert_with_hostile_groups(dimension: str
     query = parse_funnel(f"this month{' by ' + dimension if dimension else ''}", datetime(2026, 11, 23).date())
     groups = [
         GroupMetrics(HOSTILE * 3 + str(i), mqls=10 - i % 10, accepted=3, rejected=2, reasons={HOSTILE: 2},
-                     accept_seconds=[60.0], spend_cents=1234.0)
+                     accept_time=(60.0, 90.0), spend_cents=1234.0)
         for i in range(30)
     ]  # fmt: skip
     total = GroupMetrics("all", mqls=300, accepted=90, rejected=60, reasons={HOSTILE: 60}, spend_cents=5.0)

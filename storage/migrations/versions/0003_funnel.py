@@ -29,6 +29,10 @@ def upgrade() -> None:
         "WHERE e.lead_id = leads.id AND e.kind = 'contacted') "
         "WHERE EXISTS (SELECT 1 FROM lead_events e WHERE e.lead_id = leads.id AND e.kind = 'contacted')"
     )
+    # The funnel's SLA compliance reads (lead, clock, state) for a cohort: a covering index answers it without
+    # reading each timer row; it also serves every lookup by lead, so the plain lead index goes.
+    op.create_index("ix_sla_timers_lead_clock_state", "sla_timers", ["lead_id", "clock", "state"])
+    op.drop_index("ix_sla_timers_lead", table_name="sla_timers")
     op.create_table(
         "spend",
         sa.Column("month", sa.Date(), nullable=False),
@@ -42,6 +46,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("spend")
+    op.create_index("ix_sla_timers_lead", "sla_timers", ["lead_id"])
+    op.drop_index("ix_sla_timers_lead_clock_state", table_name="sla_timers")
     with op.batch_alter_table("leads") as batch:
         for column in (*STEPS, "lost_reason", "amount_cents"):
             batch.drop_column(column)
