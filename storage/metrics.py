@@ -138,7 +138,9 @@ async def duration_percentiles(
     n = ranked.c.n
     rows = (
         await session.execute(
-            select(ranked.c.secs, ranked.c.rn, n).where(ranked.c.rn.in_([(n + 1) // 2, (n + 2) // 2, (9 * n + 9) // 10]))
+            select(ranked.c.secs, ranked.c.rn, n).where(
+                ranked.c.rn.in_([(n + 1) // 2, (n + 2) // 2, (9 * n + 9) // 10])
+            )
         )
     ).all()
     if not rows:
