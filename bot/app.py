@@ -22,6 +22,8 @@ from bot.clock import Clock, SystemClock
 from bot.config import HandoffConfig
 from bot.delivery import SlackDelivery
 from bot.digest import Digest
+from bot.errors import ConfigError
+from bot.feedback import FeedbackSender
 from bot.funnel import FunnelService
 from bot.home import HomeService
 from bot.leads import LeadService
@@ -56,7 +58,17 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
     sla = SlaService(db, team, clock, on_enqueued=wake)
     metrics = Metrics(db, config, clock)
     leads = LeadService(db, team, clock, sla, on_enqueued=wake)
-    worker = OutboxWorker(db, SlackDelivery(db, client, renderer, config, clock, sla), clock)
+    feedback = None
+    if config.feedback.webhook_url:
+        if not settings.feedback_secret:
+            raise ConfigError("FEEDBACK_SECRET", "is not set: [feedback] webhook_url needs it to sign deliveries")
+
+        def http() -> aiohttp.ClientSession:
+            assert client.session is not None, "the HTTP session is created when the app starts"
+            return client.session
+
+        feedback = FeedbackSender(config.feedback.webhook_url, settings.feedback_secret, http)
+    worker = OutboxWorker(db, SlackDelivery(db, client, renderer, config, clock, sla, feedback), clock)
     worker_box.append(worker)
     return Services(
         settings=settings,

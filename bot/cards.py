@@ -107,6 +107,17 @@ def lead_card(
             status += f"\n📞 First contact logged by {mention(contacted_by)}"
         else:
             actions = [Button("Log contact", Action.LOG_CONTACT, "primary")]
+    elif lead.stage in ("sql", "opportunity", "won", "lost", "recycled"):
+        amount = f" · ${lead.amount_cents / 100:,.0f}" if lead.amount_cents is not None else ""
+        labels = {
+            "sql": "🎯 *Sales qualified*",
+            "opportunity": "💼 *Opportunity*" + amount,
+            "won": "🏆 *Won*" + amount,
+            "lost": "🪦 *Lost* — " + escape_mrkdwn(lead.lost_reason or "no reason"),
+            "recycled": "♻️ *Recycled* to marketing nurture",
+        }
+        owner = f" · owner {mention(lead.owner)}" if lead.owner else ""
+        status = labels[lead.stage] + owner
     elif lead.stage == "rejected":
         reason = escape_mrkdwn(lead.reject_reason or "no reason")
         status = f"❌ *Rejected* by {mention(lead.decided_by)} — {reason}"

@@ -42,7 +42,10 @@ def load(settings: Settings) -> HandoffConfig:
 
         log.info("no team file at %s: using the built-in demo team", settings.config_path)
         return demo_config()
-    return load_config(settings.config_path)
+    config = load_config(settings.config_path)
+    if config.feedback.webhook_url and not settings.feedback_secret:
+        raise ConfigError("FEEDBACK_SECRET", "is not set: [feedback] webhook_url needs it to sign deliveries")
+    return config
 
 
 async def check_database(url: str) -> None:

@@ -111,6 +111,7 @@ class _Frozen(BaseModel):
 
 class SlackConfig(_Frozen):
     leads_channel: ChannelId
+    wins_channel: ChannelId | None = None  # joint-win celebrations; the leads channel when not set
 
 
 class TeamConfig(_Frozen):
@@ -310,6 +311,63 @@ class SchedulerConfig(_Frozen):
         return value
 
 
+DEFAULT_LOST_REASONS = (
+    "Lost to a competitor",
+    "No budget",
+    "No decision / went dark",
+    "Timing: not this quarter",
+    "Product gap",
+    "Other",
+)
+
+DEFAULT_STAGES = {
+    "mql": "Marketing qualified: fits the ICP and showed intent (marketing owns it until sales accepts).",
+    "sal": "Sales accepted: a rep owns it and will make first contact within the SLA.",
+    "sql": "Sales qualified: budget, authority, need and timeline confirmed by the rep (BANT).",
+    "opportunity": "Opportunity: a deal with an amount in the pipeline (sales owns it).",
+    "won": "Won: the deal closed; both the rep and the campaign are credited.",
+    "lost": "Lost: the deal did not close, with a reason from the catalog.",
+    "rejected": "Rejected: sales declined the MQL, with a reason marketing learns from.",
+    "recycled": "Recycled: back to marketing to nurture; not ready to buy now.",
+}
+
+
+class LostConfig(_Frozen):
+    reasons: tuple[str, ...] = DEFAULT_LOST_REASONS
+
+    @field_validator("reasons")
+    @classmethod
+    def _fit_a_select(cls, reasons: tuple[str, ...]) -> tuple[str, ...]:
+        return RejectConfig._reasons_fit_a_select(reasons)
+
+
+class CampaignConfig(_Frozen):
+    owner: UserId
+
+
+class FeedbackConfig(_Frozen):
+    """Optional outbound webhook: every rejection, recycle and stage change, signed, retried until it succeeds."""
+
+    webhook_url: str | None = None
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+
+def _stages(value: dict[str, str]) -> dict[str, str]:
+    unknown = set(value) - set(DEFAULT_STAGES)
+    if unknown:
+        raise ValueError(f"unknown stage {sorted(unknown)[0]!r}: use {', '.join(DEFAULT_STAGES)}")
+    for stage, text in value.items():
+        if not 1 <= len(text.strip()) <= 300:
+            raise ValueError(f"{stage}: a definition is 1 to 300 characters")
+    return {**DEFAULT_STAGES, **value}
+
+
 class HandoffConfig(_Frozen):
     timezone: str = "UTC"
     slack: SlackConfig
@@ -319,6 +377,10 @@ class HandoffConfig(_Frozen):
     business_hours: BusinessHoursConfig = BusinessHoursConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     digest: DigestConfig = DigestConfig()
+    lost: LostConfig = LostConfig()
+    campaigns: dict[str, CampaignConfig] = Field(default_factory=dict)
+    feedback: FeedbackConfig = FeedbackConfig()
+    stages: Annotated[dict[str, str], AfterValidator(_stages)] = Field(default_factory=lambda: dict(DEFAULT_STAGES))
 
     @field_validator("timezone")
     @classmethod

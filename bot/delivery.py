@@ -11,9 +11,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.cards import lead_card
 from bot.clock import Clock
 from bot.config import HandoffConfig
-from bot.leads import LEAD_POST
+from bot.feedback import FeedbackSender
+from bot.leads import FEEDBACK, LEAD_POST, WIN_POST
 from bot.sla import SLA_NOTICE, SlaService
 from bot.sla_cards import alarm_view, clock_lines
+from bot.wins import win_card
 from message_templates import Renderer
 from storage import leads as lead_queries
 from storage import sla as sla_queries
@@ -35,6 +37,7 @@ class SlackDelivery:
         config: HandoffConfig,
         clock: Clock,
         sla: SlaService,
+        feedback: FeedbackSender | None = None,
     ) -> None:
         self._db = db
         self._client = client
@@ -42,6 +45,7 @@ class SlackDelivery:
         self._config = config
         self._clock = clock
         self._sla = sla
+        self._feedback = feedback
 
     async def __call__(self, row: Claimed) -> None:
         if row.kind == LEAD_POST and row.lead_id is not None:
@@ -50,6 +54,12 @@ class SlackDelivery:
             await self.sla_notice(int(row.key.rsplit(":", 1)[1]))
         elif row.kind == ANNOUNCEMENT:
             await self.announcement(row.payload)
+        elif row.kind == WIN_POST and row.lead_id is not None:
+            await self.win_post(row.lead_id)
+        elif row.kind == FEEDBACK:
+            if self._feedback is None:
+                raise ValueError("a feedback delivery is queued but no [feedback] webhook_url is configured")
+            await self._feedback(row.payload)
         else:
             raise ValueError(f"unknown outbox kind {row.kind!r}")
 
@@ -131,6 +141,15 @@ class SlackDelivery:
                 await sla_queries.record_notice_post(
                     session=session, notice_id=notice_id, channel=landed[0], ts=landed[1]
                 )
+
+    async def win_post(self, lead_id: int) -> None:
+        async with self._db.session() as session:
+            lead = await lead_queries.get_lead(session=session, lead_id=lead_id)
+        if lead is None:
+            return
+        message = self._renderer.render("channel/win.json.j2", card=win_card(lead, self._config))
+        channel = self._config.slack.wins_channel or self._config.slack.leads_channel
+        await self._client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **message)
 
     async def announcement(self, payload: dict[str, Any]) -> None:
         """A one-off channel post whose content was fixed when it was queued (figures as of that moment)."""

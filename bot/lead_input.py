@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -134,3 +136,25 @@ def parse_leads(body: Any) -> tuple[list[LeadIn], bool]:
         except ValidationError as exc:
             raise InvalidLeads(field_errors(exc, in_list=False)) from None
     raise InvalidLeads([{"field": "body", "message": "must be a lead object or a list of leads"}])
+
+
+class StageIn(BaseModel):
+    """A CRM's stage update: `POST /api/leads/{external_id}/stage`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stage: Literal["sql", "opportunity", "won", "lost", "recycled"]
+    amount: Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2)] | None = None
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    at: AwareDatetime | None = None
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _a_number(cls, value: Any) -> Any:
+        if isinstance(value, bool) or (value is not None and not isinstance(value, (int, float, str))):
+            raise ValueError("must be a number")
+        return value
+
+    @property
+    def amount_cents(self) -> int | None:
+        return None if self.amount is None else int(self.amount * 100)

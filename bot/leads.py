@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +23,12 @@ from storage.models import Lead, LeadEvent
 from storage.outbox import Outgoing
 
 LEAD_POST = "lead_post"
+WIN_POST = "win_post"
+FEEDBACK = "feedback"
+
+STAGE_ORDER = {"mql": 0, "sal": 1, "sql": 2, "opportunity": 3, "won": 4, "lost": 4}
+CLOSED = frozenset({"won", "lost", "rejected", "recycled"})
+MOVES = ("sql", "opportunity", "won", "lost", "recycled")
 
 
 def post_key(lead_id: int) -> str:
@@ -32,6 +40,13 @@ class Ingested:
     external_id: str
     id: int
     created: bool
+
+
+@dataclass(frozen=True)
+class Moved:
+    lead_id: int
+    stage: str
+    changed: bool  # False: the lead was already there (a repeated CRM update), nothing happened
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,23 @@ class LeadService:
             session=session, kind=LEAD_POST, key=post_key(lead_id), lead_id=lead_id, now=self._clock.now()
         )
         await self._sla.refresh_notices(session, lead_id=lead_id)
+
+    async def _queue_feedback(self, session: AsyncSession, lead: Lead, event: str, **data: object) -> None:
+        """Closed loop to marketing: one webhook delivery per outcome (never coalesced), if a webhook is set."""
+        if self._team.config.feedback.webhook_url is None:
+            return
+        now = self._clock.now()
+        payload = {
+            "event": event,
+            "lead": {"id": lead.id, "external_id": lead.external_id, "email": lead.email, "source": lead.source,
+                     "campaign": lead.campaign},
+            "stage": lead.stage,
+            "at": now.isoformat(),
+            **data,
+        }  # fmt: skip
+        key = f"{FEEDBACK}:{lead.id}:{event}:{now.timestamp()}"
+        await outbox.enqueue(session=session, kind=FEEDBACK, key=key, lead_id=lead.id, payload=payload, now=now,
+                             coalesce=False)  # fmt: skip
 
     # --- intake ---------------------------------------------------------------------------------------------
 
@@ -199,6 +231,7 @@ class LeadService:
             )
             await self._sla.stop(session, lead_id=lead_id, clock="accept", at=now, actor=user_id)
             await self._queue_post(session, lead_id)
+            await self._queue_feedback(session, lead, "rejected", reason=reason, note=note, by=user_id)
         self._on_enqueued()
         return Decision(lead_id, None)
 
@@ -261,3 +294,84 @@ class LeadService:
                 raise Conflict(f"This lead is closed ({lead.stage}): there is nothing to reassign.")
             await self._queue_post(session, lead_id)
         self._on_enqueued()
+
+    # --- the rest of the lifecycle ----------------------------------------------------------------------------
+
+    async def move(
+        self,
+        lead_id: int,
+        *,
+        to: str,
+        actor: str,
+        via: str,
+        amount_cents: int | None = None,
+        reason: str | None = None,
+        at: datetime | None = None,
+        checks: dict[str, bool] | None = None,
+    ) -> Moved:
+        """Move a lead forward (SQL, Opportunity, Won) or out (Lost, Recycled). From Slack only the owner or a
+        manager may; the CRM may skip steps (SAL → Won) and even leave MQL directly (it accepted the lead). Moving
+        to where the lead already is changes nothing, so a repeated CRM update is harmless."""
+        if to not in MOVES:
+            raise UserError(f"{to!r} is not a stage to move to: use {', '.join(MOVES)}", field="stage")
+        if amount_cents is not None and amount_cents < 0:
+            raise UserError("An amount cannot be negative.", field="amount")
+        now = self._clock.now()
+        when = at or now
+        async with self._db.session() as session:
+            lead = await self._get(session, lead_id, for_update=True)
+            if via == "slack" and actor != lead.owner and not await self._team.is_manager(actor):
+                raise Forbidden(f"Only the owner ({mention(lead.owner)}) or a manager can move this lead.")
+            if lead.stage == to:
+                return Moved(lead_id, to, False)
+            if lead.stage in CLOSED:
+                raise Conflict(f"This lead is {lead.stage}: it cannot move to {to}.", field="stage")
+            if to in STAGE_ORDER and STAGE_ORDER[to] <= STAGE_ORDER[lead.stage]:
+                raise Conflict(f"A lead cannot move back from {lead.stage} to {to}.", field="stage")
+            if via == "slack" and to in ("opportunity", "won") and amount_cents is None:
+                raise UserError("Enter the amount.", field="amount")
+            if via == "slack" and to == "lost" and not reason:
+                raise UserError("Pick the reason the deal was lost.", field="reason")
+            previous = lead.stage
+            if previous == "mql":  # the CRM qualified it before anyone clicked Accept: that is the decision
+                lead.decided_at, lead.decided_by = when, actor
+                await self._sla.stop(session, lead_id=lead_id, clock="accept", at=when, actor=actor)
+            if lead.contacted_at is None:
+                # qualifying implies the first contact happened; closing the lead ends the clock either way
+                await self._sla.stop(
+                    session, lead_id=lead_id, clock="first_touch", at=when, actor=actor,
+                    cancel=to in ("lost", "recycled"),
+                )  # fmt: skip
+            setattr(lead, f"{to}_at", when)
+            if amount_cents is not None:
+                lead.amount_cents = amount_cents
+            if to == "lost":
+                lead.lost_reason = (reason or "not given")[:100]
+            lead.stage = to
+            data: dict[str, object] = {"from": previous, "to": to, "via": via, "amount_cents": amount_cents,
+                                       "reason": reason, "checks": checks}  # fmt: skip
+            await lead_queries.add_event(
+                session=session, lead_id=lead_id, kind="moved", actor=actor, at=when,
+                **{k: v for k, v in data.items() if v is not None},
+            )  # fmt: skip
+            await self._queue_post(session, lead_id)
+            await self._queue_feedback(
+                session, lead, "stage_changed", **{"from": previous, "to": to, "amount": _dollars(amount_cents),
+                                                   "reason": reason, "via": via}
+            )  # fmt: skip
+            if to == "won":
+                await outbox.enqueue(session=session, kind=WIN_POST, key=f"{WIN_POST}:{lead_id}", lead_id=lead_id,
+                                     now=now)  # fmt: skip
+        self._on_enqueued()
+        return Moved(lead_id, to, True)
+
+    async def move_by_external_id(self, external_id: str, **kwargs: Any) -> Moved:
+        async with self._db.session() as session:
+            lead = await lead_queries.get_lead_by_external_id(session=session, external_id=external_id)
+        if lead is None:
+            raise NotFound(f"No lead has external_id {external_id!r}.")
+        return await self.move(lead.id, **kwargs)
+
+
+def _dollars(cents: int | None) -> float | None:
+    return None if cents is None else cents / 100

@@ -27,6 +27,8 @@ class Settings:
     host: str = "0.0.0.0"
     config_path: Path = Path("handoff.toml")
     log_level: str = "INFO"
+    feedback_secret: str = field(default="", repr=False)
+    """Shared secret that signs the outbound feedback webhook (HMAC-SHA256 over the body)."""
     sandbox: bool = False
     """No Slack credentials: run against the local Slack emulation (see sandbox/)."""
 
@@ -74,5 +76,6 @@ class Settings:
             host=env.get("HOST", "").strip() or "0.0.0.0",
             config_path=Path(env.get("HANDOFF_CONFIG", "").strip() or "handoff.toml"),
             log_level=log_level,
+            feedback_secret=env.get("FEEDBACK_SECRET", "").strip(),
             sandbox=sandbox,
         )

@@ -7,8 +7,10 @@ import json
 from typing import Any
 
 from aiohttp import web
+from pydantic import ValidationError
 
-from bot.lead_input import InvalidLeads, parse_leads
+from bot.errors import NotFound, UserError
+from bot.lead_input import InvalidLeads, StageIn, field_errors, parse_leads
 from bot.services import SERVICES, Services
 
 MAX_BODY = 5 * 1024 * 1024  # 500 leads with their activity fit comfortably
@@ -60,5 +62,38 @@ async def handle_post_leads(request: web.Request) -> web.Response:
     )
 
 
+async def handle_post_stage(request: web.Request) -> web.Response:
+    """A CRM workflow keeps Handoff in step: 200 on a move or a repeat, 404 unknown lead, 422 naming the field."""
+    svc = request.app[SERVICES]
+    if not authorized(request, svc):
+        return web.json_response(
+            {"error": "unauthorized", "message": "send Authorization: Bearer <INTAKE_TOKEN>"},
+            status=401,
+            headers={"WWW-Authenticate": 'Bearer realm="handoff"'},
+        )
+    external_id = request.match_info["external_id"]
+    try:
+        body = json.loads(await request.read())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return problem(400, "malformed_json", message=f"the body is not valid JSON: {exc}")
+    try:
+        update = StageIn.model_validate(body)
+    except ValidationError as exc:
+        return problem(422, "invalid_stage_update", message="nothing changed", errors=field_errors(exc, in_list=False))
+    try:
+        moved = await svc.leads.move_by_external_id(
+            external_id, to=update.stage, actor="crm", via="crm", amount_cents=update.amount_cents,
+            reason=update.reason, at=update.at,
+        )  # fmt: skip
+    except NotFound as exc:
+        return problem(404, "unknown_lead", message=exc.message)
+    except UserError as exc:
+        errors = [{"field": exc.field or "stage", "message": exc.message}]
+        return problem(422, "invalid_stage_update", message="nothing changed", errors=errors)
+    return web.json_response(
+        {"id": moved.lead_id, "external_id": external_id, "stage": moved.stage, "changed": moved.changed}
+    )
+
+
 def routes() -> list[web.RouteDef]:
-    return [web.post("/api/leads", handle_post_leads)]
+    return [web.post("/api/leads", handle_post_leads), web.post("/api/leads/{external_id}/stage", handle_post_stage)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -264,8 +265,8 @@ async def start_app(slack: FakeSlack, clock: ManualClock, db_url: str) -> AsyncI
     servers: list[TestServer] = []
     http = aiohttp.ClientSession()
 
-    async def start(config: HandoffConfig | None = None, database_url: str = db_url) -> Harness:
-        settings = make_settings(database_url, slack)
+    async def start(config: HandoffConfig | None = None, database_url: str = db_url, **overrides: Any) -> Harness:
+        settings = replace(make_settings(database_url, slack), **overrides)
         app: web.Application = await create_app(settings, config or team_config(), clock=clock)
         server = TestServer(app, host="127.0.0.1")
         await server.start_server()

@@ -203,10 +203,30 @@ def test_the_spend_modal_is_a_valid_view() -> None:
     assert validate_view(RENDERER.render("modals/spend.json.j2", ids=SPEND_MODAL_IDS, month="2026-11")) == []
 
 
+@pytest.mark.parametrize("stage", ["sql", "opportunity", "won", "lost", "recycled"])
+def test_later_stages_and_the_win_post_are_valid_and_inert(stage: str) -> None:
+    from bot.wins import win_card
+
+    lead = hostile_lead("sal", 20)
+    lead.stage, lead.amount_cents, lead.lost_reason = stage, 1_234_500, HOSTILE
+    lead.won_at = datetime(2026, 12, 3, tzinfo=UTC)
+    team = {"sales": ["U0REP00001"], "managers": ["U0MGR00001"]}
+    campaigns = {lead.campaign: {"owner": "U0MKT00001"}}
+    config = parse_config({"slack": {"leads_channel": "C0LEADS001"}, "team": team, "campaigns": campaigns})
+    for message in (
+        RENDERER.render("channel/lead_post.json.j2", card=lead_card(lead, tz=TZ)),
+        RENDERER.render("channel/win.json.j2", card=win_card(lead, config)),
+    ):
+        assert validate_blocks(message["blocks"], surface="message") == []
+        for text in rendered_texts(message) + [message["text"]]:
+            assert "<!channel>" not in text and "<https://evil" not in text and "<@U0BOSS0001>" not in text
+
+
 def test_every_template_is_covered_here() -> None:
     assert RENDERER.names() == [
         "channel/announcement.json.j2",
         "channel/lead_post.json.j2",
+        "channel/win.json.j2",
         "dm/sla_alarm.json.j2",
         "ephemeral/funnel.json.j2",
         "ephemeral/notice.json.j2",

@@ -1,0 +1,212 @@
+"""After acceptance: moves from the CRM's stage webhook, the feedback webhook to marketing, joint wins."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bot.ids import Action, Block, Callback
+from tests.conftest import INTAKE_TOKEN, LEADS, MARKETER, REP1, START, Harness, StartApp, team_config, text_of
+
+WINS = "C0WINS0001"
+SECRET = "feedback-secret-0123456789"
+
+
+async def stage(app: Harness, external_id: str, body: Any, *, token: str | None = INTAKE_TOKEN) -> tuple[int, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with app.http.post(app.url(f"/api/leads/{external_id}/stage"), json=body, headers=headers) as response:
+        return response.status, await response.json()
+
+
+class Receiver:
+    """Marketing's platform: records each delivery; answers 500 to the first `fail` of them."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[bytes, dict[str, str]]] = []
+        self.fail = 0
+        self.server: TestServer | None = None
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if self.fail:
+            self.fail -= 1
+            return web.Response(status=500)
+        self.received.append((body, dict(request.headers)))
+        return web.json_response({"ok": True})
+
+    def payloads(self) -> list[dict[str, Any]]:
+        return [json.loads(body) for body, _ in self.received]
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    hook = Receiver()
+    app = web.Application()
+    app.router.add_post("/hook", hook.handle)
+    hook.server = TestServer(app, host="127.0.0.1")
+    await hook.server.start_server()
+    try:
+        yield hook
+    finally:
+        await hook.server.close()
+
+
+async def crm_app(start_app: StartApp, receiver: Receiver | None = None, **config: Any) -> Harness:
+    if receiver is not None and receiver.server is not None:
+        config["feedback"] = {"webhook_url": str(receiver.server.make_url("/hook"))}
+    app = await start_app(
+        team_config(
+            slack={"leads_channel": LEADS, "wins_channel": WINS},
+            campaigns={"Q4 Ops Webinar": {"owner": MARKETER}},
+            sla={"accept": {"target": "30m"}, "first_touch": {"target": "24h"}},
+            **config,
+        ),
+        feedback_secret=SECRET,
+    )
+    app.slack.channels.add(WINS)
+    return app
+
+
+async def test_a_lead_walks_from_mql_to_won_entirely_from_the_crm_and_is_celebrated_once(start_app: StartApp) -> None:
+    app = await crm_app(start_app)
+    touch = [{"at": "2026-11-01T12:00:00Z", "kind": "page", "detail": "pricing"}]
+    lead_id = await app.new_lead(
+        external_id="sf-1", name="Dana Buyer", company="Globex", source="webinar", campaign="Q4 Ops Webinar",
+        activity=touch,
+    )  # fmt: skip
+
+    app.clock.set(START + timedelta(days=2))
+    answers = [
+        await stage(app, "sf-1", {"stage": "sql"}),
+        await stage(app, "sf-1", {"stage": "opportunity", "amount": 10000}),
+        await stage(app, "sf-1", {"stage": "won", "amount": "12000.50", "at": "2026-12-03T15:00:00Z"}),
+        await stage(app, "sf-1", {"stage": "won", "amount": 12000.50}),  # the CRM's workflow fires again
+    ]
+    await app.settle()
+
+    assert [(s, b["stage"], b["changed"]) for s, b in answers] == [
+        (200, "sql", True), (200, "opportunity", True), (200, "won", True), (200, "won", False),
+    ]  # fmt: skip
+    lead = await app.lead(lead_id)
+    assert (lead.stage, lead.amount_cents, lead.decided_by) == ("won", 1_200_050, "crm")
+    assert lead.sql_at == lead.opportunity_at == START + timedelta(days=2)
+    moves = [(e.data["from"], e.data["to"]) for e in await app.events(lead_id) if e.kind == "moved"]
+    assert moves == [("mql", "sql"), ("sql", "opportunity"), ("opportunity", "won")]
+    [win] = [m for m in app.slack.messages.get(WINS, [])]
+    shown = text_of(win.blocks)
+    assert "🏆 Joint win: Globex — $12,000" in shown
+    assert f"campaign *Q4 Ops Webinar* · run by <@{MARKETER}>" in shown and "*webinar*" in shown
+    assert "First touch Nov 1, 2026 → MQL Nov 23 → accepted in 2 d → won in 10 days → $12,000" in shown
+    assert "🏆 *Won* · $12,000" in text_of((await app.post_of(lead_id)).blocks)
+
+
+async def test_forward_moves_may_skip_steps_but_never_go_back(start_app: StartApp) -> None:
+    app = await crm_app(start_app)
+    lead_id = await app.new_lead(external_id="sf-2")
+    await app.click(Action.ACCEPT, lead_id, REP1)
+    await app.settle()
+
+    assert (await stage(app, "sf-2", {"stage": "won", "amount": 500}))[0] == 200  # SAL → Won
+    status, body = await stage(app, "sf-2", {"stage": "sql"})
+
+    assert status == 422
+    assert body["errors"] == [{"field": "stage", "message": "This lead is won: it cannot move to sql."}]
+    lead = await app.lead(lead_id)
+    assert (lead.stage, lead.owner, lead.sql_at) == ("won", REP1, None)
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"stage": "closed"}, "stage", "Input should be"),
+        ({"stage": "opportunity", "amount": -5}, "amount", "greater than or equal to 0"),
+        ({"stage": "opportunity", "amount": "lots"}, "amount", "decimal"),
+        ({"stage": "opportunity", "amount": True}, "amount", "must be a number"),
+        ({"stage": "won", "at": "2026-12-03T15:00:00"}, "at", "timezone"),
+        ({"stage": "won", "probability": 0.5}, "probability", "Extra inputs"),
+        ({}, "stage", "is required"),
+    ],
+)
+async def test_a_bad_stage_update_names_the_field_and_changes_nothing(
+    app: Harness, body: dict[str, Any], field: str, message: str
+) -> None:
+    lead_id = await app.new_lead(external_id="sf-3")
+    status, answer = await stage(app, "sf-3", body)
+    assert status == 422
+    [error] = answer["errors"]
+    assert error["field"] == field and message in error["message"], error
+    assert (await app.lead(lead_id)).stage == "mql"
+
+
+async def test_stage_updates_need_the_token_and_a_known_lead(app: Harness) -> None:
+    await app.new_lead(external_id="sf-4")
+    assert (await stage(app, "sf-4", {"stage": "sql"}, token="wrong"))[0] == 401
+    status, body = await stage(app, "no-such-lead", {"stage": "sql"})
+    assert (status, body["error"]) == (404, "unknown_lead")
+    async with app.http.post(app.url("/api/leads/sf-4/stage"), data=b"{oops",
+                             headers={"Authorization": f"Bearer {INTAKE_TOKEN}"}) as response:  # fmt: skip
+        assert response.status == 400
+
+
+async def test_moving_backwards_from_opportunity_is_refused(app: Harness) -> None:
+    await app.new_lead(external_id="sf-5")
+    await stage(app, "sf-5", {"stage": "opportunity", "amount": 100})
+    status, body = await stage(app, "sf-5", {"stage": "sql"})
+    assert (status, body["errors"][0]["message"]) == (422, "A lead cannot move back from opportunity to sql.")
+
+
+async def test_marketing_hears_every_outcome_signed_and_retried_until_it_succeeds(
+    start_app: StartApp, receiver: Receiver
+) -> None:
+    app = await crm_app(start_app, receiver)
+    rejected = await app.new_lead(external_id="hs-1", email="a@b.co", campaign="Q4 Ops Webinar")
+    won = await app.new_lead(external_id="hs-2")
+    receiver.fail = 2  # marketing's platform is down for the first two attempts
+
+    choice = {"type": "static_select", "selected_option": {"value": "Bad contact data"}}
+    values = {Block.REJECT_REASON: {Action.REJECT_REASON: choice}}
+    await app.submit(Callback.REJECT, REP1, str(rejected), values)
+    await stage(app, "hs-2", {"stage": "recycled", "reason": "Not ready until Q2"})
+    await app.settle()
+    for _ in range(6):  # back-off: 1 s, 2 s … (no sleeping: the clock moves)
+        app.clock.advance(10)
+        app.svc.outbox.wake()
+        await app.settle()
+        await asyncio.sleep(0)
+
+    payloads = receiver.payloads()
+    assert sorted((p["event"], p["lead"]["external_id"]) for p in payloads) == [
+        ("rejected", "hs-1"), ("stage_changed", "hs-2")
+    ]  # fmt: skip
+    by_event = {p["event"]: p for p in payloads}
+    assert by_event["rejected"]["reason"] == "Bad contact data" and by_event["rejected"]["lead"]["email"] == "a@b.co"
+    assert (by_event["stage_changed"]["to"], by_event["stage_changed"]["reason"]) == ("recycled", "Not ready until Q2")
+    for body, headers in receiver.received:
+        expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(headers["X-Handoff-Signature"], expected)
+    rows = [r for r in await app.outbox_rows() if r.kind == "feedback"]
+    assert all(r.delivered_at is not None for r in rows) and sum(r.attempts for r in rows) == 4
+    assert won
+
+
+async def test_a_feedback_webhook_without_its_secret_stops_start_up(tmp_path: Any) -> None:
+    from tests.test_config import GOOD_ENV, run_handoff
+
+    (tmp_path / "handoff.toml").write_text(
+        '[slack]\nleads_channel = "C0LEADS001"\n[team]\nsales = ["U0REP00001"]\nmanagers = ["U0MGR00001"]\n'
+        '[feedback]\nwebhook_url = "https://marketing.example/hook"\n'
+    )
+    result = run_handoff(tmp_path, GOOD_ENV, "run")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "handoff: cannot start: FEEDBACK_SECRET: is not set: [feedback] webhook_url needs it to sign deliveries"
+    )
