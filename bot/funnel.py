@@ -163,9 +163,17 @@ def funnel_view(report: FunnelReport, *, image_file_id: str | None) -> FunnelVie
     )
 
 
-def help_text() -> str:
+def help_text(config: HandoffConfig) -> str:
     lines = [f"• *{name}*: {meaning}" for name, meaning in DEFINITIONS]
-    return "*The shared funnel metrics*\n" + "\n".join(lines) + "\n\n" + USAGE
+    stages = [f"• *{stage.upper()}*: {mrkdwn(text, 300)}" for stage, text in config.stages.items()]
+    return (
+        "*The shared funnel metrics*\n"
+        + "\n".join(lines)
+        + "\n\n*The stages, as both teams defined them*\n"
+        + "\n".join(stages)
+        + "\n\n"
+        + USAGE
+    )
 
 
 class FunnelService:

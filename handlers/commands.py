@@ -24,7 +24,7 @@ def register(app: AsyncApp, svc: Services) -> None:
             await ack(response_type="ephemeral", text=exc.message)
             return
         if query.help:
-            await ack(response_type="ephemeral", text=help_text())
+            await ack(response_type="ephemeral", text=help_text(svc.config))
             return
         if query.spend:
             await ack()

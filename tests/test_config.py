@@ -138,6 +138,11 @@ def test_each_bad_setting_is_named(env: dict[str, str], key: str, problem: str) 
         (lambda d: d.update(scheduler={"sla_check_interval": "2h"}), "scheduler.sla_check_interval", "between 1s"),
         (lambda d: d.update(sla={"mql_volume": {"monthly_target": 0}}), "sla.mql_volume.monthly_target", "greater"),
         (lambda d: d.update(digest={"day": "someday"}), "digest.day", "'someday' is not a day"),
+        (lambda d: d["slack"].update(wins_channel="#wins"), "slack.wins_channel", "not a Slack channel id"),
+        (lambda d: d.update(campaigns={"Q4": {"owner": "casey"}}), "campaigns.Q4.owner", "not a Slack user id"),
+        (lambda d: d.update(feedback={"webhook_url": "ftp://x"}), "feedback.webhook_url", "not an http(s) URL"),
+        (lambda d: d.update(stages={"qualified": "x"}), "stages", "unknown stage 'qualified'"),
+        (lambda d: d.update(lost={"reasons": []}), "lost.reasons", "between 1 and 100"),
         (lambda d: d.update(digest={"time": "9am"}), "digest.time", "not a time of day"),
     ],
 )

@@ -203,6 +203,7 @@ async def test_help_lists_every_definition(app: Harness) -> None:
     assert status == 200 and ack["response_type"] == "ephemeral"
     for name in ("MQLs", "Acceptance rate", "Time to accept", "Pipeline velocity", "Cost per MQL · CAC", "▲ / ▼"):
         assert f"*{name}*" in ack["text"]
+    assert "*SQL*: Sales qualified: budget, authority, need and timeline confirmed by the rep (BANT)." in ack["text"]
 
 
 @pytest.mark.parametrize("text", ["yesterday-ish", "by color", "2026-13", "2026-10-31..2026-10-01", "last 0d"])
