@@ -107,6 +107,7 @@ def lead_card(
             status += f"\n📞 First contact logged by {mention(contacted_by)}"
         else:
             actions = [Button("Log contact", Action.LOG_CONTACT, "primary")]
+        actions += [Button("Qualified", Action.QUALIFY), Button("Lost", Action.LOST), Button("Recycle", Action.RECYCLE)]
     elif lead.stage in ("sql", "opportunity", "won", "lost", "recycled"):
         amount = f" · ${lead.amount_cents / 100:,.0f}" if lead.amount_cents is not None else ""
         labels = {
@@ -118,6 +119,10 @@ def lead_card(
         }
         owner = f" · owner {mention(lead.owner)}" if lead.owner else ""
         status = labels[lead.stage] + owner
+        following = {"sql": Button("Opportunity", Action.OPPORTUNITY, "primary"),
+                     "opportunity": Button("Won", Action.WON, "primary")}  # fmt: skip
+        if lead.stage in following:
+            actions = [following[lead.stage], Button("Lost", Action.LOST), Button("Recycle", Action.RECYCLE)]
     elif lead.stage == "rejected":
         reason = escape_mrkdwn(lead.reject_reason or "no reason")
         status = f"❌ *Rejected* by {mention(lead.decided_by)} — {reason}"

@@ -18,6 +18,14 @@ class Action(StrEnum):
     REASSIGN_REP = "reassign_rep_select"
     REASSIGN_WHY = "reassign_why_input"
     SNOOZE_WHY = "snooze_why_input"
+    QUALIFY = "lead_qualify"
+    OPPORTUNITY = "lead_opportunity"
+    WON = "lead_won"
+    LOST = "lead_lost"
+    RECYCLE = "lead_recycle"
+    MOVE_BANT = "move_bant_checks"
+    MOVE_AMOUNT = "move_amount_input"
+    MOVE_REASON = "move_reason_select"
     SPEND_MONTH = "spend_month_input"
     SPEND_SOURCE = "spend_source_input"
     SPEND_AMOUNT = "spend_amount_input"
@@ -30,6 +38,9 @@ class Block(StrEnum):
     REASSIGN_WHY = "reassign_why"
     SNOOZE_WHY = "snooze_why"
     SPEND_MONTH = "spend_month"
+    MOVE_BANT = "move_bant"
+    MOVE_AMOUNT = "move_amount"
+    MOVE_REASON = "move_reason"
     SPEND_SOURCE = "spend_source"
     SPEND_AMOUNT = "spend_amount"
 
@@ -39,6 +50,7 @@ class Callback(StrEnum):
     REASSIGN = "lead_reassign_modal"
     SNOOZE = "sla_snooze_modal"
     SPEND = "funnel_spend_modal"
+    MOVE = "lead_move_modal"
 
 
 REJECT_MODAL_IDS = {
@@ -68,3 +80,23 @@ SPEND_MODAL_IDS = {
     "amount_block": Block.SPEND_AMOUNT,
     "amount_action": Action.SPEND_AMOUNT,
 }
+
+MOVE_MODAL_IDS = {
+    "callback": Callback.MOVE,
+    "bant_block": Block.MOVE_BANT,
+    "bant_action": Action.MOVE_BANT,
+    "amount_block": Block.MOVE_AMOUNT,
+    "amount_action": Action.MOVE_AMOUNT,
+    "reason_block": Block.MOVE_REASON,
+    "reason_action": Action.MOVE_REASON,
+}
+
+# The button that moves a lead to each stage, and the stage it moves to.
+MOVE_BUTTONS = {
+    Action.QUALIFY: "sql",
+    Action.OPPORTUNITY: "opportunity",
+    Action.WON: "won",
+    Action.LOST: "lost",
+    Action.RECYCLE: "recycled",
+}
+BANT = (("budget", "Budget"), ("authority", "Authority"), ("need", "Need"), ("timeline", "Timeline"))

@@ -320,14 +320,9 @@ class LeadService:
         when = at or now
         async with self._db.session() as session:
             lead = await self._get(session, lead_id, for_update=True)
-            if via == "slack" and actor != lead.owner and not await self._team.is_manager(actor):
-                raise Forbidden(f"Only the owner ({mention(lead.owner)}) or a manager can move this lead.")
-            if lead.stage == to:
+            if lead.stage == to and via == "crm":
                 return Moved(lead_id, to, False)
-            if lead.stage in CLOSED:
-                raise Conflict(f"This lead is {lead.stage}: it cannot move to {to}.", field="stage")
-            if to in STAGE_ORDER and STAGE_ORDER[to] <= STAGE_ORDER[lead.stage]:
-                raise Conflict(f"A lead cannot move back from {lead.stage} to {to}.", field="stage")
+            await self._check_move(lead, to=to, actor=actor, via=via)
             if via == "slack" and to in ("opportunity", "won") and amount_cents is None:
                 raise UserError("Enter the amount.", field="amount")
             if via == "slack" and to == "lost" and not reason:
@@ -364,6 +359,25 @@ class LeadService:
                                      now=now)  # fmt: skip
         self._on_enqueued()
         return Moved(lead_id, to, True)
+
+    async def _check_move(self, lead: Lead, *, to: str, actor: str, via: str) -> None:
+        if via == "slack" and actor != lead.owner and not await self._team.is_manager(actor):
+            raise Forbidden(f"Only the owner ({mention(lead.owner)}) or a manager can move this lead.")
+        if lead.stage == to:
+            raise Conflict(f"This lead is already {to}.", field="stage")
+        if lead.stage in CLOSED:
+            raise Conflict(f"This lead is {lead.stage}: it cannot move to {to}.", field="stage")
+        if via == "slack" and lead.stage == "mql":
+            raise Conflict("Accept the lead first: moves start from an accepted lead.", field="stage")
+        if to in STAGE_ORDER and STAGE_ORDER[to] <= STAGE_ORDER[lead.stage]:
+            raise Conflict(f"A lead cannot move back from {lead.stage} to {to}.", field="stage")
+
+    async def check_can_move(self, lead_id: int, *, to: str, user_id: str) -> Lead:
+        """Before a move's modal opens: refuse early (ephemerally) if the move could not succeed."""
+        async with self._db.session() as session:
+            lead = await self._get(session, lead_id)
+            await self._check_move(lead, to=to, actor=user_id, via="slack")
+            return lead
 
     async def move_by_external_id(self, external_id: str, **kwargs: Any) -> Moved:
         async with self._db.session() as session:

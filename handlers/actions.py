@@ -11,7 +11,15 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.errors import UserError
-from bot.ids import REASSIGN_MODAL_IDS, REJECT_MODAL_IDS, SNOOZE_MODAL_IDS, Action
+from bot.ids import (
+    BANT,
+    MOVE_BUTTONS,
+    MOVE_MODAL_IDS,
+    REASSIGN_MODAL_IDS,
+    REJECT_MODAL_IDS,
+    SNOOZE_MODAL_IDS,
+    Action,
+)
 from bot.services import Services
 from storage.models import Lead
 
@@ -127,6 +135,34 @@ def register(app: AsyncApp, svc: Services) -> None:
 
         svc.background.spawn(nudge(), tell=tell, what="nudge click")
 
+    # --- moving a lead on (the buttons of an accepted lead's post) -----------------------------------------
+
+    async def handle_move_click(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        user_id, trigger_id = body["user"]["id"], body["trigger_id"]
+        to = MOVE_BUTTONS[Action(action["action_id"])]
+
+        async def move() -> None:
+            lead_id = lead_id_of(action)
+            if to == "recycled":  # one click: nothing to ask
+                await svc.leads.move(lead_id, to=to, actor=user_id, via="slack")
+                return
+            lead = await svc.leads.check_can_move(lead_id, to=to, user_id=user_id)
+            titles = {"sql": "Qualified (SQL)", "opportunity": "Opportunity", "won": "Won", "lost": "Lost"}
+            amount = f"{lead.amount_cents / 100:.2f}" if lead.amount_cents is not None else ""
+            view = svc.renderer.render(
+                "modals/move.json.j2", ids=MOVE_MODAL_IDS, metadata=f"{lead.id}:{to}", to=to, title=titles[to],
+                headline=headline(lead), definition=svc.config.stages[to], bant=BANT, amount=amount,
+                reasons=svc.config.lost.reasons,
+            )  # fmt: skip
+            await svc.client.views_open(trigger_id=trigger_id, view=view)
+
+        svc.background.spawn(move(), tell=ephemeral(respond), what=f"move to {to}")
+
+    for move_action in MOVE_BUTTONS:
+        app.action(move_action)(handle_move_click)
     app.action(Action.SLA_REASSIGN)(handle_reassign_click)
     app.action(Action.SLA_SNOOZE)(handle_snooze_click)
     app.action(Action.SLA_NUDGE)(handle_nudge_click)

@@ -8,8 +8,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.errors import UserError
-from bot.ids import Action, Block, Callback
+from bot.ids import BANT, Action, Block, Callback
 from bot.services import Services
+from bot.spend import parse_amount
 
 
 def _input(view: dict[str, Any], block: str, action: str) -> dict[str, Any]:
@@ -88,7 +89,43 @@ def register(app: AsyncApp, svc: Services) -> None:
             return
         await ack()
 
+    async def handle_move_submission(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        lead_text, _, to = str(view.get("private_metadata") or "").partition(":")
+        first_block = {"sql": Block.MOVE_BANT, "lost": Block.MOVE_REASON}.get(to, Block.MOVE_AMOUNT)
+        if not lead_text.isdigit() or to not in ("sql", "opportunity", "won", "lost"):
+            await ack(response_action="errors", errors={first_block: "This form is out of date; reopen it."})
+            return
+        checks: dict[str, bool] | None = None
+        amount_cents: int | None = None
+        reason: str | None = None
+        try:
+            if to == "sql":
+                picked = {
+                    o.get("value")
+                    for o in _input(view, Block.MOVE_BANT, Action.MOVE_BANT).get("selected_options") or []
+                }
+                checks = {value: value in picked for value, _ in BANT}
+                if not all(checks.values()):
+                    missing = ", ".join(label for value, label in BANT if not checks[value])
+                    raise UserError(f"An SQL has all four confirmed; still open: {missing}.", field="bant")
+            elif to in ("opportunity", "won"):
+                amount_cents = parse_amount(str(_input(view, Block.MOVE_AMOUNT, Action.MOVE_AMOUNT).get("value") or ""))
+            else:
+                selected = _input(view, Block.MOVE_REASON, Action.MOVE_REASON).get("selected_option") or {}
+                reason = str(selected.get("value") or "")
+                if reason not in svc.config.lost.reasons:
+                    raise UserError("Pick one of the listed reasons.", field="reason")
+            await svc.leads.move(
+                int(lead_text), to=to, actor=body["user"]["id"], via="slack", amount_cents=amount_cents,
+                reason=reason, checks=checks,
+            )  # fmt: skip
+        except UserError as exc:
+            await ack(response_action="errors", errors={first_block: exc.message})
+            return
+        await ack()
+
     app.view(Callback.REJECT)(handle_reject_submission)
+    app.view(Callback.MOVE)(handle_move_submission)
     app.view(Callback.SPEND)(handle_spend_submission)
     app.view(Callback.REASSIGN)(handle_reassign_submission)
     app.view(Callback.SNOOZE)(handle_snooze_submission)

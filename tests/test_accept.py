@@ -24,7 +24,7 @@ async def test_accept_makes_the_rep_owner_and_updates_the_post_in_place(app: Har
     assert (update.args["channel"], update.args["ts"]) == (lead.slack_channel, lead.slack_ts)
     post = await app.post_of(lead_id)
     assert f"Accepted* by <@{REP1}> in 12 min" in text_of(post.blocks)
-    assert action_ids(post.blocks) == [Action.LOG_CONTACT]
+    assert action_ids(post.blocks) == [Action.LOG_CONTACT, Action.QUALIFY, Action.LOST, Action.RECYCLE]
     assert len(app.slack.calls_to("chat.postMessage")) == 1  # updated, never posted twice
 
 
@@ -94,7 +94,7 @@ async def test_log_contact_by_the_owner_is_recorded_once_and_shown(app: Harness)
     assert "already logged" in texts[1]
     post = await app.post_of(lead_id)
     assert f"First contact logged by <@{REP1}>" in text_of(post.blocks)
-    assert action_ids(post.blocks) == []
+    assert action_ids(post.blocks) == [Action.QUALIFY, Action.LOST, Action.RECYCLE]  # contact is done
 
 
 async def test_a_button_with_a_tampered_value_gets_a_clear_answer(app: Harness) -> None:

@@ -15,7 +15,20 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.ids import Action, Block, Callback
-from tests.conftest import INTAKE_TOKEN, LEADS, MARKETER, REP1, START, Harness, StartApp, team_config, text_of
+from tests.conftest import (
+    INTAKE_TOKEN,
+    LEADS,
+    MANAGER,
+    MARKETER,
+    REP1,
+    REP2,
+    START,
+    Harness,
+    StartApp,
+    action_ids,
+    team_config,
+    text_of,
+)
 
 WINS = "C0WINS0001"
 SECRET = "feedback-secret-0123456789"
@@ -210,3 +223,90 @@ async def test_a_feedback_webhook_without_its_secret_stops_start_up(tmp_path: An
     assert result.stderr.strip() == (
         "handoff: cannot start: FEEDBACK_SECRET: is not set: [feedback] webhook_url needs it to sign deliveries"
     )
+
+
+def form(block: str, action: str, element: dict[str, Any]) -> dict[str, Any]:
+    return {block: {action: element}}
+
+
+async def open_move(app: Harness, action: str, lead_id: int, user: str) -> dict[str, Any]:
+    before = len(app.slack.calls_to("views.open"))
+    await app.click(action, lead_id, user)
+    await app.settle()
+    opened = app.slack.calls_to("views.open")
+    assert len(opened) == before + 1, app.slack.responses[-1:]
+    view: dict[str, Any] = opened[-1].args["view"]
+    return view
+
+
+async def test_a_lead_walks_from_mql_to_won_entirely_in_slack(app: Harness) -> None:
+    lead_id = await app.new_lead(name="Dana Buyer", company="Globex", campaign="Q4 Ops Webinar")
+    await app.click(Action.ACCEPT, lead_id, REP1)
+    await app.settle()
+    await app.click(Action.LOG_CONTACT, lead_id, REP1)
+    await app.settle()
+
+    await app.click(Action.QUALIFY, lead_id, REP2)  # not the owner, not a manager
+    await app.settle()
+    assert f"Only the owner (<@{REP1}>) or a manager can move this lead." in app.slack.responses[-1]["text"]
+
+    view = await open_move(app, Action.QUALIFY, lead_id, REP1)
+    assert "budget, authority, need and timeline" in json.dumps(view)
+    three = [{"value": v} for v in ("budget", "authority", "need")]
+    _, refused = await app.submit(Callback.MOVE, REP1, view["private_metadata"],
+                                  form(Block.MOVE_BANT, Action.MOVE_BANT, {"selected_options": three}))  # fmt: skip
+    assert json.loads(refused)["errors"] == {Block.MOVE_BANT: "An SQL has all four confirmed; still open: Timeline."}
+    four = [*three, {"value": "timeline"}]
+    await app.submit(Callback.MOVE, REP1, view["private_metadata"],
+                     form(Block.MOVE_BANT, Action.MOVE_BANT, {"selected_options": four}))  # fmt: skip
+    await app.settle()
+    assert (await app.lead(lead_id)).stage == "sql"
+
+    view = await open_move(app, Action.OPPORTUNITY, lead_id, REP1)
+    _, refused = await app.submit(Callback.MOVE, REP1, view["private_metadata"],
+                                  form(Block.MOVE_AMOUNT, Action.MOVE_AMOUNT, {"value": "lots"}))  # fmt: skip
+    assert "is not an amount" in json.loads(refused)["errors"][Block.MOVE_AMOUNT]
+    await app.submit(Callback.MOVE, REP1, view["private_metadata"],
+                     form(Block.MOVE_AMOUNT, Action.MOVE_AMOUNT, {"value": "10,000"}))  # fmt: skip
+    await app.settle()
+
+    view = await open_move(app, Action.WON, lead_id, MANAGER)  # a manager may move it too
+    assert '"initial_value": "10000.00"' in json.dumps(view)
+    await app.submit(Callback.MOVE, MANAGER, view["private_metadata"],
+                     form(Block.MOVE_AMOUNT, Action.MOVE_AMOUNT, {"value": "12000"}))  # fmt: skip
+    await app.settle()
+
+    lead = await app.lead(lead_id)
+    assert (lead.stage, lead.amount_cents) == ("won", 1_200_000)
+    moves = [(e.actor, e.data["to"]) for e in await app.events(lead_id) if e.kind == "moved"]
+    assert moves == [(REP1, "sql"), (REP1, "opportunity"), (MANAGER, "won")]
+    bant = next(e.data["checks"] for e in await app.events(lead_id) if e.kind == "moved")
+    assert bant == {"budget": True, "authority": True, "need": True, "timeline": True}
+    [win] = [m for m in app.slack.messages[LEADS] if "Joint win" in m.text]  # no wins_channel: the leads channel
+    assert f"Closed by <@{REP1}>" in text_of(win.blocks) and "campaign *Q4 Ops Webinar*" in text_of(win.blocks)
+    post = await app.post_of(lead_id)
+    assert "🏆 *Won* · $12,000" in text_of(post.blocks) and action_ids(post.blocks) == []
+
+
+async def test_lost_takes_a_reason_from_the_catalog_and_recycle_is_one_click(app: Harness) -> None:
+    lost, recycled = await app.new_lead(external_id="l-1"), await app.new_lead(external_id="r-1")
+    for lead_id in (lost, recycled):
+        await app.click(Action.ACCEPT, lead_id, REP1)
+        await app.settle()
+
+    view = await open_move(app, Action.LOST, lost, REP1)
+    meh = {"selected_option": {"value": "Meh"}}
+    _, refused = await app.submit(
+        Callback.MOVE, REP1, view["private_metadata"], form(Block.MOVE_REASON, Action.MOVE_REASON, meh)
+    )
+    assert json.loads(refused)["errors"] == {Block.MOVE_REASON: "Pick one of the listed reasons."}
+    pick = {"selected_option": {"value": "Lost to a competitor"}}
+    await app.submit(Callback.MOVE, REP1, view["private_metadata"], form(Block.MOVE_REASON, Action.MOVE_REASON, pick))
+    await app.click(Action.RECYCLE, recycled, REP1)
+    await app.settle()
+
+    assert ((await app.lead(lost)).stage, (await app.lead(lost)).lost_reason) == ("lost", "Lost to a competitor")
+    assert (await app.lead(recycled)).stage == "recycled"
+    await app.click(Action.QUALIFY, recycled, REP1)  # an old button on a closed lead
+    await app.settle()
+    assert "This lead is recycled: it cannot move to sql." in app.slack.responses[-1]["text"]

@@ -222,6 +222,20 @@ def test_later_stages_and_the_win_post_are_valid_and_inert(stage: str) -> None:
             assert "<!channel>" not in text and "<https://evil" not in text and "<@U0BOSS0001>" not in text
 
 
+@pytest.mark.parametrize("to", ["sql", "opportunity", "won", "lost"])
+def test_the_move_modal_is_a_valid_view_with_hostile_data(to: str) -> None:
+    from bot.config import DEFAULT_LOST_REASONS, DEFAULT_STAGES
+    from bot.ids import BANT, MOVE_MODAL_IDS
+
+    view = RENDERER.render(
+        "modals/move.json.j2", ids=MOVE_MODAL_IDS, metadata=f"42:{to}", to=to, title="Opportunity",
+        headline=HOSTILE * 50, definition=DEFAULT_STAGES[to], bant=BANT, amount="10000.00",
+        reasons=DEFAULT_LOST_REASONS,
+    )  # fmt: skip
+    assert validate_view(view) == []
+    assert all("<!channel>" not in t for t in rendered_texts(view))
+
+
 def test_every_template_is_covered_here() -> None:
     assert RENDERER.names() == [
         "channel/announcement.json.j2",
@@ -231,6 +245,7 @@ def test_every_template_is_covered_here() -> None:
         "ephemeral/funnel.json.j2",
         "ephemeral/notice.json.j2",
         "home/home.json.j2",
+        "modals/move.json.j2",
         "modals/reassign.json.j2",
         "modals/reject.json.j2",
         "modals/snooze.json.j2",
