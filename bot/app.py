@@ -36,6 +36,7 @@ from bot.sla import SlaService
 from bot.sla_reviews import SlaReviews
 from bot.spend import SpendService
 from bot.team import Team
+from bot.wins import ManualWins
 from handlers.intake import MAX_BODY
 from message_templates import Renderer
 from storage.db import Database
@@ -85,6 +86,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         home=HomeService(db, team, metrics, client, renderer, clock),
         digest=Digest(db, config, clock, metrics, on_enqueued=wake),
         spend=SpendService(db, team, clock),
+        wins=ManualWins(db, config, clock, on_enqueued=wake),
         outbox=worker,
         background=Background(),
     )

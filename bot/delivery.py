@@ -12,7 +12,7 @@ from bot.cards import lead_card
 from bot.clock import Clock
 from bot.config import HandoffConfig
 from bot.feedback import FeedbackSender
-from bot.leads import FEEDBACK, LEAD_POST, WIN_POST
+from bot.leads import ANNOUNCEMENT, FEEDBACK, LEAD_POST, WIN_POST
 from bot.sla import SLA_NOTICE, SlaService
 from bot.sla_cards import alarm_view, clock_lines
 from bot.wins import win_card
@@ -23,9 +23,6 @@ from storage.db import Database
 from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
-
-
-ANNOUNCEMENT = "announcement"
 
 
 class SlackDelivery:
@@ -156,6 +153,5 @@ class SlackDelivery:
         message = self._renderer.render(
             "channel/announcement.json.j2", title=payload["title"], lines=payload["lines"], footer=payload["footer"]
         )
-        await self._client.chat_postMessage(
-            channel=self._config.slack.leads_channel, unfurl_links=False, unfurl_media=False, **message
-        )
+        channel = str(payload.get("channel") or self._config.slack.leads_channel)
+        await self._client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **message)

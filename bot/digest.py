@@ -11,8 +11,8 @@ from bot.business_time import DAY_NAMES
 from bot.cards import mention
 from bot.clock import Clock
 from bot.config import HandoffConfig
-from bot.delivery import ANNOUNCEMENT
 from bot.funnel import money, share
+from bot.leads import ANNOUNCEMENT
 from bot.metrics import GroupMetrics, Metrics
 from bot.periods import Period
 from message_templates import mrkdwn

@@ -20,6 +20,7 @@ from bot.config import HandoffConfig
 from bot.metrics import DEFINITIONS, FunnelReport, GroupMetrics, Metrics
 from bot.periods import USAGE, FunnelQuery
 from message_templates import Renderer, mrkdwn
+from storage.models import Lead
 
 STAGES = ("MQL", "SAL", "SQL", "Opportunity", "Won")
 MAX_GROUPS = 15
@@ -188,9 +189,50 @@ class FunnelService:
         response = await self._client.files_upload_v2(content=png, filename="funnel.png", title=title)
         return str(response["file"]["id"])
 
+    async def wins(self, query: FunnelQuery) -> dict[str, Any]:
+        start, end = query.period.bounds(self._config.tz)
+        return wins_message(await self.metrics.wins(start, end), query)
+
     async def message(self, query: FunnelQuery) -> dict[str, Any]:
         report = await self.metrics.report(query)
         title = f"Funnel — {query.period.label}"
         png = await asyncio.to_thread(funnel_png, stage_counts(report.total), title)
         file_id = await self.upload_chart(png, title)
         return self._renderer.render("ephemeral/funnel.json.j2", view=funnel_view(report, image_file_id=file_id))
+
+
+def wins_message(wins: list[Lead], query: FunnelQuery) -> dict[str, Any]:
+    """This period's joint wins, and the leaderboards by campaign and by rep (count and revenue)."""
+    lines = [
+        f"• *{mrkdwn(w.company or w.name or w.external_id, 80)}* {money(w.amount_cents)} — {mention(w.owner)}"
+        f" with {mrkdwn(w.campaign or w.source or 'marketing', 80)}"
+        for w in wins[:25]
+    ] or ["No wins yet in this period."]
+    boards: list[str] = []
+
+    def by_campaign(w: Lead) -> str:
+        return mrkdwn(w.campaign or "no campaign", 80)
+
+    def by_rep(w: Lead) -> str:
+        return mention(w.owner) if w.owner else "no owner"
+
+    for title, key in (("By campaign", by_campaign), ("By rep", by_rep)):
+        totals: dict[str, list[int]] = {}
+        for w in wins:
+            entry = totals.setdefault(key(w), [0, 0])
+            entry[0] += 1
+            entry[1] += w.amount_cents or 0
+        ranked = sorted(totals.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))[:10]
+        if ranked:
+            rows = [f"{i}. {name}: {n} won · {money(cents)}" for i, (name, (n, cents)) in enumerate(ranked, 1)]
+            boards.append(f"*{title}*\n" + "\n".join(rows))
+    text = f"🏆 Joint wins — {query.period.label} ({query.period.span()})"
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "block_id": "wins:header", "text": {"type": "plain_text", "text": text[:150]}},
+        {"type": "section", "block_id": "wins:list", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}},
+    ]
+    blocks += [
+        {"type": "section", "block_id": f"wins:board{i}", "text": {"type": "mrkdwn", "text": board[:3000]}}
+        for i, board in enumerate(boards, 1)
+    ]
+    return {"text": text, "blocks": blocks}

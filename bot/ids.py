@@ -26,6 +26,11 @@ class Action(StrEnum):
     MOVE_BANT = "move_bant_checks"
     MOVE_AMOUNT = "move_amount_input"
     MOVE_REASON = "move_reason_select"
+    WIN_COMPANY = "win_company_input"
+    WIN_AMOUNT = "win_amount_input"
+    WIN_REP = "win_rep_select"
+    WIN_MARKETERS = "win_marketers_select"
+    WIN_CAMPAIGN = "win_campaign_input"
     SPEND_MONTH = "spend_month_input"
     SPEND_SOURCE = "spend_source_input"
     SPEND_AMOUNT = "spend_amount_input"
@@ -38,6 +43,11 @@ class Block(StrEnum):
     REASSIGN_WHY = "reassign_why"
     SNOOZE_WHY = "snooze_why"
     SPEND_MONTH = "spend_month"
+    WIN_COMPANY = "win_company"
+    WIN_AMOUNT = "win_amount"
+    WIN_REP = "win_rep"
+    WIN_MARKETERS = "win_marketers"
+    WIN_CAMPAIGN = "win_campaign"
     MOVE_BANT = "move_bant"
     MOVE_AMOUNT = "move_amount"
     MOVE_REASON = "move_reason"
@@ -51,6 +61,7 @@ class Callback(StrEnum):
     SNOOZE = "sla_snooze_modal"
     SPEND = "funnel_spend_modal"
     MOVE = "lead_move_modal"
+    WIN = "manual_win_modal"
 
 
 REJECT_MODAL_IDS = {
@@ -100,3 +111,12 @@ MOVE_BUTTONS = {
     Action.RECYCLE: "recycled",
 }
 BANT = (("budget", "Budget"), ("authority", "Authority"), ("need", "Need"), ("timeline", "Timeline"))
+
+WIN_MODAL_IDS = {
+    "callback": Callback.WIN,
+    **{f"{name}_block": Block[f"WIN_{name.upper()}"] for name in ("company", "amount", "rep", "marketers", "campaign")},
+    **{
+        f"{name}_action": Action[f"WIN_{name.upper()}"]
+        for name in ("company", "amount", "rep", "marketers", "campaign")
+    },
+}

@@ -25,6 +25,7 @@ from storage.outbox import Outgoing
 LEAD_POST = "lead_post"
 WIN_POST = "win_post"
 FEEDBACK = "feedback"
+ANNOUNCEMENT = "announcement"  # a one-off channel post whose content is fixed when queued
 
 STAGE_ORDER = {"mql": 0, "sal": 1, "sql": 2, "opportunity": 3, "won": 4, "lost": 4}
 CLOSED = frozenset({"won", "lost", "rejected", "recycled"})

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.clock import Clock
 from bot.config import HandoffConfig
 from bot.periods import FunnelQuery, Period
 from storage import metrics as queries
 from storage.db import Database
+from storage.models import Lead
 
 DEFINITIONS = (
     ("MQLs", "leads marketing sent that were received in the period (the cohort every other number follows)"),
@@ -196,6 +197,12 @@ class Metrics:
             elif dimension is None:
                 groups.setdefault("all", GroupMetrics("all")).spend_cents = sum(by_source.values())
         return sorted(groups.values(), key=lambda g: (-g.mqls, g.group))
+
+    async def wins(self, start: datetime, end: datetime) -> list[Lead]:
+        from storage import sla as sla_queries
+
+        async with self._db.session() as session:
+            return await sla_queries.wins_between(session=session, start=start, end=end, limit=500)
 
     async def previous_totals(self, period: Period) -> GroupMetrics:
         """Only what the ▲/▼ compare with (MQLs, acceptance, won): the counts, not the rest."""

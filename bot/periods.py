@@ -15,7 +15,8 @@ USAGE = (
     "*Periods:* `this month` (default) · `last month` · `this week` · `last week` · `this quarter` · "
     "`last quarter` · `last 30d` · `2026-Q3` · `2026-10` · `2026-10-01..2026-10-31`\n"
     "*Examples:* `/funnel` · `/funnel last month by source` · `/funnel 2026-Q3 by rep share` · `/funnel help`\n"
-    "*Spend:* `/funnel spend` (managers and marketing) enters a month's spend for a source"
+    "*Spend:* `/funnel spend` (managers and marketing) enters a month's spend for a source\n"
+    "*Wins:* `/funnel wins [period]` lists the joint wins (this quarter by default) and the leaderboards"
 )
 
 
@@ -57,6 +58,7 @@ class FunnelQuery:
     share: bool = False
     help: bool = False
     spend: bool = False
+    wins: bool = False
 
 
 def _month_start(day: date) -> date:
@@ -134,6 +136,12 @@ def parse_funnel(text: str, today: date) -> FunnelQuery:
         return FunnelQuery(parse_period("", today), spend=True)
     share = "share" in lowered
     lowered = [w for w in lowered if w != "share"]
+    if lowered[:1] == ["wins"]:
+        try:
+            period = parse_period(" ".join(lowered[1:]) or "this quarter", today)
+        except UserError as exc:
+            raise UserError(f"{exc.message}\n{USAGE}") from None
+        return FunnelQuery(period, share=share, wins=True)
     dimension: str | None = None
     if "by" in lowered:
         at = lowered.index("by")

@@ -20,6 +20,7 @@ from bot.sla import SlaService
 from bot.sla_reviews import SlaReviews
 from bot.spend import SpendService
 from bot.team import Team
+from bot.wins import ManualWins
 from message_templates import Renderer
 from storage.db import Database
 
@@ -39,6 +40,7 @@ class Services:
     funnel: FunnelService
     digest: Digest
     spend: SpendService
+    wins: ManualWins
     home: HomeService
     outbox: OutboxWorker
     background: Background

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot.clock import Clock
 from bot.config import HandoffConfig
-from bot.delivery import ANNOUNCEMENT
+from bot.leads import ANNOUNCEMENT
 from bot.sla_cards import percent
 from storage import outbox
 from storage import sla as queries

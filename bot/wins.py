@@ -3,13 +3,21 @@ campaign's owner), with the lead's journey from first touch to won."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.cards import humanize, mention
-from bot.config import HandoffConfig
+from bot.clock import Clock
+from bot.config import USER_ID, HandoffConfig
+from bot.errors import UserError
 from bot.funnel import money
+from bot.leads import ANNOUNCEMENT
+from bot.spend import parse_amount
 from message_templates import mrkdwn
+from storage import outbox
+from storage.db import Database
 from storage.models import Lead
 
 
@@ -62,3 +70,41 @@ def win_card(lead: Lead, config: HandoffConfig) -> WinCard:
         credit=credit,
         journey=[" → ".join(journey)],
     )
+
+
+class ManualWins:
+    """`/win`: anyone celebrates a deal by hand (one Handoff did not see close), crediting the rep and marketers."""
+
+    def __init__(self, db: Database, config: HandoffConfig, clock: Clock, on_enqueued: Callable[[], None]) -> None:
+        self._db = db
+        self._config = config
+        self._clock = clock
+        self._on_enqueued = on_enqueued
+
+    async def celebrate(
+        self, *, by: str, company: str, amount: str, rep: str, marketers: list[str], campaign: str
+    ) -> None:
+        company, campaign = company.strip(), campaign.strip()
+        if not 1 <= len(company) <= 150:
+            raise UserError("Name the company (1 to 150 characters).", field="company")
+        cents = parse_amount(amount)
+        if not USER_ID.match(rep or ""):
+            raise UserError("Pick the rep who closed it.", field="rep")
+        if len(marketers) > 10 or not all(USER_ID.match(m) for m in marketers):
+            raise UserError("Pick at most ten people from marketing.", field="marketers")
+        credit = f"🤝 Closed by {mention(rep)}"
+        if marketers or campaign:
+            who = ", ".join(mention(m) for m in marketers)
+            with_campaign = f"campaign *{mrkdwn(campaign, 150)}*" if campaign else ""
+            credit += ", with marketing: " + " · ".join(p for p in (with_campaign, who) if p)
+        now = self._clock.now()
+        payload = {
+            "title": f"🏆 Joint win: {company} — {money(cents)}",
+            "lines": [credit],
+            "footer": f"Celebrated by {mention(by)} with /win",
+            "channel": self._config.slack.wins_channel or self._config.slack.leads_channel,
+        }
+        async with self._db.session() as session:
+            await outbox.enqueue(session=session, kind=ANNOUNCEMENT, key=f"{ANNOUNCEMENT}:win:{uuid.uuid4().hex}",
+                                 payload=payload, now=now, coalesce=False)  # fmt: skip
+        self._on_enqueued()

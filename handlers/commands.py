@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import UserError
 from bot.funnel import help_text
-from bot.ids import SPEND_MODAL_IDS
+from bot.ids import SPEND_MODAL_IDS, WIN_MODAL_IDS
 from bot.periods import parse_funnel
 from bot.services import Services
 from handlers.actions import ephemeral
@@ -39,11 +39,12 @@ def register(app: AsyncApp, svc: Services) -> None:
             svc.background.spawn(open_modal(), tell=ephemeral(respond), what="/funnel spend")
             return
         by = f" by {query.dimension}" if query.dimension else ""
-        await ack(response_type="ephemeral", text=f"⏳ Crunching the funnel for {query.period.label}{by}…")
+        what = "the wins" if query.wins else "the funnel"
+        await ack(response_type="ephemeral", text=f"⏳ Crunching {what} for {query.period.label}{by}…")
         channel = str(command.get("channel_id") or "")
 
         async def answer() -> None:
-            message = await svc.funnel.message(query)
+            message = await (svc.funnel.wins(query) if query.wins else svc.funnel.message(query))
             if not query.share:
                 await respond(response_type="ephemeral", replace_original=False, **message)
                 return
@@ -56,4 +57,15 @@ def register(app: AsyncApp, svc: Services) -> None:
 
         svc.background.spawn(answer(), tell=ephemeral(respond), what="/funnel")
 
+    async def handle_win(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        trigger_id = str(command.get("trigger_id"))
+
+        async def open_modal() -> None:
+            view = svc.renderer.render("modals/win.json.j2", ids=WIN_MODAL_IDS)
+            await svc.client.views_open(trigger_id=trigger_id, view=view)
+
+        svc.background.spawn(open_modal(), tell=ephemeral(respond), what="/win")
+
     app.command("/funnel")(handle_funnel)
+    app.command("/win")(handle_win)

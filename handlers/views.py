@@ -124,7 +124,28 @@ def register(app: AsyncApp, svc: Services) -> None:
             return
         await ack()
 
+    async def handle_win_submission(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        def value(block: str, action: str, key: str = "value") -> Any:
+            return _input(view, block, action).get(key)
+
+        blocks = {"company": Block.WIN_COMPANY, "amount": Block.WIN_AMOUNT, "rep": Block.WIN_REP,
+                  "marketers": Block.WIN_MARKETERS}  # fmt: skip
+        try:
+            await svc.wins.celebrate(
+                by=body["user"]["id"],
+                company=str(value(Block.WIN_COMPANY, Action.WIN_COMPANY) or ""),
+                amount=str(value(Block.WIN_AMOUNT, Action.WIN_AMOUNT) or ""),
+                rep=str(value(Block.WIN_REP, Action.WIN_REP, "selected_user") or ""),
+                marketers=[str(u) for u in value(Block.WIN_MARKETERS, Action.WIN_MARKETERS, "selected_users") or []],
+                campaign=str(value(Block.WIN_CAMPAIGN, Action.WIN_CAMPAIGN) or ""),
+            )
+        except UserError as exc:
+            await ack(response_action="errors", errors={blocks.get(exc.field or "", Block.WIN_COMPANY): exc.message})
+            return
+        await ack()
+
     app.view(Callback.REJECT)(handle_reject_submission)
+    app.view(Callback.WIN)(handle_win_submission)
     app.view(Callback.MOVE)(handle_move_submission)
     app.view(Callback.SPEND)(handle_spend_submission)
     app.view(Callback.REASSIGN)(handle_reassign_submission)

@@ -310,3 +310,58 @@ async def test_lost_takes_a_reason_from_the_catalog_and_recycle_is_one_click(app
     await app.click(Action.QUALIFY, recycled, REP1)  # an old button on a closed lead
     await app.settle()
     assert "This lead is recycled: it cannot move to sql." in app.slack.responses[-1]["text"]
+
+
+async def test_funnel_wins_lists_the_quarter_and_the_leaderboards(start_app: StartApp) -> None:
+    from tests.test_funnel import funnel
+
+    app = await crm_app(start_app)
+    for ext, campaign, amount in (("w-1", "Q4 Ops Webinar", 12000), ("w-2", "Q4 Ops Webinar", 3000),
+                                  ("w-3", "Retargeting", 20000)):  # fmt: skip
+        lead_id = await app.new_lead(external_id=ext, company=f"Co {ext}", campaign=campaign)
+        await app.click(Action.ACCEPT, lead_id, REP1 if ext != "w-3" else REP2)
+        await app.settle()
+        await stage(app, ext, {"stage": "won", "amount": amount})
+
+    status, ack = await funnel(app, "wins")
+    await app.settle()
+
+    assert (status, ack["text"]) == (200, "⏳ Crunching the wins for this quarter…")
+    [reply] = [r for r in app.slack.responses if r.get("blocks")]
+    shown = text_of(reply["blocks"])
+    assert f"• *Co w-1* $12,000 — <@{REP1}> with Q4 Ops Webinar" in shown
+    assert "*By campaign*\n1. Retargeting: 1 won · $20,000\n2. Q4 Ops Webinar: 2 won · $15,000" in shown
+    assert f"*By rep*\n1. <@{REP2}>: 1 won · $20,000\n2. <@{REP1}>: 2 won · $15,000" in shown
+
+
+async def test_win_lets_anyone_celebrate_a_deal_by_hand(app: Harness) -> None:
+    from tests import slack_requests as sr
+
+    body = sr.slash_command(user_id=REP2, command="/win", text="", channel=LEADS,
+                            response_url=app.slack.new_response_url(channel=LEADS, user_id=REP2),
+                            trigger_id=app.slack.issue_trigger_id(REP2))  # fmt: skip
+    status, _ = await app.post_slack(body, content_type="application/x-www-form-urlencoded")
+    await app.settle()
+    [opened] = app.slack.calls_to("views.open")
+    assert status == 200 and opened.args["view"]["callback_id"] == Callback.WIN
+
+    def values(amount: str) -> dict[str, Any]:
+        return {
+            Block.WIN_COMPANY: {Action.WIN_COMPANY: {"value": "Initech <!channel>"}},
+            Block.WIN_AMOUNT: {Action.WIN_AMOUNT: {"value": amount}},
+            Block.WIN_REP: {Action.WIN_REP: {"selected_user": REP1}},
+            Block.WIN_MARKETERS: {Action.WIN_MARKETERS: {"selected_users": [MARKETER]}},
+            Block.WIN_CAMPAIGN: {Action.WIN_CAMPAIGN: {"value": "Field event"}},
+        }
+
+    _, refused = await app.submit(Callback.WIN, REP2, "", values("a lot"))
+    assert "is not an amount" in json.loads(refused)["errors"][Block.WIN_AMOUNT]
+    status, answer = await app.submit(Callback.WIN, REP2, "", values("24,000"))
+    await app.settle()
+
+    assert (status, answer) == (200, "")
+    [win] = [m for m in app.slack.messages[LEADS] if "Joint win" in m.text]
+    shown = text_of(win.blocks)
+    assert "Joint win: Initech <!channel> — $24,000" in shown  # a plain_text header: shown literally, pings nobody
+    assert f"🤝 Closed by <@{REP1}>, with marketing: campaign *Field event* · <@{MARKETER}>" in shown
+    assert f"Celebrated by <@{REP2}> with /win" in shown

@@ -236,6 +236,12 @@ def test_the_move_modal_is_a_valid_view_with_hostile_data(to: str) -> None:
     assert all("<!channel>" not in t for t in rendered_texts(view))
 
 
+def test_the_win_modal_is_a_valid_view() -> None:
+    from bot.ids import WIN_MODAL_IDS
+
+    assert validate_view(RENDERER.render("modals/win.json.j2", ids=WIN_MODAL_IDS)) == []
+
+
 def test_every_template_is_covered_here() -> None:
     assert RENDERER.names() == [
         "channel/announcement.json.j2",
@@ -250,6 +256,7 @@ def test_every_template_is_covered_here() -> None:
         "modals/reject.json.j2",
         "modals/snooze.json.j2",
         "modals/spend.json.j2",
+        "modals/win.json.j2",
     ]
 
 
