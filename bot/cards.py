@@ -59,6 +59,21 @@ def humanize(delta: timedelta) -> str:
     return f"{hours // 24} d {hours % 24} h" if hours % 24 else f"{hours // 24} d"
 
 
+def money(cents: float | None) -> str:
+    return "—" if cents is None else f"${cents / 100:,.0f}"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+CLOCK_NAMES = {"accept": "Accept", "first_touch": "First contact"}
+
+
+def clock_name(clock: str) -> str:
+    return CLOCK_NAMES.get(clock, clock)
+
+
 def score_band(score: int | None) -> str:
     if score is None:
         return "unscored"
@@ -109,7 +124,7 @@ def lead_card(
             actions = [Button("Log contact", Action.LOG_CONTACT, "primary")]
         actions += [Button("Qualified", Action.QUALIFY), Button("Lost", Action.LOST), Button("Recycle", Action.RECYCLE)]
     elif lead.stage in ("sql", "opportunity", "won", "lost", "recycled"):
-        amount = f" · ${lead.amount_cents / 100:,.0f}" if lead.amount_cents is not None else ""
+        amount = f" · {money(lead.amount_cents)}" if lead.amount_cents is not None else ""
         labels = {
             "sql": "🎯 *Sales qualified*",
             "opportunity": "💼 *Opportunity*" + amount,

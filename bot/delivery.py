@@ -12,8 +12,8 @@ from bot.cards import lead_card
 from bot.clock import Clock
 from bot.config import HandoffConfig
 from bot.feedback import FeedbackSender
-from bot.leads import ANNOUNCEMENT, FEEDBACK, LEAD_POST, WIN_POST
-from bot.sla import SLA_NOTICE, SlaService
+from bot.kinds import ANNOUNCEMENT, FEEDBACK, LEAD_POST, SLA_NOTICE, WIN_POST, notice_id_of
+from bot.sla import SlaService
 from bot.sla_cards import alarm_view, clock_lines
 from bot.wins import win_card
 from message_templates import Renderer
@@ -48,7 +48,7 @@ class SlackDelivery:
         if row.kind == LEAD_POST and row.lead_id is not None:
             await self.lead_post(row.lead_id)
         elif row.kind == SLA_NOTICE:
-            await self.sla_notice(int(row.key.rsplit(":", 1)[1]))
+            await self.sla_notice(notice_id_of(row.key))
         elif row.kind == ANNOUNCEMENT:
             await self.announcement(row.payload)
         elif row.kind == WIN_POST and row.lead_id is not None:

@@ -7,23 +7,19 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
+from bot import kinds
 from bot.business_time import DAY_NAMES
-from bot.cards import mention
+from bot.cards import clock_name, mention, money, percent
 from bot.clock import Clock
 from bot.config import HandoffConfig
-from bot.funnel import money, share
-from bot.leads import ANNOUNCEMENT
 from bot.metrics import GroupMetrics, Metrics
 from bot.periods import Period
 from message_templates import mrkdwn
-from storage import outbox
 from storage import sla as queries
 from storage.db import Database
-from storage.outbox import Outgoing
 
 log = logging.getLogger(__name__)
 
-NAMES = {"accept": "accept", "first_touch": "first contact"}
 LATE_AFTER = timedelta(days=2)  # a digest the app was down for is still posted within two days, not later
 
 
@@ -61,12 +57,9 @@ class Digest:
         key = f"digest:{moment.date().isoformat()}"
         title, lines = await self.content(period)
         async with self._db.session() as session:
-            if not await queries.mark_once(session=session, key=key, at=now):
+            row = kinds.announcement(key, title, lines, "Weekly digest · the agenda of the pipeline review")
+            if not await kinds.announce_once(session, row, mark=key, now=now):
                 return None
-            payload = {"title": title, "lines": lines, "footer": "Weekly digest · the agenda of the pipeline review"}
-            await outbox.enqueue_many(
-                session=session, rows=[Outgoing(ANNOUNCEMENT, f"{ANNOUNCEMENT}:{key}", None, payload)], now=now
-            )
         log.info("weekly digest queued (%s)", key)
         self._on_enqueued()
         return key
@@ -81,7 +74,7 @@ class Digest:
             breaches = await queries.breaches_by_owner(session=session, start=start, end=end)
             wins = await queries.wins_between(session=session, start=start, end=end, limit=20)
         lines = [
-            f"*Funnel:* {total.mqls:,} MQLs · {share(total.accept_rate)} accepted · {total.accepted:,} SAL → "
+            f"*Funnel:* {total.mqls:,} MQLs · {percent(total.accept_rate)} accepted · {total.accepted:,} SAL → "
             f"{total.sqls:,} SQL → {total.opportunities:,} opportunities → {total.won:,} won · "
             f"{money(total.won_cents)} won"
         ]
@@ -99,7 +92,7 @@ class Digest:
             lines.append(
                 "*SLA breaches by rep:*\n"
                 + "\n".join(
-                    f"• {mention(who) if who != 'nobody' else 'not accepted'}: {n} {NAMES.get(c, c)}"
+                    f"• {mention(who) if who != 'nobody' else 'not accepted'}: {n} {clock_name(c).lower()}"
                     for who, c, n in breaches[:10]
                 )  # fmt: skip
             )

@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import io
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.cards import humanize, mention
+from bot.cards import clock_name, humanize, mention, money, percent
 from bot.config import HandoffConfig
 from bot.metrics import DEFINITIONS, FunnelReport, GroupMetrics, Metrics
 from bot.periods import USAGE, FunnelQuery
@@ -56,19 +57,7 @@ def funnel_png(counts: list[int], title: str) -> bytes:
     return buffer.getvalue()
 
 
-def money(cents: float | None) -> str:
-    if cents is None:
-        return "—"
-    return f"${cents / 100:,.0f}"
-
-
-def share(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
-
-
 def duration(seconds: float | None) -> str:
-    from datetime import timedelta
-
     return "—" if seconds is None else humanize(timedelta(seconds=seconds))
 
 
@@ -112,16 +101,13 @@ def funnel_view(report: FunnelReport, *, image_file_id: str | None) -> FunnelVie
         mqls += f" of {report.mql_target:,} target ({t.mqls / report.mql_target * 100:.0f}%)"
     accept_p50, accept_p90 = t.accept_time
     contact_p50, contact_p90 = t.contact_time
-    clocks = " · ".join(
-        f"{ {'accept': 'Accept', 'first_touch': 'First contact'}.get(c, c) } {share(t.compliance(c))}"
-        for c in sorted(t.sla)
-    )
+    clocks = " · ".join(f"{clock_name(c)} {percent(t.compliance(c))}" for c in sorted(t.sla))
     fields = [
         f"*MQLs*\n{mqls}{change(t.mqls, p.mqls)}",
-        f"*Acceptance rate*\n{share(t.accept_rate)} ({t.accepted:,} of {t.decided:,} decided)"
+        f"*Acceptance rate*\n{percent(t.accept_rate)} ({t.accepted:,} of {t.decided:,} decided)"
         + change(t.accept_rate, p.accept_rate, points=True),
         f"*SAL → SQL → Opportunity → Won*\n{t.accepted:,} → {t.sqls:,} → {t.opportunities:,} → {t.won:,}",
-        f"*Won revenue*\n{money(t.won_cents)}{change(t.won_cents, p.won_cents)} · conversion {share(t.conversion)}",
+        f"*Won revenue*\n{money(t.won_cents)}{change(t.won_cents, p.won_cents)} · conversion {percent(t.conversion)}",
         f"*Time to accept*\nmedian {duration(accept_p50)} · p90 {duration(accept_p90)}",
         f"*Time to first contact*\nmedian {duration(contact_p50)} · p90 {duration(contact_p90)}",
     ]
@@ -140,7 +126,7 @@ def funnel_view(report: FunnelReport, *, image_file_id: str | None) -> FunnelVie
     groups = []
     for g in report.groups[:MAX_GROUPS] if q.dimension else []:
         text = (
-            f"*{group_name(q.dimension, g.group)}* — {g.mqls:,} MQLs · {share(g.accept_rate)} accepted · "
+            f"*{group_name(q.dimension, g.group)}* — {g.mqls:,} MQLs · {percent(g.accept_rate)} accepted · "
             f"{g.sqls:,} SQL · {g.won:,} won · {money(g.won_cents)}"
         )
         if g.spend_cents is not None:

@@ -8,10 +8,9 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.cards import Button, humanize
+from bot.cards import Button, clock_name, humanize, money, percent
 from bot.clock import Clock
 from bot.config import HandoffConfig
-from bot.funnel import money, share
 from bot.ids import Action
 from bot.metrics import GroupMetrics, Metrics
 from bot.periods import parse_period
@@ -23,7 +22,6 @@ from storage.db import Database
 from storage.models import SlaTimer
 
 MAX_ITEMS = 15  # each takes up to three blocks; a Home tab holds 100
-NAMES = {"accept": "Accept", "first_touch": "First contact"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,7 @@ class HomeService:
     def _clock_status(self, timer: SlaTimer) -> str:
         now, tz = self._clock.now(), self.config.tz
         time = self.config.working_time(timer.business_hours)
-        name = NAMES.get(timer.clock, timer.clock)
+        name = clock_name(timer.clock)
         if timer.state == "breached":
             return (
                 f"🚨 {name}: {humanize(time.elapsed(timer.due_at, now))} late (was due {when(timer.due_at, tz, now)})"
@@ -104,7 +102,7 @@ class HomeService:
             total.add(group)
         funnel = [
             f"*MQLs*\n{total.mqls:,}",
-            f"*Acceptance rate*\n{share(total.accept_rate)}",
+            f"*Acceptance rate*\n{percent(total.accept_rate)}",
             f"*SAL → SQL → Opp → Won*\n{total.accepted:,} → {total.sqls:,} → {total.opportunities:,} → {total.won:,}",
             f"*Won revenue*\n{money(total.won_cents)}",
         ]

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import kinds
 from bot.cards import mention
 from bot.clock import Clock
 from bot.errors import Conflict, Forbidden, NotFound, UserError
@@ -20,20 +21,10 @@ from storage import leads as lead_queries
 from storage import outbox
 from storage.db import Database
 from storage.models import Lead, LeadEvent
-from storage.outbox import Outgoing
-
-LEAD_POST = "lead_post"
-WIN_POST = "win_post"
-FEEDBACK = "feedback"
-ANNOUNCEMENT = "announcement"  # a one-off channel post whose content is fixed when queued
 
 STAGE_ORDER = {"mql": 0, "sal": 1, "sql": 2, "opportunity": 3, "won": 4, "lost": 4}
 CLOSED = frozenset({"won", "lost", "rejected", "recycled"})
 MOVES = ("sql", "opportunity", "won", "lost", "recycled")
-
-
-def post_key(lead_id: int) -> str:
-    return f"{LEAD_POST}:{lead_id}"
 
 
 @dataclass(frozen=True)
@@ -68,9 +59,7 @@ class LeadService:
 
     async def _queue_post(self, session: AsyncSession, lead_id: int) -> None:
         """The lead changed: its channel post and every SLA alarm about it show the new state."""
-        await outbox.enqueue(
-            session=session, kind=LEAD_POST, key=post_key(lead_id), lead_id=lead_id, now=self._clock.now()
-        )
+        await outbox.enqueue_many(session=session, rows=[kinds.lead_post(lead_id)], now=self._clock.now())
         await self._sla.refresh_notices(session, lead_id=lead_id)
 
     async def _queue_feedback(self, session: AsyncSession, lead: Lead, event: str, **data: object) -> None:
@@ -86,9 +75,7 @@ class LeadService:
             "at": now.isoformat(),
             **data,
         }  # fmt: skip
-        key = f"{FEEDBACK}:{lead.id}:{event}:{now.timestamp()}"
-        await outbox.enqueue(session=session, kind=FEEDBACK, key=key, lead_id=lead.id, payload=payload, now=now,
-                             coalesce=False)  # fmt: skip
+        await outbox.enqueue_many(session=session, rows=[kinds.feedback(lead.id, payload)], now=now, coalesce=False)
 
     # --- intake ---------------------------------------------------------------------------------------------
 
@@ -132,7 +119,7 @@ class LeadService:
                 if post:
                     await outbox.enqueue_many(
                         session=session,
-                        rows=[Outgoing(LEAD_POST, post_key(lead.id), lead.id) for lead in fresh.values()],
+                        rows=[kinds.lead_post(lead.id) for lead in fresh.values()],
                         now=now,
                     )
         if fresh and post:
@@ -356,8 +343,7 @@ class LeadService:
                                                    "reason": reason, "via": via}
             )  # fmt: skip
             if to == "won":
-                await outbox.enqueue(session=session, kind=WIN_POST, key=f"{WIN_POST}:{lead_id}", lead_id=lead_id,
-                                     now=now)  # fmt: skip
+                await outbox.enqueue_many(session=session, rows=[kinds.win_post(lead_id)], now=now)
         self._on_enqueued()
         return Moved(lead_id, to, True)
 

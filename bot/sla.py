@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import kinds
 from bot.cards import mention
 from bot.clock import Clock
 from bot.config import GROUP_ID, USER_ID, ClockConfig, HandoffConfig
@@ -34,18 +35,7 @@ from storage.sla import LeadRef, NewNotice
 
 log = logging.getLogger(__name__)
 
-SLA_NOTICE = "sla_notice"
-LEAD_POST = "lead_post"  # the same kind bot.leads queues; repeated here so this module does not import bot.leads
 SNOOZE = timedelta(hours=1)
-CLOCK_NAMES = {"accept": "Accept", "first_touch": "First contact"}
-
-
-def notice_key(notice_id: int) -> str:
-    return f"{SLA_NOTICE}:{notice_id}"
-
-
-def post_refresh(lead_id: int) -> Outgoing:
-    return Outgoing(LEAD_POST, f"{LEAD_POST}:{lead_id}", lead_id)
 
 
 @dataclass
@@ -156,9 +146,7 @@ class SlaService:
         """Queue an update of every SLA message that mentions the lead (rendered from current state)."""
         ids = await queries.notice_ids_for_lead(session=session, lead_id=lead_id)
         if ids:
-            await outbox.enqueue_many(
-                session=session, rows=[Outgoing(SLA_NOTICE, notice_key(i)) for i in ids], now=self._clock.now()
-            )
+            await outbox.enqueue_many(session=session, rows=[kinds.sla_notice(i) for i in ids], now=self._clock.now())
 
     # --- the sweep -------------------------------------------------------------------------------------------
 
@@ -174,7 +162,7 @@ class SlaService:
                 fires.extend(self._advance(timer, lead, now, queued))
             notices = self._group(fires, groups, queued, now)
             ids = await queries.add_notices(session=session, notices=notices, at=now)
-            queued.rows.extend(Outgoing(SLA_NOTICE, notice_key(i)) for i in ids)
+            queued.rows.extend(kinds.sla_notice(i) for i in ids)
             await lead_queries.add_event_rows(session=session, rows=queued.events)
             await outbox.enqueue_many(session=session, rows=queued.rows, now=now)
         if queued.rows:
@@ -216,7 +204,7 @@ class SlaService:
                 queued.events.append(
                     _event(lead, "sla_breached", timer.due_at, clock=timer.clock, target_seconds=timer.target_seconds)
                 )
-                queued.rows.append(post_refresh(lead.id))
+                queued.rows.append(kinds.lead_post(lead.id))
         next_step_at: datetime | None = None
         if timer.state == "breached" and timer.breached_at is not None:
             while timer.steps_fired < len(cfg.escalate):
@@ -378,7 +366,7 @@ class SlaService:
                 session=session, lead_id=lead.id, kind="nudged", actor=user_id, at=now, clock=timer.clock,
                 to=lead.owner,
             )  # fmt: skip
-            await outbox.enqueue(session=session, kind=SLA_NOTICE, key=notice_key(notice_id), now=now)
+            await outbox.enqueue_many(session=session, rows=[kinds.sla_notice(notice_id)], now=now)
         self._on_enqueued()
         return nudged
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.cards import Button, humanize, mention
+from bot.cards import Button, clock_name, humanize, mention
 from bot.config import HandoffConfig
 from bot.ids import Action
 from message_templates import mrkdwn
@@ -46,8 +46,7 @@ class AlarmView:
 def clock_title(timer: SlaTimer) -> str:
     target = humanize(timedelta(seconds=timer.target_seconds))
     hours = " (working time)" if timer.business_hours else ""
-    names = {"accept": f"Accept within {target}{hours}", "first_touch": f"First contact within {target}{hours}"}
-    return names.get(timer.clock, f"{timer.clock} within {target}{hours}")
+    return f"{clock_name(timer.clock)} within {target}{hours}"
 
 
 def when(at: datetime, tz: ZoneInfo, now: datetime) -> str:
@@ -150,7 +149,7 @@ def clock_lines(timers: list[SlaTimer], *, tz: ZoneInfo, now: datetime) -> list[
     lines: list[str] = []
     for timer in timers:
         target = humanize(timedelta(seconds=timer.target_seconds))
-        name = {"accept": "Accept", "first_touch": "First contact"}.get(timer.clock, timer.clock)
+        name = clock_name(timer.clock)
         if timer.state == "breached":
             lines.append(f"🚨 *{name} SLA breached* — was due {when(timer.due_at, tz, now)} ({target} target)")
         elif timer.state == "missed":
@@ -162,7 +161,3 @@ def clock_lines(timers: list[SlaTimer], *, tz: ZoneInfo, now: datetime) -> list[
         elif timer.state == "running":
             lines.append(f"⏱ {name} due {when(timer.due_at, tz, now)} ({target} SLA)")
     return lines
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"

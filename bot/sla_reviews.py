@@ -11,14 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from bot import kinds
+from bot.cards import clock_name, percent
 from bot.clock import Clock
 from bot.config import HandoffConfig
-from bot.leads import ANNOUNCEMENT
-from bot.sla_cards import percent
-from storage import outbox
 from storage import sla as queries
 from storage.db import Database
-from storage.outbox import Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +67,8 @@ class SlaReviews:
         posted: list[str] = []
         async with self._db.session() as session:
             for item in candidates:
-                if await queries.mark_once(session=session, key=item.key, at=now):
-                    payload = {"title": item.title, "lines": item.lines, "footer": item.footer}
-                    await outbox.enqueue_many(
-                        session=session, rows=[Outgoing(ANNOUNCEMENT, f"{ANNOUNCEMENT}:{item.key}", None, payload)],
-                        now=now,
-                    )  # fmt: skip
+                row = kinds.announcement(item.key, item.title, item.lines, item.footer)
+                if await kinds.announce_once(session, row, mark=item.key, now=now):
                     posted.append(item.key)
         if posted:
             log.info("SLA announcements queued: %s", ", ".join(posted))
@@ -158,9 +152,8 @@ class SlaReviews:
             clocks = await queries.compliance(session=session, start=since, end=until)
             intake = await queries.intake_between(session=session, start=since, end=until)
         name = quarter_name(previous_start)
-        labels = {"accept": "Accept", "first_touch": "First contact"}
         sales = [
-            f"• {labels.get(c.clock, c.clock)}: *{percent(c.rate)}* on time ({c.met} of {c.decided}"
+            f"• {clock_name(c.clock)}: *{percent(c.rate)}* on time ({c.met} of {c.decided}"
             + (f"; {c.open_breached} still open past due" if c.open_breached else "")
             + ")"
             for c in clocks

@@ -8,12 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.cards import humanize, mention
+from bot import kinds
+from bot.cards import humanize, mention, money
 from bot.clock import Clock
 from bot.config import USER_ID, HandoffConfig
 from bot.errors import UserError
-from bot.funnel import money
-from bot.leads import ANNOUNCEMENT
 from bot.spend import parse_amount
 from message_templates import mrkdwn
 from storage import outbox
@@ -98,13 +97,13 @@ class ManualWins:
             with_campaign = f"campaign *{mrkdwn(campaign, 150)}*" if campaign else ""
             credit += ", with marketing: " + " · ".join(p for p in (with_campaign, who) if p)
         now = self._clock.now()
-        payload = {
-            "title": f"🏆 Joint win: {company} — {money(cents)}",
-            "lines": [credit],
-            "footer": f"Celebrated by {mention(by)} with /win",
-            "channel": self._config.slack.wins_channel or self._config.slack.leads_channel,
-        }
+        row = kinds.announcement(
+            f"win:{uuid.uuid4().hex}",
+            f"🏆 Joint win: {company} — {money(cents)}",
+            [credit],
+            f"Celebrated by {mention(by)} with /win",
+            channel=self._config.slack.wins_channel or self._config.slack.leads_channel,
+        )
         async with self._db.session() as session:
-            await outbox.enqueue(session=session, kind=ANNOUNCEMENT, key=f"{ANNOUNCEMENT}:win:{uuid.uuid4().hex}",
-                                 payload=payload, now=now, coalesce=False)  # fmt: skip
+            await outbox.enqueue_many(session=session, rows=[row], now=now)
         self._on_enqueued()

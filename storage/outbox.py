@@ -69,23 +69,6 @@ async def enqueue_many(*, session: AsyncSession, rows: Sequence[Outgoing], now: 
     return len(fresh)
 
 
-async def enqueue(
-    *,
-    session: AsyncSession,
-    kind: str,
-    key: str,
-    now: datetime,
-    lead_id: int | None = None,
-    payload: dict[str, Any] | None = None,
-    coalesce: bool = True,
-) -> bool:
-    """Queue one delivery (see `enqueue_many`); True when a row was added."""
-    added = await enqueue_many(
-        session=session, rows=[Outgoing(kind, key, lead_id, payload)], now=now, coalesce=coalesce
-    )
-    return added == 1
-
-
 async def claim_batch(
     *, session: AsyncSession, worker: str, now: datetime, lease: timedelta, limit: int
 ) -> list[Claimed]:
