@@ -128,20 +128,23 @@ class TeamConfig(_Frozen):
         return self
 
 
-class RejectConfig(_Frozen):
-    reasons: tuple[str, ...] = DEFAULT_REJECT_REASONS
+def _select_options(reasons: tuple[str, ...]) -> tuple[str, ...]:
+    """A reason catalog that fits one Slack static select."""
+    if not 1 <= len(reasons) <= 100:
+        raise ValueError("list between 1 and 100 reasons (a Slack select holds at most 100)")
+    for reason in reasons:
+        if not 1 <= len(reason) <= 75:
+            raise ValueError(f"{reason!r}: each reason is 1 to 75 characters (Slack's option limit)")
+    if len(set(reasons)) != len(reasons):
+        raise ValueError("reasons must be unique")
+    return reasons
 
-    @field_validator("reasons")
-    @classmethod
-    def _reasons_fit_a_select(cls, reasons: tuple[str, ...]) -> tuple[str, ...]:
-        if not 1 <= len(reasons) <= 100:
-            raise ValueError("list between 1 and 100 reasons (a Slack select holds at most 100)")
-        for reason in reasons:
-            if not 1 <= len(reason) <= 75:
-                raise ValueError(f"{reason!r}: each reason is 1 to 75 characters (Slack's option limit)")
-        if len(set(reasons)) != len(reasons):
-            raise ValueError("reasons must be unique")
-        return reasons
+
+Reasons = Annotated[tuple[str, ...], AfterValidator(_select_options)]
+
+
+class RejectConfig(_Frozen):
+    reasons: Reasons = DEFAULT_REJECT_REASONS
 
 
 class EscalationStep(_Frozen):
@@ -156,54 +159,39 @@ class EscalationStep(_Frozen):
         return value
 
 
-class BandTarget(_Frozen):
+class _Target(_Frozen):
+    """A target and an optional heads-up, shared by a clock and its score bands."""
+
+    target: Duration
+    warn_at: Percent | None = None
+
+    @field_validator("target")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be longer than 0s")
+        return value
+
+    @field_validator("warn_at")
+    @classmethod
+    def _before_breach(cls, value: float | None) -> float | None:
+        if value is not None and value >= 1:
+            raise ValueError("must be below 100% (a heads-up after the breach is the escalation)")
+        return value
+
+
+class BandTarget(_Target):
     """A stricter (or looser) target for leads scoring at least `min_score`."""
 
     min_score: int = Field(ge=0, le=100)
-    target: Duration
-    warn_at: Percent | None = None
-
-    @field_validator("target")
-    @classmethod
-    def _positive(cls, value: timedelta) -> timedelta:
-        return _positive_target(value)
-
-    @field_validator("warn_at")
-    @classmethod
-    def _before_breach(cls, value: float | None) -> float | None:
-        return _warn_before_breach(value)
 
 
-def _positive_target(value: timedelta) -> timedelta:
-    if value <= timedelta(0):
-        raise ValueError("must be longer than 0s")
-    return value
-
-
-def _warn_before_breach(value: float | None) -> float | None:
-    if value is not None and value >= 1:
-        raise ValueError("must be below 100% (a heads-up after the breach is the escalation)")
-    return value
-
-
-class ClockConfig(_Frozen):
+class ClockConfig(_Target):
     """One SLA clock: how long a step may take, when to warn, and who hears about a breach, in order."""
 
-    target: Duration
-    warn_at: Percent | None = None
     business_hours: bool = False
     escalate: tuple[EscalationStep, ...] = ()
     bands: tuple[BandTarget, ...] = ()
-
-    @field_validator("target")
-    @classmethod
-    def _positive(cls, value: timedelta) -> timedelta:
-        return _positive_target(value)
-
-    @field_validator("warn_at")
-    @classmethod
-    def _before_breach(cls, value: float | None) -> float | None:
-        return _warn_before_breach(value)
 
     @field_validator("escalate")
     @classmethod
@@ -333,12 +321,7 @@ DEFAULT_STAGES = {
 
 
 class LostConfig(_Frozen):
-    reasons: tuple[str, ...] = DEFAULT_LOST_REASONS
-
-    @field_validator("reasons")
-    @classmethod
-    def _fit_a_select(cls, reasons: tuple[str, ...]) -> tuple[str, ...]:
-        return RejectConfig._reasons_fit_a_select(reasons)
+    reasons: Reasons = DEFAULT_LOST_REASONS
 
 
 class CampaignConfig(_Frozen):

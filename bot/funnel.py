@@ -14,10 +14,12 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards import clock_name, humanize, mention, money, percent
 from bot.config import HandoffConfig
+from bot.errors import UserError
 from bot.metrics import DEFINITIONS, FunnelReport, GroupMetrics, Metrics
 from bot.periods import USAGE, FunnelQuery
 from message_templates import Renderer, mrkdwn
@@ -174,6 +176,20 @@ class FunnelService:
         """Upload without a channel (an ephemeral reply cannot carry a file) and return the file id."""
         response = await self._client.files_upload_v2(content=png, filename="funnel.png", title=title)
         return str(response["file"]["id"])
+
+    async def answer(self, query: FunnelQuery, *, share_in: str) -> dict[str, Any] | None:
+        """The funnel (or the wins) for `query`. With `share`, post it to `share_in` and return None; otherwise
+        return the message for the asker's eyes only."""
+        message = await (self.wins(query) if query.wins else self.message(query))
+        if not query.share:
+            return message
+        try:
+            await self._client.chat_postMessage(channel=share_in, unfurl_links=False, **message)
+        except SlackApiError as exc:
+            if exc.response.get("error") in ("not_in_channel", "channel_not_found", "is_archived"):
+                raise UserError("I can't post in this channel: invite @handoff to it, or drop `share`.") from None
+            raise
+        return None
 
     async def wins(self, query: FunnelQuery) -> dict[str, Any]:
         start, end = query.period.bounds(self._config.tz)

@@ -14,6 +14,7 @@ from bot import kinds
 from bot.cards import mention
 from bot.clock import Clock
 from bot.errors import Conflict, Forbidden, NotFound, UserError
+from bot.ids import BANT
 from bot.lead_input import LeadIn
 from bot.sla import SlaService
 from bot.team import Team
@@ -313,8 +314,12 @@ class LeadService:
             await self._check_move(lead, to=to, actor=actor, via=via)
             if via == "slack" and to in ("opportunity", "won") and amount_cents is None:
                 raise UserError("Enter the amount.", field="amount")
-            if via == "slack" and to == "lost" and not reason:
-                raise UserError("Pick the reason the deal was lost.", field="reason")
+            if via == "slack" and to == "lost" and reason not in self._team.config.lost.reasons:
+                raise UserError("Pick one of the listed reasons.", field="reason")
+            if via == "slack" and to == "sql":
+                missing = [label for value, label in BANT if not (checks or {}).get(value)]
+                if missing:
+                    raise UserError(f"An SQL has all four confirmed; still open: {', '.join(missing)}.", field="bant")
             previous = lead.stage
             if previous == "mql":  # the CRM qualified it before anyone clicked Accept: that is the decision
                 lead.decided_at, lead.decided_by = when, actor

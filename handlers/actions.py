@@ -1,4 +1,5 @@
-"""Button clicks on a lead's post: Accept, Reject (opens the modal), Log contact.
+"""Button clicks: on a lead's post (Accept, Reject, Log contact, the moves), on SLA alarms (Reassign, Nudge,
+Snooze) and on App Home.
 
 Each listener acks at once and hands the one domain call to the background: the click is answered in well under
 Slack's 3 s whatever the database is doing, and the post changes when the outbox delivers the new state.
@@ -6,10 +7,13 @@ Slack's 3 s whatever the database is doing, and the post changes when the outbox
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
+from bot.background import Tell
 from bot.errors import UserError
 from bot.ids import (
     BANT,
@@ -32,140 +36,104 @@ def lead_id_of(action: dict[str, Any]) -> int:
     return int(value)
 
 
-timer_id_of = lead_id_of
-
-
 def headline(lead: Lead) -> str:
     return f"{lead.name or lead.email or lead.external_id} — {lead.company or 'unknown company'}"
 
 
-def ephemeral(respond: AsyncRespond) -> Any:
+def ephemeral(respond: AsyncRespond) -> Tell:
     async def tell(text: str) -> None:
         await respond(text=text, response_type="ephemeral", replace_original=False)
 
     return tell
 
 
+@dataclass(frozen=True)
+class Click:
+    user_id: str
+    trigger_id: str
+    action: dict[str, Any]
+    tell: Tell
+
+    @property
+    def id(self) -> int:
+        """The id the button carries: a lead's, or an SLA timer's on alarm buttons."""
+        return lead_id_of(self.action)
+
+
+Listener = Callable[..., Awaitable[None]]
+
+
+def on_click(svc: Services, what: str, work: Callable[[Click], Coroutine[Any, Any, None]]) -> Listener:
+    """A listener that acks, then runs `work` in the background; a UserError reaches the person ephemerally."""
+
+    async def listener(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        click = Click(body["user"]["id"], str(body.get("trigger_id") or ""), action, ephemeral(respond))
+        svc.background.spawn(work(click), tell=click.tell, what=what)
+
+    return listener
+
+
+async def open_modal(svc: Services, trigger_id: str, template: str, **context: Any) -> None:
+    # views.open is the one direct Slack call a listener makes: the trigger_id dies 3 s after the click.
+    await svc.client.views_open(trigger_id=trigger_id, view=svc.renderer.render(template, **context))
+
+
 def register(app: AsyncApp, svc: Services) -> None:
-    async def handle_accept_click(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        user_id = body["user"]["id"]
+    async def accept(click: Click) -> None:
+        await svc.leads.accept(click.id, user_id=click.user_id)
 
-        async def accept() -> None:
-            await svc.leads.accept(lead_id_of(action), user_id=user_id)
+    async def reject(click: Click) -> None:
+        lead = await svc.leads.check_can_reject(click.id, user_id=click.user_id)
+        await open_modal(
+            svc, click.trigger_id, "modals/reject.json.j2", ids=REJECT_MODAL_IDS, metadata=str(lead.id),
+            headline=headline(lead), reasons=svc.config.reject.reasons,
+        )  # fmt: skip
 
-        svc.background.spawn(accept(), tell=ephemeral(respond), what="accept click")
+    async def log_contact(click: Click) -> None:
+        await svc.leads.log_contact(click.id, user_id=click.user_id)
 
-    async def handle_reject_click(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        user_id, trigger_id = body["user"]["id"], body["trigger_id"]
+    # SLA alarm buttons (in breach DMs and on a manager's Home): the value is the timer's id
 
-        async def open_modal() -> None:
-            # views.open is the one direct Slack call a listener makes: the trigger_id dies 3 s after the click.
-            lead = await svc.leads.check_can_reject(lead_id_of(action), user_id=user_id)
-            view = svc.renderer.render(
-                "modals/reject.json.j2",
-                ids=REJECT_MODAL_IDS,
-                metadata=str(lead.id),
-                headline=headline(lead),
-                reasons=svc.config.reject.reasons,
-            )
-            await svc.client.views_open(trigger_id=trigger_id, view=view)
+    async def reassign(click: Click) -> None:
+        lead = await svc.sla.check_can_reassign(click.id, user_id=click.user_id)
+        await open_modal(
+            svc, click.trigger_id, "modals/reassign.json.j2", ids=REASSIGN_MODAL_IDS, metadata=str(lead.id),
+            headline=headline(lead),
+        )  # fmt: skip
 
-        svc.background.spawn(open_modal(), tell=ephemeral(respond), what="reject click")
+    async def snooze(click: Click) -> None:
+        lead = await svc.sla.check_can_snooze(click.id, user_id=click.user_id)
+        await open_modal(
+            svc, click.trigger_id, "modals/snooze.json.j2", ids=SNOOZE_MODAL_IDS, metadata=str(click.id),
+            headline=headline(lead),
+        )  # fmt: skip
 
-    async def handle_log_contact_click(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        user_id = body["user"]["id"]
+    async def nudge(click: Click) -> None:
+        nudged = await svc.sla.nudge(click.id, user_id=click.user_id)
+        await click.tell(f"👋 Nudged {nudged}.")
 
-        async def log_contact() -> None:
-            await svc.leads.log_contact(lead_id_of(action), user_id=user_id)
+    # moving a lead on (the buttons of an accepted lead's post)
 
-        svc.background.spawn(log_contact(), tell=ephemeral(respond), what="log contact click")
-
-    # --- SLA alarm buttons (in breach DMs): the value is the timer's id --------------------------------------
-
-    async def handle_reassign_click(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        user_id, trigger_id = body["user"]["id"], body["trigger_id"]
-
-        async def open_modal() -> None:
-            lead = await svc.sla.check_can_reassign(timer_id_of(action), user_id=user_id)
-            view = svc.renderer.render(
-                "modals/reassign.json.j2", ids=REASSIGN_MODAL_IDS, metadata=str(lead.id), headline=headline(lead)
-            )
-            await svc.client.views_open(trigger_id=trigger_id, view=view)
-
-        svc.background.spawn(open_modal(), tell=ephemeral(respond), what="reassign click")
-
-    async def handle_snooze_click(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        user_id, trigger_id = body["user"]["id"], body["trigger_id"]
-
-        async def open_modal() -> None:
-            timer_id = timer_id_of(action)
-            lead = await svc.sla.check_can_snooze(timer_id, user_id=user_id)
-            view = svc.renderer.render(
-                "modals/snooze.json.j2", ids=SNOOZE_MODAL_IDS, metadata=str(timer_id), headline=headline(lead)
-            )
-            await svc.client.views_open(trigger_id=trigger_id, view=view)
-
-        svc.background.spawn(open_modal(), tell=ephemeral(respond), what="snooze click")
-
-    async def handle_nudge_click(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        user_id = body["user"]["id"]
-        tell = ephemeral(respond)
-
-        async def nudge() -> None:
-            nudged = await svc.sla.nudge(timer_id_of(action), user_id=user_id)
-            await tell(f"👋 Nudged {nudged}.")
-
-        svc.background.spawn(nudge(), tell=tell, what="nudge click")
-
-    # --- moving a lead on (the buttons of an accepted lead's post) -----------------------------------------
-
-    async def handle_move_click(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        user_id, trigger_id = body["user"]["id"], body["trigger_id"]
-        to = MOVE_BUTTONS[Action(action["action_id"])]
-
-        async def move() -> None:
-            lead_id = lead_id_of(action)
-            if to == "recycled":  # one click: nothing to ask
-                await svc.leads.move(lead_id, to=to, actor=user_id, via="slack")
-                return
-            lead = await svc.leads.check_can_move(lead_id, to=to, user_id=user_id)
-            titles = {"sql": "Qualified (SQL)", "opportunity": "Opportunity", "won": "Won", "lost": "Lost"}
-            amount = f"{lead.amount_cents / 100:.2f}" if lead.amount_cents is not None else ""
-            view = svc.renderer.render(
-                "modals/move.json.j2", ids=MOVE_MODAL_IDS, metadata=f"{lead.id}:{to}", to=to, title=titles[to],
-                headline=headline(lead), definition=svc.config.stages[to], bant=BANT, amount=amount,
-                reasons=svc.config.lost.reasons,
-            )  # fmt: skip
-            await svc.client.views_open(trigger_id=trigger_id, view=view)
-
-        svc.background.spawn(move(), tell=ephemeral(respond), what=f"move to {to}")
+    async def move(click: Click) -> None:
+        to = MOVE_BUTTONS[Action(click.action["action_id"])]
+        if to == "recycled":  # one click: nothing to ask
+            await svc.leads.move(click.id, to=to, actor=click.user_id, via="slack")
+            return
+        lead = await svc.leads.check_can_move(click.id, to=to, user_id=click.user_id)
+        titles = {"sql": "Qualified (SQL)", "opportunity": "Opportunity", "won": "Won", "lost": "Lost"}
+        amount = f"{lead.amount_cents / 100:.2f}" if lead.amount_cents is not None else ""
+        await open_modal(
+            svc, click.trigger_id, "modals/move.json.j2", ids=MOVE_MODAL_IDS, metadata=f"{lead.id}:{to}", to=to,
+            title=titles[to], headline=headline(lead), definition=svc.config.stages[to], bant=BANT, amount=amount,
+            reasons=svc.config.lost.reasons,
+        )  # fmt: skip
 
     for move_action in MOVE_BUTTONS:
-        app.action(move_action)(handle_move_click)
-    app.action(Action.SLA_REASSIGN)(handle_reassign_click)
-    app.action(Action.SLA_SNOOZE)(handle_snooze_click)
-    app.action(Action.SLA_NUDGE)(handle_nudge_click)
-    app.action(Action.ACCEPT)(handle_accept_click)
-    app.action(Action.REJECT)(handle_reject_click)
-    app.action(Action.LOG_CONTACT)(handle_log_contact_click)
+        app.action(move_action)(on_click(svc, f"{move_action} click", move))
+    app.action(Action.ACCEPT)(on_click(svc, "accept click", accept))
+    app.action(Action.REJECT)(on_click(svc, "reject click", reject))
+    app.action(Action.LOG_CONTACT)(on_click(svc, "log contact click", log_contact))
+    app.action(Action.SLA_REASSIGN)(on_click(svc, "reassign click", reassign))
+    app.action(Action.SLA_SNOOZE)(on_click(svc, "snooze click", snooze))
+    app.action(Action.SLA_NUDGE)(on_click(svc, "nudge click", nudge))

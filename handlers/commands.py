@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_sdk.errors import SlackApiError
 
 from bot.errors import UserError
 from bot.funnel import help_text
 from bot.ids import SPEND_MODAL_IDS, WIN_MODAL_IDS
 from bot.periods import parse_funnel
 from bot.services import Services
-from handlers.actions import ephemeral
+from handlers.actions import ephemeral, open_modal
 
 
 def register(app: AsyncApp, svc: Services) -> None:
@@ -30,13 +29,12 @@ def register(app: AsyncApp, svc: Services) -> None:
             await ack()
             user_id, trigger_id = str(command.get("user_id")), str(command.get("trigger_id"))
 
-            async def open_modal() -> None:
+            async def spend_modal() -> None:
                 await svc.spend.check_can_enter(user_id)
                 month = f"{svc.funnel.metrics.today():%Y-%m}"
-                view = svc.renderer.render("modals/spend.json.j2", ids=SPEND_MODAL_IDS, month=month)
-                await svc.client.views_open(trigger_id=trigger_id, view=view)
+                await open_modal(svc, trigger_id, "modals/spend.json.j2", ids=SPEND_MODAL_IDS, month=month)
 
-            svc.background.spawn(open_modal(), tell=ephemeral(respond), what="/funnel spend")
+            svc.background.spawn(spend_modal(), tell=ephemeral(respond), what="/funnel spend")
             return
         by = f" by {query.dimension}" if query.dimension else ""
         what = "the wins" if query.wins else "the funnel"
@@ -44,28 +42,17 @@ def register(app: AsyncApp, svc: Services) -> None:
         channel = str(command.get("channel_id") or "")
 
         async def answer() -> None:
-            message = await (svc.funnel.wins(query) if query.wins else svc.funnel.message(query))
-            if not query.share:
+            message = await svc.funnel.answer(query, share_in=channel)
+            if message is not None:  # not shared: the answer is the asker's alone
                 await respond(response_type="ephemeral", replace_original=False, **message)
-                return
-            try:
-                await svc.client.chat_postMessage(channel=channel, unfurl_links=False, **message)
-            except SlackApiError as exc:
-                if exc.response.get("error") in ("not_in_channel", "channel_not_found", "is_archived"):
-                    raise UserError("I can't post in this channel: invite @handoff to it, or drop `share`.") from None
-                raise
 
         svc.background.spawn(answer(), tell=ephemeral(respond), what="/funnel")
 
     async def handle_win(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         trigger_id = str(command.get("trigger_id"))
-
-        async def open_modal() -> None:
-            view = svc.renderer.render("modals/win.json.j2", ids=WIN_MODAL_IDS)
-            await svc.client.views_open(trigger_id=trigger_id, view=view)
-
-        svc.background.spawn(open_modal(), tell=ephemeral(respond), what="/win")
+        modal = open_modal(svc, trigger_id, "modals/win.json.j2", ids=WIN_MODAL_IDS)
+        svc.background.spawn(modal, tell=ephemeral(respond), what="/win")
 
     app.command("/funnel")(handle_funnel)
     app.command("/win")(handle_win)

@@ -28,7 +28,8 @@ def authorized(request: web.Request, svc: Services) -> bool:
     return hmac.compare_digest(token.strip().encode(), svc.settings.intake_token.encode())
 
 
-async def handle_post_leads(request: web.Request) -> web.Response:
+async def authorized_json(request: web.Request) -> tuple[Services, Any] | web.Response:
+    """The services and the parsed body, or the 401 / 400 to answer instead (the token is checked first)."""
     svc = request.app[SERVICES]
     if not authorized(request, svc):
         return web.json_response(
@@ -37,9 +38,16 @@ async def handle_post_leads(request: web.Request) -> web.Response:
             headers={"WWW-Authenticate": 'Bearer realm="handoff"'},
         )
     try:
-        body = json.loads(await request.read())
+        return svc, json.loads(await request.read())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return problem(400, "malformed_json", message=f"the body is not valid JSON: {exc}")
+
+
+async def handle_post_leads(request: web.Request) -> web.Response:
+    read = await authorized_json(request)
+    if isinstance(read, web.Response):
+        return read
+    svc, body = read
     try:
         items, is_list = parse_leads(body)
     except InvalidLeads as exc:
@@ -64,18 +72,11 @@ async def handle_post_leads(request: web.Request) -> web.Response:
 
 async def handle_post_stage(request: web.Request) -> web.Response:
     """A CRM workflow keeps Handoff in step: 200 on a move or a repeat, 404 unknown lead, 422 naming the field."""
-    svc = request.app[SERVICES]
-    if not authorized(request, svc):
-        return web.json_response(
-            {"error": "unauthorized", "message": "send Authorization: Bearer <INTAKE_TOKEN>"},
-            status=401,
-            headers={"WWW-Authenticate": 'Bearer realm="handoff"'},
-        )
+    read = await authorized_json(request)
+    if isinstance(read, web.Response):
+        return read
+    svc, body = read
     external_id = request.match_info["external_id"]
-    try:
-        body = json.loads(await request.read())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return problem(400, "malformed_json", message=f"the body is not valid JSON: {exc}")
     try:
         update = StageIn.model_validate(body)
     except ValidationError as exc:
