@@ -15,6 +15,7 @@ from bot.config import HandoffConfig
 from bot.metrics import GroupMetrics, Metrics
 from bot.periods import Period
 from message_templates import mrkdwn
+from storage import leads as lead_queries
 from storage import sla as queries
 from storage.db import Database
 
@@ -65,14 +66,12 @@ class Digest:
         return key
 
     async def content(self, period: Period) -> tuple[str, list[str]]:
-        total = GroupMetrics("all")
-        for group in await self._metrics.groups(period, None):
-            total.add(group)
         by_campaign = await self._metrics.groups(period, "campaign")
+        total = GroupMetrics.total_of(by_campaign)  # the campaigns add up to the whole cohort: one pass, not two
         start, end = period.bounds(self._config.tz)
         async with self._db.session() as session:
             breaches = await queries.breaches_by_owner(session=session, start=start, end=end)
-            wins = await queries.wins_between(session=session, start=start, end=end, limit=20)
+            wins = await lead_queries.wins_between(session=session, start=start, end=end, limit=20)
         lines = [
             f"*Funnel:* {total.mqls:,} MQLs · {percent(total.accept_rate)} accepted · {total.accepted:,} SAL → "
             f"{total.sqls:,} SQL → {total.opportunities:,} opportunities → {total.won:,} won · "

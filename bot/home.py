@@ -12,7 +12,7 @@ from bot.cards import Button, clock_name, humanize, money, percent
 from bot.clock import Clock
 from bot.config import HandoffConfig
 from bot.ids import Action
-from bot.metrics import GroupMetrics, Metrics
+from bot.metrics import Metrics
 from bot.periods import parse_period
 from bot.sla_cards import lead_line, when
 from bot.team import Team
@@ -97,9 +97,7 @@ class HomeService:
                     for timer, lead in await sla_queries.open_breaches(session=session, limit=MAX_ITEMS)
                 ]
         month = parse_period("this month", self._metrics.today())
-        total = GroupMetrics("all")
-        for group in await self._metrics.groups(month, None):
-            total.add(group)
+        total = await self._metrics.total(month)
         funnel = [
             f"*MQLs*\n{total.mqls:,}",
             f"*Acceptance rate*\n{percent(total.accept_rate)}",

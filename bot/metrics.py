@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from bot.clock import Clock
 from bot.config import HandoffConfig
 from bot.periods import FunnelQuery, Period
+from storage import leads as lead_queries
 from storage import metrics as queries
 from storage.db import Database
 from storage.models import Lead
@@ -57,6 +58,18 @@ class GroupMetrics:
     reasons: dict[str, int] = field(default_factory=dict)
     sla: dict[str, list[int]] = field(default_factory=dict)  # clock → [kept, counted]
     spend_cents: float | None = None
+
+    @classmethod
+    def from_counts(cls, c: queries.Counts) -> GroupMetrics:
+        return cls(c.group, c.mqls, c.accepted, c.rejected, c.sqls, c.opportunities, c.won, c.lost, c.won_cents,
+                   c.pipeline_cents, c.days_to_won_sum)  # fmt: skip
+
+    @classmethod
+    def total_of(cls, groups: Iterable[GroupMetrics], name: str = "all") -> GroupMetrics:
+        total = cls(name)
+        for group in groups:
+            total.add(group)
+        return total
 
     def add(self, other: GroupMetrics) -> None:
         for name in ("mqls", "accepted", "rejected", "sqls", "opportunities", "won", "lost", "won_cents",
@@ -151,9 +164,8 @@ def mql_target(config: HandoffConfig, period: Period) -> int | None:
     if period.start.day == 1:
         months, cursor = 0, period.start
         while cursor < period.end:
-            months += 1
-            cursor = (cursor + timedelta(days=32)).replace(day=1)
-        if cursor == period.end or (months == 1 and period.end <= cursor):
+            months, cursor = months + 1, (cursor + timedelta(days=32)).replace(day=1)
+        if cursor == period.end or months == 1:  # whole months, or this month so far
             return monthly * months
     return round(monthly * period.days / 30.4375)
 
@@ -168,6 +180,14 @@ class Metrics:
         return self._clock.now().astimezone(self._config.tz).date()
 
     async def groups(self, period: Period, dimension: str | None) -> list[GroupMetrics]:
+        return (await self._load(period, dimension))[0]
+
+    async def total(self, period: Period) -> GroupMetrics:
+        return GroupMetrics.total_of(await self.groups(period, None))
+
+    async def _load(self, period: Period, dimension: str | None) -> tuple[list[GroupMetrics], float | None]:
+        """The cohort's groups, and the period's spend over every source (None when no spend is known). By
+        source, each group carries its own spend too."""
         start, end = period.bounds(self._config.tz)
         async with self._db.session() as session:
             counts = await queries.counts(session=session, start=start, end=end, dimension=dimension)
@@ -178,10 +198,7 @@ class Metrics:
                                                 last_month=last_month)  # fmt: skip
         groups: dict[str, GroupMetrics] = {}
         for c in counts:
-            groups[c.group] = GroupMetrics(
-                c.group, c.mqls, c.accepted, c.rejected, c.sqls, c.opportunities, c.won, c.lost, c.won_cents,
-                c.pipeline_cents, c.days_to_won_sum,
-            )  # fmt: skip
+            groups[c.group] = GroupMetrics.from_counts(c)
         for group, reason, n in reasons:
             groups.setdefault(group, GroupMetrics(group)).reasons[reason] = n
         for group, clock, state, n in states:
@@ -190,38 +207,27 @@ class Metrics:
                 kept_counted[1] += n
                 kept_counted[0] += n if state == "met" else 0
         by_source = spend_by_source(spend, period)
-        if by_source:
-            if dimension == "source":
-                for source, cents in by_source.items():
-                    groups.setdefault(source, GroupMetrics(source)).spend_cents = cents
-            elif dimension is None:
-                groups.setdefault("all", GroupMetrics("all")).spend_cents = sum(by_source.values())
-        return sorted(groups.values(), key=lambda g: (-g.mqls, g.group))
+        if dimension == "source":
+            for source, cents in by_source.items():
+                groups.setdefault(source, GroupMetrics(source)).spend_cents = cents
+        ranked = sorted(groups.values(), key=lambda g: (-g.mqls, g.group))
+        return ranked, (sum(by_source.values()) if by_source else None)
 
     async def wins(self, start: datetime, end: datetime) -> list[Lead]:
-        from storage import sla as sla_queries
-
         async with self._db.session() as session:
-            return await sla_queries.wins_between(session=session, start=start, end=end, limit=500)
+            return await lead_queries.wins_between(session=session, start=start, end=end, limit=500)
 
     async def previous_totals(self, period: Period) -> GroupMetrics:
         """Only what the ▲/▼ compare with (MQLs, acceptance, won): the counts, not the rest."""
         start, end = period.bounds(self._config.tz)
-        total = GroupMetrics("previous")
         async with self._db.session() as session:
-            for c in await queries.counts(session=session, start=start, end=end, dimension=None):
-                total.add(GroupMetrics(c.group, c.mqls, c.accepted, c.rejected, c.sqls, c.opportunities, c.won,
-                                       c.lost, c.won_cents, c.pipeline_cents, c.days_to_won_sum))  # fmt: skip
-        return total
+            counts = await queries.counts(session=session, start=start, end=end, dimension=None)
+        return GroupMetrics.total_of((GroupMetrics.from_counts(c) for c in counts), "previous")
 
     async def report(self, query: FunnelQuery) -> FunnelReport:
-        groups = await self.groups(query.period, query.dimension)
-        total = GroupMetrics("all")
-        for group in groups:
-            total.add(group)
-        if query.dimension not in (None, "source") and total.spend_cents is None:
-            for group in await self.groups(query.period, None):  # spend is kept by source only
-                total.spend_cents = group.spend_cents
+        groups, spend = await self._load(query.period, query.dimension)
+        total = GroupMetrics.total_of(groups)
+        total.spend_cents = spend
         start, end = query.period.bounds(self._config.tz)
         async with self._db.session() as session:
             total.accept_time = await queries.duration_percentiles(

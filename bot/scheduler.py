@@ -33,6 +33,7 @@ def scheduled(name: str, job: Job) -> Job:
 
 
 REVIEW_INTERVAL = timedelta(minutes=10)
+PRUNE_INTERVAL = timedelta(hours=6)
 
 
 def create_scheduler(
@@ -50,23 +51,16 @@ def create_scheduler(
         if removed:
             log.info("pruned %d delivered outbox rows older than %s", removed, OUTBOX_RETENTION)
 
-    scheduler.add_job(
-        scheduled("prune_outbox", prune_outbox), "interval", hours=6, id="prune_outbox", replace_existing=True
-    )
     # The sweep reads only due timers through an index and handles a bounded batch per run; several replicas may
-    # run it at once (rows are claimed in the database), so a missed or doubled run changes nothing.
-    scheduler.add_job(
-        scheduled("sla_sweep", sweep),
-        "interval",
-        seconds=sweep_every.total_seconds(),
-        id="sla_sweep",
-        replace_existing=True,
+    # run it at once (rows are claimed in the database), so a missed or doubled run changes nothing. The same holds
+    # for the reviews (each announcement is marked once) and the prune.
+    jobs = (
+        ("prune_outbox", prune_outbox, PRUNE_INTERVAL),
+        ("sla_sweep", sweep, sweep_every),
+        ("sla_reviews", reviews, REVIEW_INTERVAL),
     )
-    scheduler.add_job(
-        scheduled("sla_reviews", reviews),
-        "interval",
-        seconds=REVIEW_INTERVAL.total_seconds(),
-        id="sla_reviews",
-        replace_existing=True,
-    )
+    for name, job, every in jobs:
+        scheduler.add_job(
+            scheduled(name, job), "interval", seconds=every.total_seconds(), id=name, replace_existing=True
+        )
     return scheduler

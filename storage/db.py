@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, inspect
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -28,6 +30,11 @@ class SchemaBehind(Exception):
         super().__init__(f"database schema is at {current or 'an unknown revision'}, this Handoff needs {head}")
         self.current = current
         self.head = head
+
+
+def upsert_for(session: AsyncSession) -> Callable[..., Any]:
+    """The dialect's INSERT with ON CONFLICT (PostgreSQL and SQLite spell it the same way in SQLAlchemy)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def alembic_config() -> Config:

@@ -105,3 +105,10 @@ async def move_post(*, session: AsyncSession, lead_id: int, channel: str, ts: st
         .values(slack_channel=channel, slack_ts=ts)
         .execution_options(synchronize_session=False)
     )
+
+
+async def wins_between(*, session: AsyncSession, start: datetime, end: datetime, limit: int) -> list[Lead]:
+    rows = await session.execute(
+        select(Lead).where(Lead.won_at >= start, Lead.won_at < end).order_by(Lead.won_at).limit(limit)
+    )
+    return list(rows.scalars())

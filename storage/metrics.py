@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
+from storage.db import upsert_for
 from storage.models import Lead, SlaTimer, Spend
 
 DIMENSIONS = ("source", "campaign", "rep", "band")
@@ -191,9 +192,6 @@ async def upsert_spend(
     *, session: AsyncSession, rows: list[tuple[date, str, int]], at: datetime, by: str | None
 ) -> tuple[int, int]:
     """Set the spend of each (month, source), replacing what was there; returns (added, replaced)."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
     if not rows:
         return 0, 0
     keys = {(m, s) for m, s, _ in rows}
@@ -203,8 +201,7 @@ async def upsert_spend(
         )
     )
     known = {(m, s) for m, s in existing} & keys
-    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = upsert(Spend)
+    statement = upsert_for(session)(Spend)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["month", "source"],

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import upsert_for
 from storage.models import JobMark, Lead, SlaNotice, SlaNoticeItem, SlaTimer, table_of
 
 ACTIVE_STATES = ("running", "breached")
@@ -148,10 +147,8 @@ async def was_told_about(*, session: AsyncSession, timer_id: int, user_id: str) 
 
 async def mark_once(*, session: AsyncSession, key: str, at: datetime) -> bool:
     """Record that `key` happened; False if it already had (the caller then does nothing)."""
-    bind = session.get_bind()
-    upsert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
-        upsert(JobMark).values(key=key, at=at).on_conflict_do_nothing(index_elements=["key"])
+        upsert_for(session)(JobMark).values(key=key, at=at).on_conflict_do_nothing(index_elements=["key"])
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -267,10 +264,3 @@ async def breaches_by_owner(*, session: AsyncSession, start: datetime, end: date
         .order_by(func.count().desc())
     )
     return [(str(w), str(c), int(n)) for w, c, n in rows]
-
-
-async def wins_between(*, session: AsyncSession, start: datetime, end: datetime, limit: int) -> list[Lead]:
-    rows = await session.execute(
-        select(Lead).where(Lead.won_at >= start, Lead.won_at < end).order_by(Lead.won_at).limit(limit)
-    )
-    return list(rows.scalars())
