@@ -50,7 +50,7 @@ from rich.progress import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.report import machine, markdown_table, ms, rich_table
-from bench.sla_sweep import SqlLog, query_plan, remove, statement_kind
+from bench.sla_sweep import SqlLog, flush_to_disk, query_plan, remove, statement_kind, verdict
 from bot.clock import ManualClock
 from bot.config import HandoffConfig, parse_config
 from bot.funnel import funnel_png, funnel_view, stage_counts
@@ -324,12 +324,7 @@ def load(path: Path, leads: int, advance: Callable[[int], None]) -> None:
         conn.execute("PRAGMA journal_mode=WAL")  # as the app keeps it
     finally:
         conn.close()
-    # With synchronous=OFF the file is still dirty in the page cache: flush it now, not inside a timed report.
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    flush_to_disk(path)
 
 
 def loaded_leads(path: Path) -> int:
@@ -586,10 +581,6 @@ async def bench(plan: Plan, workdir: Path, progress: Progress) -> Run:
 
 HEAD = ["what", "p50 ms", "min–max ms", "target", "verdict"]
 BREAKDOWN_HEAD = ["statement", "rows", "app ms", "sqlite3 ms", "app − sqlite3", "query plan"]
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "GAP"
 
 
 def spread(values: list[float]) -> str:

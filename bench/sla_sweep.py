@@ -195,8 +195,12 @@ def load(path: Path, leads: int, open_count: int, advance: Callable[[int], None]
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
-    # With synchronous=OFF the file is still dirty in the page cache: flush it now, or the app's first checkpoint
-    # (synchronous=NORMAL) pays for writing the whole database inside a timed sweep.
+    flush_to_disk(path)
+
+
+def flush_to_disk(path: Path) -> None:
+    """After a synchronous=OFF bulk load the file is still dirty in the page cache: flush it now, or the app's
+    first checkpoint (synchronous=NORMAL) pays for writing the whole database inside a timed run."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
