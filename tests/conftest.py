@@ -93,6 +93,19 @@ class Harness:
         async with self.http.post(self.url("/api/leads"), headers=headers, **kwargs) as response:
             return response.status, await response.json()
 
+    async def post_stage(self, external_id: str, body: Any, *, token: str | None = INTAKE_TOKEN) -> Any:
+        """A CRM workflow moving a lead: POST /api/leads/{external_id}/stage."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        url = self.url(f"/api/leads/{external_id}/stage")
+        async with self.http.post(url, json=body, headers=headers) as response:
+            return response.status, await response.json()
+
+    async def crm_moves(self, external_id: str, *moves: dict[str, Any]) -> None:
+        """Several CRM moves in a row, each expected to succeed."""
+        for move in moves:
+            status, body = await self.post_stage(external_id, move)
+            assert status == 200, body
+
     async def new_lead(self, **fields: Any) -> int:
         lead = {"external_id": f"ext-{fields.get('name', 'x')}-{id(fields)}", "name": "Dana Buyer", **fields}
         status, body = await self.post_leads(lead)

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
-
 from bot.ids import Action, Block, Callback
-from storage.models import Lead
 from tests.conftest import LEADS, REP1, START, Harness, StartApp, team_config, text_of
 
 
@@ -35,11 +32,12 @@ async def test_the_weekly_digest_is_the_agenda_of_the_pipeline_review(start_app:
                                   ("r1", "Retargeting", "Bad contact data")):  # fmt: skip
         lead_id = await app.new_lead(external_id=ext, campaign=campaign)
         await reject(app, lead_id, reason)
-    async with app.svc.db.session() as session:
-        await session.execute(update(Lead).where(Lead.id == won).values(
-            stage="won", sql_at=monday + timedelta(days=1), opportunity_at=monday + timedelta(days=2),
-            won_at=monday + timedelta(days=4), amount_cents=2_000_000))  # fmt: skip
-    # (won arrives from the CRM's stage webhook once the lifecycle issue lands; seeded until then)
+    await app.crm_moves(
+        "w1",
+        {"stage": "sql", "at": (monday + timedelta(days=1)).isoformat()},
+        {"stage": "opportunity", "amount": 20000, "at": (monday + timedelta(days=2)).isoformat()},
+        {"stage": "won", "amount": 20000, "at": (monday + timedelta(days=4)).isoformat()},
+    )
 
     app.clock.set(START - timedelta(minutes=1))  # Monday 08:59 CST: not yet
     assert await app.svc.digest.run() is None

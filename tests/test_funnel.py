@@ -22,14 +22,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
 
 from bot.errors import UserError
 from bot.ids import Action, Block, Callback
 from bot.periods import Period, parse_funnel, parse_period
-from storage.models import Lead, Spend
 from tests import slack_requests as sr
-from tests.conftest import LEADS, OUTSIDER, REP1, REP2, START, Harness, StartApp, team_config, text_of
+from tests.conftest import LEADS, MARKETER, OUTSIDER, REP1, REP2, START, Harness, StartApp, team_config, text_of
 
 SLA: dict[str, Any] = {
     "accept": {"target": "30m"},
@@ -86,27 +84,28 @@ async def seed(app: Harness) -> dict[str, int]:
     await accept(app, ids["L6"], REP2, 50)
     ids["L7"] = await lead(app, "L7", "seo", day(11, 8))
     await app.settle()
-    # Later stages arrive from the CRM (the stage webhook of the lifecycle issue); until then they are seeded here.
-    async with app.svc.db.session() as session:
-        await session.execute(
-            update(Lead)
-            .where(Lead.id == ids["L1"])
-            .values(
-                stage="won", sql_at=day(11, 5), opportunity_at=day(11, 8), won_at=day(11, 12), amount_cents=1_200_000
-            )
-        )
-        await session.execute(
-            update(Lead)
-            .where(Lead.id == ids["L2"])
-            .values(
-                stage="lost", sql_at=day(11, 6), opportunity_at=day(11, 9), lost_at=day(11, 20), amount_cents=500_000
-            )
-        )
-        session.add_all([
-            Spend(month=date(2026, 11, 1), source="webinar", amount_cents=300_000, updated_at=START),
-            Spend(month=date(2026, 11, 1), source="ads", amount_cents=150_000, updated_at=START),
-        ])  # fmt: skip
     app.clock.set(START)
+    # Later stages arrive from the CRM's stage webhook, with the times the CRM recorded them.
+    await app.crm_moves(
+        "L1",
+        {"stage": "sql", "at": day(11, 5).isoformat()},
+        {"stage": "opportunity", "amount": 10000, "at": day(11, 8).isoformat()},
+        {"stage": "won", "amount": 12000, "at": day(11, 12).isoformat()},
+    )
+    await app.crm_moves(
+        "L2",
+        {"stage": "sql", "at": day(11, 6).isoformat()},
+        {"stage": "opportunity", "amount": 5000, "at": day(11, 9).isoformat()},
+        {"stage": "lost", "at": day(11, 20).isoformat()},
+    )
+    for source, amount in (("webinar", "3000"), ("ads", "1500")):  # marketing enters November's spend
+        values = {
+            Block.SPEND_MONTH: {Action.SPEND_MONTH: {"value": "2026-11"}},
+            Block.SPEND_SOURCE: {Action.SPEND_SOURCE: {"value": source}},
+            Block.SPEND_AMOUNT: {Action.SPEND_AMOUNT: {"value": amount}},
+        }
+        assert await app.submit(Callback.SPEND, MARKETER, "", values) == (200, "")
+    await app.settle()
     return ids
 
 

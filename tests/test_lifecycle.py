@@ -35,9 +35,8 @@ SECRET = "feedback-secret-0123456789"
 
 
 async def stage(app: Harness, external_id: str, body: Any, *, token: str | None = INTAKE_TOKEN) -> tuple[int, Any]:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with app.http.post(app.url(f"/api/leads/{external_id}/stage"), json=body, headers=headers) as response:
-        return response.status, await response.json()
+    result: tuple[int, Any] = await app.post_stage(external_id, body, token=token)
+    return result
 
 
 class Receiver:
