@@ -233,7 +233,7 @@ class LeadService:
                 raise Conflict("Contact can be logged once the lead is accepted.")
             if user_id != lead.owner and not await self._team.is_manager(user_id):
                 raise Forbidden(f"Only the owner ({mention(lead.owner)}) or a manager can log contact on this lead.")
-            if await lead_queries.find_event(session=session, lead_id=lead_id, kind="contacted") is not None:
+            if lead.contacted_at is not None:
                 raise Conflict("First contact is already logged for this lead.")
             await lead_queries.add_event(session=session, lead_id=lead_id, kind="contacted", actor=user_id, at=now)
             lead.contacted_at = now
@@ -276,7 +276,7 @@ class LeadService:
                     session=session, lead_id=lead_id, kind="reassigned", actor=by, at=now,
                     **{"from": previous, "to": to, "why": why},
                 )  # fmt: skip
-                if await lead_queries.find_event(session=session, lead_id=lead_id, kind="contacted") is None:
+                if lead.contacted_at is None:
                     await self._sla.stop(session, lead_id=lead_id, clock="first_touch", at=now, actor=by, cancel=True)
                     await self._sla.start(session, lead=lead, clock="first_touch", at=now, owner=to)
             else:
