@@ -66,9 +66,19 @@ def _sqlite_begin_immediate(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def async_url(url: str) -> str:
+    """The URL with the asyncio driver Handoff ships: platforms hand out `postgres://…` or `postgresql://…`, and
+    a plain `sqlite:///…` is as natural to write as `sqlite+aiosqlite:///…`."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    drivers = {"postgres": "postgresql+asyncpg", "postgresql": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+    return f"{drivers.get(scheme, scheme)}://{rest}"
+
+
 class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
-        self.url = url
+        self.url = url = async_url(url)
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {"echo": echo}

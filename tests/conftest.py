@@ -28,6 +28,7 @@ from sandbox.slack_api import FakeSlack
 from sandbox.slack_models import Message
 from storage.models import Lead, LeadEvent, OutboxMessage
 from tests import slack_requests as sr
+from tests.databases import BACKENDS, fresh_postgres
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
@@ -267,9 +268,14 @@ async def slack() -> AsyncIterator[FakeSlack]:
         await fake.stop()
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'handoff.db'}"
+@pytest.fixture(params=BACKENDS)
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """Every test that starts the app runs on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'handoff.db'}"
+        return
+    async with fresh_postgres() as url:
+        yield url
 
 
 @pytest.fixture

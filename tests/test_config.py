@@ -219,18 +219,20 @@ def test_a_database_that_cannot_be_used_is_one_line_naming_database_url(tmp_path
     assert line.startswith("handoff: cannot start: DATABASE_URL: cannot use the database")
 
 
-def test_db_upgrade_creates_the_schema_and_reports_it(tmp_path: Path) -> None:
-    env = {**GOOD_ENV, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"}
+def test_db_upgrade_creates_the_schema_and_reports_it(tmp_path: Path, db_url: str) -> None:
+    env = {**GOOD_ENV, "DATABASE_URL": db_url}
     first = run_handoff(tmp_path, env, "db", "upgrade")
     second = run_handoff(tmp_path, env, "db", "current")
     assert (first.returncode, first.stdout.strip()) == (0, "schema: empty -> 0003")
     assert second.stdout.strip() == "0003"
 
 
-async def test_a_database_from_the_previous_release_is_refused_then_upgraded_in_place(tmp_path: Path) -> None:
+async def test_a_database_from_the_previous_release_is_refused_then_upgraded_in_place(
+    tmp_path: Path, db_url: str
+) -> None:
     from storage.db import Database
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'v1.db'}"
+    url = db_url
     db = Database(url)
     await db.upgrade("0001")  # what Handoff 0.1 (the handoff loop, before SLA clocks) created
     await db.dispose()

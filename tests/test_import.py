@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
+from tests.databases import fetch
 from tests.test_config import GOOD_ENV, ROOT, run_handoff
 
 ACTIVITY = '"[{""at"": ""2026-11-20T15:00:00Z"", ""kind"": ""form""}]"'
@@ -20,11 +20,12 @@ crm-5,fay@example.com,Fay,Acme,seo,,,[not json
 """
 
 
-def test_import_reports_imported_duplicates_and_rejected_rows_with_line_numbers(tmp_path: Path) -> None:
+async def test_import_reports_imported_duplicates_and_rejected_rows_with_line_numbers(
+    tmp_path: Path, db_url: str
+) -> None:
     (tmp_path / "handoff.toml").write_text((ROOT / "handoff.example.toml").read_text())
     (tmp_path / "leads.csv").write_text(CSV)
-    db = tmp_path / "import.db"
-    env = {**GOOD_ENV, "DATABASE_URL": f"sqlite+aiosqlite:///{db}"}
+    env = {**GOOD_ENV, "DATABASE_URL": db_url}
 
     result = run_handoff(tmp_path, env, "import", "leads.csv")
     again = run_handoff(tmp_path, env, "import", "leads.csv")
@@ -37,29 +38,27 @@ def test_import_reports_imported_duplicates_and_rejected_rows_with_line_numbers(
     assert "line 7: external_id:" in out
     assert "line 8: activity: not a JSON list" in out
     assert "3 skipped as duplicates" in " ".join(again.stderr.split())
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT external_id, name, score, activity FROM leads ORDER BY id").fetchall()
-        outbox = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
-        events = conn.execute("SELECT kind, actor FROM lead_events").fetchall()
+    rows = await fetch(db_url, "SELECT external_id, name, score, activity FROM leads ORDER BY id")
+    [(outbox,)] = await fetch(db_url, "SELECT count(*) FROM outbox")
+    events = await fetch(db_url, "SELECT kind, actor FROM lead_events ORDER BY id")
     assert [(r[0], r[1], r[2]) for r in rows] == [("crm-1", "Ann Lee", 88), ("crm-2", "Bob Roe", 41)]
-    assert json.loads(rows[0][3]) == [{"at": "2026-11-20T15:00:00Z", "kind": "form"}]
+    activity = rows[0][3]
+    assert (json.loads(activity) if isinstance(activity, str) else activity) == [
+        {"at": "2026-11-20T15:00:00Z", "kind": "form"}
+    ]
     assert outbox == 2  # a running app posts them
     assert events == [("mql_received", "import"), ("mql_received", "import")]
 
 
-def test_import_no_post_stores_history_only(tmp_path: Path) -> None:
+async def test_import_no_post_stores_history_only(tmp_path: Path, db_url: str) -> None:
     (tmp_path / "handoff.toml").write_text((ROOT / "handoff.example.toml").read_text())
     (tmp_path / "leads.csv").write_text("external_id,name\nold-1,Old Lead\n")
-    db = tmp_path / "history.db"
 
-    result = run_handoff(
-        tmp_path, {**GOOD_ENV, "DATABASE_URL": f"sqlite+aiosqlite:///{db}"}, "import", "leads.csv", "--no-post"
-    )
+    result = run_handoff(tmp_path, {**GOOD_ENV, "DATABASE_URL": db_url}, "import", "leads.csv", "--no-post")
 
     assert result.returncode == 0, result.stderr
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM leads").fetchone()[0] == 1
-        assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+    assert await fetch(db_url, "SELECT count(*) FROM leads") == [(1,)]
+    assert await fetch(db_url, "SELECT count(*) FROM outbox") == [(0,)]
 
 
 def test_import_of_a_file_without_an_external_id_column_is_refused(tmp_path: Path) -> None:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 
-from storage.db import Database
+from storage.db import Database, async_url
 from storage.models import Base
 
 
-async def test_migrating_an_empty_database_matches_the_models(tmp_path: Path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+async def test_migrating_an_empty_database_matches_the_models(db_url: str) -> None:
+    db = Database(db_url)
     await db.prepare()
 
     def differences(conn: Connection) -> list[object]:
@@ -25,3 +23,10 @@ async def test_migrating_an_empty_database_matches_the_models(tmp_path: Path) ->
     finally:
         await db.dispose()
     assert diff == []
+
+
+def test_database_urls_without_a_driver_get_the_asyncio_one() -> None:
+    assert async_url("postgres://u:p@db:5432/handoff") == "postgresql+asyncpg://u:p@db:5432/handoff"
+    assert async_url("postgresql://db/handoff") == "postgresql+asyncpg://db/handoff"
+    assert async_url("sqlite:///handoff.db") == "sqlite+aiosqlite:///handoff.db"
+    assert async_url("postgresql+asyncpg://db/x") == "postgresql+asyncpg://db/x"

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 from bot.ids import Block, Callback
 from tests.conftest import MARKETER, REP1, Harness
+from tests.databases import fetch
 from tests.test_config import GOOD_ENV, ROOT, run_handoff
 from tests.test_funnel import funnel
 
 
-def test_spend_import_stores_valid_rows_and_lists_bad_lines(tmp_path: Path) -> None:
+async def test_spend_import_stores_valid_rows_and_lists_bad_lines(tmp_path: Path, db_url: str) -> None:
     (tmp_path / "handoff.toml").write_text((ROOT / "handoff.example.toml").read_text())
     (tmp_path / "spend.csv").write_text(
         'month,source,amount\n2026-10,webinar,"3,000.00"\n2026-11,ads,$1500\n2026-13,ads,10\n2026-11,seo,-5\n'
         "2026-11,webinar,12.345\n2026-11,ads,1750\n"
     )
-    env = {**GOOD_ENV, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'h.db'}"}
+    env = {**GOOD_ENV, "DATABASE_URL": db_url}
 
     result = run_handoff(tmp_path, env, "spend", "import", "spend.csv")
 
@@ -27,9 +27,11 @@ def test_spend_import_stores_valid_rows_and_lists_bad_lines(tmp_path: Path) -> N
     for line in ("line 4: month: '2026-13' is not a month", "line 5: amount: '-5' must be a positive amount",
                  "line 6: amount: '12.345' must be a positive amount"):  # fmt: skip
         assert line in result.stderr
-    with sqlite3.connect(tmp_path / "h.db") as conn:
-        rows = conn.execute("SELECT month, source, amount_cents FROM spend ORDER BY month, source").fetchall()
-    assert rows == [("2026-10-01", "webinar", 300000), ("2026-11-01", "ads", 175000)]  # the later ads row wins
+    rows = await fetch(db_url, "SELECT month, source, amount_cents FROM spend ORDER BY month, source")
+    assert [(str(month), source, cents) for month, source, cents in rows] == [
+        ("2026-10-01", "webinar", 300000),
+        ("2026-11-01", "ads", 175000),
+    ]  # the later ads row wins
 
 
 async def test_marketing_enters_spend_in_a_modal_and_funnel_shows_its_cost(app: Harness) -> None:
