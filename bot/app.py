@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
+from bot import kinds
 from bot.background import Background, reference
 from bot.clock import Clock, SystemClock
 from bot.config import HandoffConfig
@@ -28,6 +29,7 @@ from bot.funnel import FunnelService
 from bot.home import HomeService
 from bot.leads import LeadService
 from bot.metrics import Metrics
+from bot.observability import Observability
 from bot.outbox import OutboxWorker
 from bot.scheduler import create_scheduler
 from bot.services import SERVICES, Services
@@ -52,11 +54,12 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
     renderer = Renderer()
     team = Team(config, client, clock)
     worker_box: list[OutboxWorker] = []
+    observability = Observability(db, clock, kinds=kinds.ALL, clocks=config.sla.clocks())
 
     def wake() -> None:
         worker_box[0].wake()
 
-    sla = SlaService(db, team, clock, on_enqueued=wake)
+    sla = SlaService(db, team, clock, on_enqueued=wake, on_recorded=observability.sla_recorded)
     metrics = Metrics(db, config, clock)
     leads = LeadService(db, team, clock, sla, on_enqueued=wake)
     feedback = None
@@ -69,7 +72,8 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
             return client.session
 
         feedback = FeedbackSender(config.feedback.webhook_url, settings.feedback_secret, http)
-    worker = OutboxWorker(db, SlackDelivery(db, client, renderer, config, clock, sla, feedback), clock)
+    deliver = SlackDelivery(db, client, renderer, config, clock, sla, feedback)
+    worker = OutboxWorker(db, deliver, clock, on_settled=observability.delivery_settled)
     worker_box.append(worker)
     return Services(
         settings=settings,
@@ -89,6 +93,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         wins=ManualWins(db, config, clock, on_enqueued=wake),
         outbox=worker,
         background=Background(),
+        observability=observability,
     )
 
 
@@ -190,8 +195,9 @@ async def create_app(settings: Settings, config: HandoffConfig, *, clock: Clock 
             await session.close()
             await svc.db.dispose()
 
-    app = web.Application(client_max_size=MAX_BODY)
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[svc.observability.middleware])
     app[SERVICES] = svc
     app.add_routes([web.post("/slack/events", slack_events), web.get("/healthz", healthz), *handlers.routes()])
+    app.add_routes(svc.observability.routes())
     app.cleanup_ctx.append(lifecycle)
     return app

@@ -30,8 +30,15 @@ log = logging.getLogger("handoff")
 EXIT_CONFIG = 2
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr)
+def configure_logging(level: str, fmt: str = "text") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        from bot.jsonlog import JsonFormatter
+
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     for noisy in ("aiohttp.access", "alembic.runtime.migration", "apscheduler.scheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -60,8 +67,10 @@ def cmd_run(settings: Settings) -> int:
     if settings.sandbox:
         log.info(
             "SANDBOX MODE: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set, so Handoff runs against a local "
-            "emulation of Slack's Web API on port %d (set both to use a real workspace)",
+            "emulation of Slack's Web API on port %d; open http://localhost:%d/ to try it (set both to use a real "
+            "workspace)",
             settings.port + 1,
+            settings.port,
         )
     config = load(settings)
     asyncio.run(check_database(settings.database_url))
@@ -134,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = Settings.from_env()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         if args.command == "db":
             return cmd_db(settings, args.action)
         if args.command == "spend":

@@ -19,6 +19,7 @@ SLA_NOTICE = "sla_notice"  # an SLA alarm (DM or thread reply), re-rendered from
 WIN_POST = "win_post"  # the joint-win celebration of a won lead
 FEEDBACK = "feedback"  # one outcome POSTed to marketing's webhook (never coalesced)
 ANNOUNCEMENT = "announcement"  # a one-off channel post whose content is fixed when queued
+ALL = (LEAD_POST, SLA_NOTICE, WIN_POST, FEEDBACK, ANNOUNCEMENT)
 
 
 def lead_post(lead_id: int) -> Outgoing:

@@ -78,6 +78,7 @@ class OutboxWorker:
         batch: int = 20,
         lease: timedelta = timedelta(seconds=60),
         poll_seconds: float = 1.0,
+        on_settled: Callable[[str, str], None] | None = None,
     ) -> None:
         self._db = db
         self._deliver = deliver
@@ -85,6 +86,7 @@ class OutboxWorker:
         self._batch = batch
         self._lease = lease
         self._poll = poll_seconds
+        self._on_settled = on_settled or (lambda kind, outcome: None)  # (row kind, delivered|retried|failed)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -128,9 +130,11 @@ class OutboxWorker:
                         at=self._clock.now() + delay,
                         error=error,
                     )
+            self._on_settled(row.kind, "failed" if delay is None else "retried")
             return
         async with self._db.session() as session:
             await queries.mark_delivered(session=session, row_id=row.id, worker=self.worker_id, now=self._clock.now())
+        self._on_settled(row.kind, "delivered")
 
     async def drain(self) -> None:
         """Deliver until nothing is due now (rows waiting for a later retry stay queued)."""

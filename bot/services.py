@@ -14,6 +14,7 @@ from bot.digest import Digest
 from bot.funnel import FunnelService
 from bot.home import HomeService
 from bot.leads import LeadService
+from bot.observability import Observability
 from bot.outbox import OutboxWorker
 from bot.settings import Settings
 from bot.sla import SlaService
@@ -44,6 +45,7 @@ class Services:
     home: HomeService
     outbox: OutboxWorker
     background: Background
+    observability: Observability
 
     async def sweep_all(self) -> None:
         """One scheduled SLA sweep: batches until nothing is due, each batch its own short transaction."""

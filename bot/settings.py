@@ -27,6 +27,8 @@ class Settings:
     host: str = "0.0.0.0"
     config_path: Path = Path("handoff.toml")
     log_level: str = "INFO"
+    log_format: str = "text"
+    """`text` for people, `json` (one object per line) for log shippers."""
     feedback_secret: str = field(default="", repr=False)
     """Shared secret that signs the outbound feedback webhook (HMAC-SHA256 over the body)."""
     sandbox: bool = False
@@ -66,6 +68,9 @@ class Settings:
         log_level = (env.get("LOG_LEVEL", "").strip() or "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError("LOG_LEVEL", f"{log_level!r} is not one of DEBUG, INFO, WARNING, ERROR")
+        log_format = (env.get("LOG_FORMAT", "").strip() or "text").lower()
+        if log_format not in {"text", "json"}:
+            raise ConfigError("LOG_FORMAT", f"{log_format!r} is not one of text, json")
         return cls(
             slack_bot_token=token or SANDBOX_BOT_TOKEN,
             slack_signing_secret=secret or SANDBOX_SIGNING_SECRET,
@@ -76,6 +81,7 @@ class Settings:
             host=env.get("HOST", "").strip() or "0.0.0.0",
             config_path=Path(env.get("HANDOFF_CONFIG", "").strip() or "handoff.toml"),
             log_level=log_level,
+            log_format=log_format,
             feedback_secret=env.get("FEEDBACK_SECRET", "").strip(),
             sandbox=sandbox,
         )

@@ -69,12 +69,20 @@ class _Outbox:
 
 class SlaService:
     def __init__(
-        self, db: Database, team: Team, clock: Clock, on_enqueued: Callable[[], None], *, batch: int = 500
+        self,
+        db: Database,
+        team: Team,
+        clock: Clock,
+        on_enqueued: Callable[[], None],
+        *,
+        batch: int = 500,
+        on_recorded: Callable[[str, str], None] | None = None,
     ) -> None:
         self._db = db
         self._team = team
         self._clock = clock
         self._on_enqueued = on_enqueued
+        self._on_recorded = on_recorded or (lambda event, clock: None)  # (event kind, clock) after each commit
         self.batch = batch
 
     @property
@@ -167,6 +175,8 @@ class SlaService:
             await outbox.enqueue_many(session=session, rows=queued.rows, now=now)
         if queued.rows:
             self._on_enqueued()
+        for event in queued.events:
+            self._on_recorded(event["kind"], event["data"]["clock"])
         report = SweepReport(
             timers=len(due),
             warnings=sum(f.kind == "warn" for f in fires),

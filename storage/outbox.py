@@ -145,15 +145,11 @@ async def mark_failed(*, session: AsyncSession, row_id: int, worker: str, now: d
     )
 
 
-async def count_pending(*, session: AsyncSession) -> int:
-    result = await session.execute(select(func.count()).select_from(OutboxMessage).where(_pending()))
-    return int(result.scalar_one())
-
-
-async def next_due_at(*, session: AsyncSession) -> datetime | None:
-    result = await session.execute(select(func.min(OutboxMessage.next_attempt_at)).where(_pending()))
-    value = result.scalar_one_or_none()
-    return value if isinstance(value, datetime) else None
+async def pending_summary(*, session: AsyncSession) -> tuple[int, datetime | None]:
+    """How many rows are still owed and when the oldest of them was queued, in one query (for /metrics)."""
+    row = (await session.execute(select(func.count(), func.min(OutboxMessage.created_at)).where(_pending()))).one()
+    oldest = row[1]
+    return int(row[0]), oldest if isinstance(oldest, datetime) else None
 
 
 async def prune_delivered(*, session: AsyncSession, before: datetime) -> int:

@@ -1,0 +1,156 @@
+"""Operations: readiness (`/readyz`) and Prometheus metrics (`/metrics`) for one running app.
+
+Every app gets its own `CollectorRegistry`, so several apps in one process (the tests) never share counters.
+Counters are fed by the outbox worker and the SLA sweep through plain callbacks; the outbox depth is read from the
+database at scrape time, with one query. Labels are bounded sets (routes, outbox kinds, clock names from the team
+file); no user ids, lead data or secrets are ever label values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from datetime import datetime
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.clock import Clock
+from storage import outbox as outbox_queries
+from storage.db import Database, SchemaBehind, head_revision
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT = 5.0
+"""Seconds /readyz waits for the database before it answers 503."""
+
+OUTCOMES = ("delivered", "retried", "failed")
+UNMATCHED = "unmatched"  # the route label of requests no route matched (404s): never the raw path
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class OutboxCollector(Collector):
+    """Outbox depth and the age of its oldest pending row, as of the last `refresh` (done right before a scrape)."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+        self._snapshot: tuple[int, float] | None = None
+
+    async def refresh(self) -> None:
+        try:
+            async with self._db.session() as session:
+                pending, oldest = await outbox_queries.pending_summary(session=session)
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("metrics: cannot read the outbox (%s)", str(exc).splitlines()[0][:200])
+            self._snapshot = None  # absent rather than stale: alert on absence
+            return
+        self._snapshot = (pending, _age(self._clock.now(), oldest))
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        if self._snapshot is None:
+            return
+        pending, age = self._snapshot
+        yield GaugeMetricFamily("handoff_outbox_pending", "Outbox rows not yet delivered or failed.", value=pending)
+        yield GaugeMetricFamily(
+            "handoff_outbox_oldest_pending_age_seconds",
+            "How long the oldest undelivered outbox row has waited (0 when none is pending).",
+            value=age,
+        )
+
+
+def _age(now: datetime, oldest: datetime | None) -> float:
+    return max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
+
+
+class Observability:
+    def __init__(self, db: Database, clock: Clock, *, kinds: Iterable[str] = (), clocks: Iterable[str] = ()) -> None:
+        self._db = db
+        self.head = head_revision()  # once: parsing the migration scripts per probe would not be cheap
+        self.registry = CollectorRegistry()
+        self.outbox = OutboxCollector(db, clock)
+        self.registry.register(self.outbox)
+        self.deliveries = Counter(
+            "handoff_outbox_deliveries",
+            "Outbox delivery attempts by row kind and outcome (delivered, retried, failed).",
+            ["kind", "outcome"],
+            registry=self.registry,
+        )
+        self.breaches = Counter(
+            "handoff_sla_breaches", "SLA clocks that breached, by clock.", ["clock"], registry=self.registry
+        )
+        self.escalations = Counter(
+            "handoff_sla_escalations", "SLA escalation steps fired, by clock.", ["clock"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "handoff_http_request_duration_seconds",
+            "HTTP request latency by route (the route's pattern, not the raw path), method and status.",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        for kind in kinds:  # known series start at 0, so rate() works from the first delivery
+            for outcome in OUTCOMES:
+                self.deliveries.labels(kind=kind, outcome=outcome)
+        for name in clocks:
+            self.breaches.labels(clock=name)
+            self.escalations.labels(clock=name)
+
+    # --- fed by the outbox worker and the SLA sweep ----------------------------------------------------------
+
+    def delivery_settled(self, kind: str, outcome: str) -> None:
+        self.deliveries.labels(kind=kind, outcome=outcome).inc()
+
+    def sla_recorded(self, event: str, clock: str) -> None:
+        if event == "sla_breached":
+            self.breaches.labels(clock=clock).inc()
+        elif event == "sla_escalated":
+            self.escalations.labels(clock=clock).inc()
+
+    # --- HTTP ------------------------------------------------------------------------------------------------
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:
+            resource = request.match_info.route.resource
+            route = resource.canonical if resource is not None else UNMATCHED
+            self.latency.labels(route=route, method=request.method, status=str(status)).observe(
+                time.perf_counter() - started
+            )
+
+    async def handle_readyz(self, _request: web.Request) -> web.Response:
+        """Ready when the database answers and its schema is the one this code needs."""
+        try:
+            async with asyncio.timeout(READY_TIMEOUT):
+                current = await self._db.current_revision()  # one small query: it proves the database answers
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            log.warning("not ready: database unreachable (%s)", reason)
+            return web.json_response({"ok": False, "reason": f"database unreachable: {reason}"}, status=503)
+        if current != self.head:
+            reason = f"{SchemaBehind(current, self.head)}; run `handoff db upgrade`"
+            return web.json_response({"ok": False, "reason": reason, "schema": current, "needs": self.head}, status=503)
+        return web.json_response({"ok": True, "database": "reachable", "schema": current})
+
+    async def handle_metrics(self, _request: web.Request) -> web.Response:
+        await self.outbox.refresh()
+        # No await between refresh and generate: two concurrent scrapes cannot mix their snapshots.
+        body = generate_latest(self.registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.get("/readyz", self.handle_readyz), web.get("/metrics", self.handle_metrics)]
