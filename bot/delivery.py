@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -23,6 +24,10 @@ from storage.db import Database
 from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
+
+MARKER_EVENT = "handoff_delivery"
+LOOKBACK = timedelta(days=1)
+LOOKUP_PAGES = 10
 
 
 class SlackDelivery:
@@ -46,13 +51,13 @@ class SlackDelivery:
 
     async def __call__(self, row: Claimed) -> None:
         if row.kind == LEAD_POST and row.lead_id is not None:
-            await self.lead_post(row.lead_id)
+            await self.lead_post(row, row.lead_id)
         elif row.kind == SLA_NOTICE:
-            await self.sla_notice(notice_id_of(row.key))
+            await self.sla_notice(row, notice_id_of(row.key))
         elif row.kind == ANNOUNCEMENT:
-            await self.announcement(row.payload)
+            await self.announcement(row, row.payload)
         elif row.kind == WIN_POST and row.lead_id is not None:
-            await self.win_post(row.lead_id)
+            await self.win_post(row, row.lead_id)
         elif row.kind == FEEDBACK:
             if self._feedback is None:
                 raise ValueError("a feedback delivery is queued but no [feedback] webhook_url is configured")
@@ -60,8 +65,61 @@ class SlackDelivery:
         else:
             raise ValueError(f"unknown outbox kind {row.kind!r}")
 
+    async def _post(
+        self, row: Claimed, *, channel: str, message: dict[str, Any], thread_ts: str | None = None
+    ) -> tuple[str, str]:
+        """Post once per outbox row. The post carries the row's id as message metadata; when an earlier attempt's
+        outcome is unknown (the process died, or the connection dropped, after Slack took the post) the row is
+        claimed again, and the conversation is searched for that marker before anything is posted twice."""
+        if row.attempts > 1 and (found := await self._find_marker(row, channel=channel, thread_ts=thread_ts)):
+            log.info("outbox %s was posted by an earlier attempt (%s/%s); not posting again", row.id, *found)
+            return found
+        extra: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
+        response = await self._client.chat_postMessage(
+            channel=channel,
+            unfurl_links=False,
+            unfurl_media=False,
+            metadata={"event_type": MARKER_EVENT, "event_payload": {"outbox_id": row.id}},
+            **extra,
+            **message,
+        )
+        return str(response["channel"]), str(response["ts"])
+
+    async def _find_marker(self, row: Claimed, *, channel: str, thread_ts: str | None) -> tuple[str, str] | None:
+        if channel[:1] in ("U", "W"):  # a DM addressed by user id: history is read from the IM channel
+            opened = await self._client.conversations_open(users=channel)
+            channel = str(opened["channel"]["id"])
+        oldest = f"{(self._clock.now() - LOOKBACK).timestamp():.6f}"
+        cursor: str | None = None
+        for _ in range(LOOKUP_PAGES):
+            args: dict[str, Any] = {"channel": channel, "oldest": oldest, "limit": 200, "include_all_metadata": True}
+            if cursor:
+                args["cursor"] = cursor
+            page = await (
+                self._client.conversations_replies(ts=thread_ts, **args)
+                if thread_ts
+                else self._client.conversations_history(**args)
+            )
+            for message in page.get("messages") or []:
+                meta = message.get("metadata") or {}
+                if (
+                    meta.get("event_type") == MARKER_EVENT
+                    and (meta.get("event_payload") or {}).get("outbox_id") == row.id
+                ):
+                    return channel, str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
     async def _show(
-        self, *, at: tuple[str | None, str | None], message: dict[str, Any], post_to: str, thread_ts: str | None = None
+        self,
+        row: Claimed,
+        *,
+        at: tuple[str | None, str | None],
+        message: dict[str, Any],
+        post_to: str,
+        thread_ts: str | None = None,
     ) -> tuple[str, str] | None:
         """Update the message already at `at`; post a new one if there is none (or it was deleted in Slack).
         Returns where a new message landed, None when an existing one was updated."""
@@ -74,13 +132,9 @@ class SlackDelivery:
                 if exc.response.get("error") != "message_not_found":
                     raise
                 log.warning("message %s/%s was deleted in Slack; posting it again", channel, ts)
-        extra: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
-        response = await self._client.chat_postMessage(
-            channel=post_to, unfurl_links=False, unfurl_media=False, **extra, **message
-        )
-        return str(response["channel"]), str(response["ts"])
+        return await self._post(row, channel=post_to, message=message, thread_ts=thread_ts)
 
-    async def lead_post(self, lead_id: int) -> None:
+    async def lead_post(self, row: Claimed, lead_id: int) -> None:
         """Post the lead to the leads channel the first time (its accept clock starts when it lands); update that
         same post on every later change."""
         now = self._clock.now()
@@ -99,7 +153,7 @@ class SlackDelivery:
             channel, ts = lead.slack_channel, lead.slack_ts
         message: dict[str, Any] = self._renderer.render("channel/lead_post.json.j2", card=card)
         landed = await self._show(
-            at=(channel, ts), message=message, post_to=channel or self._config.slack.leads_channel
+            row, at=(channel, ts), message=message, post_to=channel or self._config.slack.leads_channel
         )
         if landed is None:
             return
@@ -119,7 +173,7 @@ class SlackDelivery:
                 if lead.stage == "mql":  # reps cannot act on what they cannot see: the clock starts now
                     await self._sla.start(session, lead=lead, clock="accept", at=now, owner=None)
 
-    async def sla_notice(self, notice_id: int) -> None:
+    async def sla_notice(self, row: Claimed, notice_id: int) -> None:
         async with self._db.session() as session:
             loaded = await sla_queries.load_notice(session=session, notice_id=notice_id)
             if loaded is None:
@@ -128,6 +182,7 @@ class SlackDelivery:
             view = alarm_view(notice, items, config=self._config, now=self._clock.now())
         message = self._renderer.render("dm/sla_alarm.json.j2", view=view)
         landed = await self._show(
+            row,
             at=(notice.slack_channel, notice.slack_ts),
             message=message,
             post_to=notice.recipient,
@@ -139,19 +194,19 @@ class SlackDelivery:
                     session=session, notice_id=notice_id, channel=landed[0], ts=landed[1]
                 )
 
-    async def win_post(self, lead_id: int) -> None:
+    async def win_post(self, row: Claimed, lead_id: int) -> None:
         async with self._db.session() as session:
             lead = await lead_queries.get_lead(session=session, lead_id=lead_id)
         if lead is None:
             return
         message = self._renderer.render("channel/win.json.j2", card=win_card(lead, self._config))
-        channel = self._config.slack.wins_channel or self._config.slack.leads_channel
-        await self._client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **message)
+        await self._post(
+            row, channel=self._config.slack.wins_channel or self._config.slack.leads_channel, message=message
+        )
 
-    async def announcement(self, payload: dict[str, Any]) -> None:
+    async def announcement(self, row: Claimed, payload: dict[str, Any]) -> None:
         """A one-off channel post whose content was fixed when it was queued (figures as of that moment)."""
         message = self._renderer.render(
             "channel/announcement.json.j2", title=payload["title"], lines=payload["lines"], footer=payload["footer"]
         )
-        channel = str(payload.get("channel") or self._config.slack.leads_channel)
-        await self._client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **message)
+        await self._post(row, channel=str(payload.get("channel") or self._config.slack.leads_channel), message=message)

@@ -14,6 +14,7 @@ import json
 import secrets
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
@@ -23,10 +24,12 @@ from sandbox.slack_models import Call, Failure, ResponseUrl, SlackError, TokenBu
 from sandbox.slack_surfaces import SlackWorkspace
 
 DEFAULT_SCOPES: Final = (
+    "channels:history",
     "chat:write",
     "chat:write.public",
     "commands",
     "files:write",
+    "groups:history",
     "im:history",
     "im:write",
     "reactions:write",
@@ -38,6 +41,17 @@ RESPONSE_URL_MAX_USES: Final = 5
 RESPONSE_URL_TTL: Final = 30 * 60.0
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Stall:
+    """A held answer (see ``FakeSlack.stall_next``): ``arrived`` is set once the call is in, ``release()`` answers."""
+
+    arrived: asyncio.Event
+    released: asyncio.Event
+
+    def release(self) -> None:
+        self.released.set()
 
 
 class FakeSlack(SlackWorkspace):
@@ -67,6 +81,8 @@ class FakeSlack(SlackWorkspace):
         self._down = False
         self._buckets: dict[str, TokenBucket] = {}
         self._events: set[asyncio.Event] = set()
+        self._stalls: dict[str, Stall] = {}
+        self.version = 0  # bumped on every change of the workspace (or of recordings), for change listeners
         self._runner: web.AppRunner | None = None
         self._host = "127.0.0.1"
         self._port: int | None = None
@@ -136,7 +152,8 @@ class FakeSlack(SlackWorkspace):
 
         429 answers ``ratelimited`` with a ``Retry-After`` header (default 1 s); 5xx answers ``internal_error``;
         200 needs ``error`` and answers ``{"ok": false, "error": error}``. ``error`` overrides the body's error code.
-        ``method`` may also be ``"upload"`` (upload_url POSTs) or ``"response_url"``. Queued failures run in order.
+        ``method`` may also be ``"upload"`` (upload_url POSTs), ``"response_url"``, or ``"*"`` for the next Web API
+        call whatever its method (a method's own queued failures come first). Queued failures run in order.
         """
         if times < 1:
             raise ValueError("times must be at least 1")
@@ -146,10 +163,44 @@ class FakeSlack(SlackWorkspace):
             retry_after = 1
         default_error = "ratelimited" if status == 429 else "internal_error" if status >= 500 else "invalid_request"
         self._failures.setdefault(method, []).append(Failure(status, times, retry_after, error or default_error))
+        self._notify()
+
+    def stall_next(self, method: str) -> Stall:
+        """The next call to ``method`` is carried out (the workspace changes, as on Slack) but its answer is held
+        until ``release()``: a connection lost after Slack acted, the moment a crashing sender loses the result."""
+        stall = Stall(asyncio.Event(), asyncio.Event())
+        self._stalls[method] = stall
+        return stall
 
     def set_down(self, down: bool = True) -> None:
         """While down, every endpoint answers HTTP 503."""
         self._down = down
+        self._notify()
+
+    @property
+    def down(self) -> bool:
+        return self._down
+
+    def queued_failures(self) -> list[tuple[str, int, int]]:
+        """The scripted failures still to come: (method, HTTP status, times)."""
+        return [(method, f.status, f.times) for method, queue in self._failures.items() for f in queue]
+
+    def notify_change(self) -> None:
+        """Tell whoever waits on this workspace (``changed``, ``wait_for``) that something changed outside the Web
+        API, e.g. a person's message or a closed modal put in by the sandbox page."""
+        self._notify()
+
+    async def changed(self, since: int) -> int:
+        """Wait until ``version`` moves past ``since``; return the new version."""
+        event = asyncio.Event()
+        self._events.add(event)
+        try:
+            while self.version <= since:
+                event.clear()
+                await event.wait()
+            return self.version
+        finally:
+            self._events.discard(event)
 
     def new_response_url(
         self, *, channel: str | None = None, message_ts: str | None = None, user_id: str | None = None
@@ -210,6 +261,7 @@ class FakeSlack(SlackWorkspace):
             self._events.discard(event)
 
     def _notify(self) -> None:
+        self.version += 1
         for event in self._events:
             event.set()
 
@@ -227,7 +279,7 @@ class FakeSlack(SlackWorkspace):
         """(HTTP status, body, Retry-After) for one Web API call."""
         if self._down:
             return 503, {"ok": False, "error": "service_unavailable"}, None
-        failure = self._take_failure(method)
+        failure = self._take_failure(method) or self._take_failure("*")
         if failure is not None:
             return failure.status, failure.body(), failure.retry_after
         handler = self.methods.get(method)
@@ -265,6 +317,9 @@ class FakeSlack(SlackWorkspace):
             status, body, retry_after = self._answer(method, args, token if isinstance(token, str) else None)
         self.calls.append(Call(method, args, headers, self.clock(), status, body, request.method, encoding))
         self._notify()
+        if status == 200 and (stall := self._stalls.pop(method, None)) is not None:
+            stall.arrived.set()
+            await stall.released.wait()
         response_headers = {"x-oauth-scopes": self.scopes}
         if retry_after is not None:
             response_headers["Retry-After"] = str(retry_after)

@@ -47,6 +47,8 @@ class SlackWorkspace(WorkspaceState):
             "chat.postEphemeral": self.api_chat_post_ephemeral,
             "reactions.add": self.api_reactions_add,
             "conversations.open": self.api_conversations_open,
+            "conversations.history": self.api_conversations_history,
+            "conversations.replies": self.api_conversations_replies,
             "users.info": self.api_users_info,
             "usergroups.users.list": self.api_usergroups_users_list,
             "views.open": self.api_views_open,
@@ -71,6 +73,24 @@ class SlackWorkspace(WorkspaceState):
 
     def close_modals(self, user_id: str) -> None:
         self.view_stacks.pop(user_id, None)
+
+    def close_view(self, user_id: str, view_id: str) -> None:
+        """Close one modal view (and any pushed on top of it), as a person's Cancel or an empty submission ack."""
+        stack = self.view_stacks.get(user_id, [])
+        if view_id in stack:
+            del stack[stack.index(view_id) :]
+        if not stack:
+            self.view_stacks.pop(user_id, None)
+
+    def push_view(self, user_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        """A modal pushed by a submission's ``response_action: push`` (which needs no trigger_id)."""
+        checked = self._view_arg({"view": view}, expected_type="modal")
+        stack = self.view_stacks.setdefault(user_id, [])
+        if len(stack) >= MAX_VIEW_STACK:
+            raise SlackError("push_limit_reached")
+        record = self._store_view(checked, user_id=user_id, previous_view_id=stack[-1] if stack else None)
+        stack.append(record["id"])
+        return record
 
     def _use_trigger(self, args: Args) -> Trigger:
         trigger_id = str_arg(args, "trigger_id") or str_arg(args, "interactivity_pointer")

@@ -7,6 +7,7 @@ methods that take parsed arguments and either return the success body or raise `
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import time
 from collections.abc import Callable, Iterable
@@ -324,6 +325,38 @@ class WorkspaceState:
             if len(users) == 1:
                 channel["user"] = users[0]
         return {"ok": True, "channel": channel}
+
+    def api_conversations_history(self, args: Args) -> Body:
+        """Top-level messages, newest first, paged by cursor; metadata only with include_all_metadata."""
+        channel = self.resolve_channel(str_arg(args, "channel"))
+        messages = [m for m in self.messages.get(channel, []) if m.thread_ts is None or m.thread_ts == m.ts]
+        return self._page(list(reversed(messages)), args)
+
+    def api_conversations_replies(self, args: Args) -> Body:
+        """A thread: its parent first, then the replies oldest first."""
+        channel = self.resolve_channel(str_arg(args, "channel"))
+        ts = str_arg(args, "ts")
+        if ts is None:
+            raise SlackError("invalid_arguments", "[ERROR] missing required field: ts")
+        if self.find_message(channel, ts) is None:
+            raise SlackError("thread_not_found")
+        return self._page(self.thread(channel, ts), args)
+
+    def _page(self, messages: list[Message], args: Args) -> Body:
+        oldest, latest = float(str_arg(args, "oldest") or 0), float(str_arg(args, "latest") or "inf")
+        messages = [m for m in messages if oldest <= float(m.ts) <= latest]
+        limit = min(max(int(str_arg(args, "limit") or 100), 1), 999)
+        cursor = str_arg(args, "cursor")
+        start = int(base64.b64decode(cursor).decode().removeprefix("offset:")) if cursor else 0
+        page = messages[start : start + limit]
+        with_metadata = truthy(args.get("include_all_metadata"))
+        shown = [m.to_api(self.team_id) for m in page]
+        if not with_metadata:
+            for message in shown:
+                message.pop("metadata", None)
+        more = start + limit < len(messages)
+        next_cursor = base64.b64encode(f"offset:{start + limit}".encode()).decode() if more else ""
+        return {"ok": True, "messages": shown, "has_more": more, "response_metadata": {"next_cursor": next_cursor}}
 
     def api_users_info(self, args: Args) -> Body:
         user_id = str_arg(args, "user")

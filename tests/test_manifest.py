@@ -48,6 +48,10 @@ def test_scopes_are_the_minimal_set_the_code_uses(manifest: dict[str, Any]) -> N
         "usergroups:read",
         "commands",
         "files:write",
+        "channels:history",
+        "groups:history",
+        "im:history",
+        "im:write",
     }
 
 

@@ -136,3 +136,37 @@ async def test_an_error_retrying_cannot_fix_is_kept_on_the_row_not_retried(start
     [row] = await app.outbox_rows()
     assert (row.failed_at is not None, row.last_error, row.attempts) == (True, "channel_not_found", 1)
     assert len(app.slack.calls_to("chat.postMessage")) == 1
+
+
+async def test_a_post_slack_took_before_the_sender_died_is_found_not_posted_twice(start_app: StartApp) -> None:
+    first = await start_app()
+    stall = first.slack.stall_next("chat.postMessage")  # Slack posts it; the answer never reaches the sender
+    _, body = await first.post_leads({"external_id": "crash-1", "name": "Ann Lee"})
+    await stall.arrived.wait()
+    await first.server.close()  # the process dies holding the claim, not knowing the ts
+    stall.release()
+    assert (await first.lead(body["id"])).slack_ts is None
+
+    first.clock.advance(61)  # the dead process's lease runs out
+    second = await start_app()
+    await second.settle()
+
+    posts = [m for m in second.slack.messages[LEADS] if m.thread_ts is None]
+    assert len(posts) == 1 and len(second.slack.calls_to("chat.postMessage")) == 1
+    lead = await second.lead(body["id"])
+    assert (lead.slack_channel, lead.slack_ts) == (LEADS, posts[0].ts)
+    assert [c.args["include_all_metadata"] for c in second.slack.calls_to("conversations.history")] == ["1"]
+    assert [e.kind for e in await second.events(body["id"])] == ["mql_received", "posted"]
+
+
+async def test_a_retry_after_a_post_that_never_reached_slack_posts_it(app: Harness) -> None:
+    app.slack.fail_next("chat.postMessage", status=500)
+
+    _, body = await app.post_leads({"external_id": "lost-1"})
+    await app.settle()
+    app.clock.advance(5)
+    await app.settle()
+
+    assert [c.status for c in app.slack.calls_to("chat.postMessage")] == [500, 200]
+    assert len(app.slack.calls_to("conversations.history")) == 1  # looked first: nothing there, so it posted
+    assert (await app.lead(body["id"])).slack_ts == app.slack.messages[LEADS][0].ts
