@@ -12,15 +12,16 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event, inspect
+from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+SCHEMA_LOCK = 0x48414E44  # "HAND": the PostgreSQL advisory lock key held while the schema is checked or migrated
 
 
 class SchemaBehind(Exception):
@@ -107,28 +108,40 @@ class Database:
         async with self.engine.connect() as conn:
             return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
 
-    async def is_empty(self) -> bool:
-        async with self.engine.connect() as conn:
-            names = await conn.run_sync(lambda c: inspect(c).get_table_names())
-        return not names
-
     async def upgrade(self, revision: str = "head") -> None:
-        def run(conn: Connection) -> None:
-            cfg = alembic_config()
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
-
         async with self.engine.begin() as conn:
-            await conn.run_sync(run)
+            await self._lock_schema(conn)
+            await conn.run_sync(_migrate, revision)
 
     async def prepare(self) -> None:
-        """Create and migrate an empty database; refuse one whose schema is behind."""
+        """Create and migrate an empty database; refuse one whose schema is behind.
+
+        Replicas starting together on an empty database take turns: the schema lock is held from the check to the
+        end of the migration, so one creates the schema and the others find it current."""
         head = head_revision()
-        current = await self.current_revision()
-        if current == head:
+        if await self.current_revision() == head:
             return
-        if current is None and await self.is_empty():
-            log.info("empty database: creating the schema (revision %s)", head)
-            await self.upgrade()
-            return
-        raise SchemaBehind(current, head)
+        async with self.engine.begin() as conn:
+            await self._lock_schema(conn)
+
+            def check_and_create(sync: Connection) -> None:
+                current = MigrationContext.configure(sync).get_current_revision()
+                if current == head:
+                    return
+                if current is not None or inspect(sync).get_table_names():
+                    raise SchemaBehind(current, head)
+                log.info("empty database: creating the schema (revision %s)", head)
+                _migrate(sync, "head")
+
+            await conn.run_sync(check_and_create)
+
+    async def _lock_schema(self, conn: AsyncConnection) -> None:
+        # SQLite: the transaction began with BEGIN IMMEDIATE, so it already holds the database's write lock.
+        if not self.is_sqlite:
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+
+
+def _migrate(conn: Connection, revision: str) -> None:
+    cfg = alembic_config()
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, revision)

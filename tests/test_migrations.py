@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 
-from storage.db import Database, async_url
+from storage.db import Database, async_url, head_revision
 from storage.models import Base
 
 
@@ -23,6 +25,16 @@ async def test_migrating_an_empty_database_matches_the_models(db_url: str) -> No
     finally:
         await db.dispose()
     assert diff == []
+
+
+async def test_replicas_starting_together_on_an_empty_database_create_the_schema_once(db_url: str) -> None:
+    replicas = [Database(db_url) for _ in range(4)]
+    try:
+        await asyncio.gather(*(db.prepare() for db in replicas))
+        assert {await db.current_revision() for db in replicas} == {head_revision()}
+    finally:
+        for db in replicas:
+            await db.dispose()
 
 
 def test_database_urls_without_a_driver_get_the_asyncio_one() -> None:
