@@ -1,0 +1,100 @@
+"""The sandbox page in a real browser (headless Chromium): a newcomer's first minutes with Handoff, no Slack needed.
+
+Debian's `chromium` is used as installed (`.ci/run` installs it); nothing is downloaded at run time. Set
+SANDBOX_SCREENSHOT=docs/sandbox.png (or run `make screenshot`) to refresh the README's picture.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.settings import Settings
+from sandbox.demo import demo_config
+from sandbox.runner import build_sandbox
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+
+if not CHROMIUM.exists():
+    pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package (.ci/run does)", allow_module_level=True)
+playwright = pytest.importorskip("playwright.async_api", reason="playwright is not installed: make install")
+Page = playwright.Page
+expect = playwright.expect
+
+RILEY = "U0REP00001"
+
+
+@pytest.fixture
+async def sandbox_url(tmp_path: Path) -> AsyncIterator[str]:
+    settings = Settings.from_env({"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}", "PORT": "0"})
+    app = await build_sandbox(settings, demo_config())
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield str(server.make_url("/"))
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def page(sandbox_url: str) -> AsyncIterator[Page]:
+    async with playwright.async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        try:
+            tab = await browser.new_page(viewport={"width": 1280, "height": 860})
+            await tab.goto(sandbox_url)
+            yield tab
+        finally:
+            await browser.close()
+
+
+def post_with(page: Page, button: str) -> object:
+    """The newest message in the channel that shows `button`."""
+    return page.locator("#messages article.message").filter(has=page.get_by_role("button", name=button)).last
+
+
+async def test_a_rep_accepts_and_rejects_leads_and_runs_the_funnel(page: Page, tmp_path: Path) -> None:
+    await page.get_by_label("You are").select_option(RILEY)
+
+    await page.get_by_role("button", name="1 lead").click()
+    first = post_with(page, "Accept")
+    await expect(first).to_be_visible()
+    first_ts = await first.get_attribute("data-ts")
+    await first.get_by_role("button", name="Accept").click()
+    accepted = page.locator(f'#messages article[data-ts="{first_ts}"]')
+    await expect(accepted).to_contain_text("Accepted by @Riley Rep")
+    await expect(accepted.get_by_role("button", name="Accept")).to_have_count(0)
+
+    await page.get_by_role("button", name="1 lead").click()
+    second = page.locator("#messages article.message").filter(has=page.get_by_role("button", name="Reject"))
+    await expect(second).to_have_count(1)
+    second_ts = await second.get_attribute("data-ts")
+    await second.get_by_role("button", name="Reject").click()
+    modal = page.get_by_role("dialog", name="Reject lead")
+    await expect(modal).to_be_visible()
+    await modal.get_by_role("button", name="Reject").click()  # no reason yet: Slack refuses to send the form
+    await expect(modal.get_by_role("alert")).to_have_text("Please complete this required field.")
+    reason = demo_config().reject.reasons[0]
+    await modal.get_by_label("Reason").select_option(label=reason)
+    await modal.get_by_label("Note for marketing").fill("Student project, no budget")
+    await modal.get_by_role("button", name="Reject").click()
+    await expect(modal).to_be_hidden()
+    rejected = page.locator(f'#messages article[data-ts="{second_ts}"]')
+    await expect(rejected).to_contain_text("Rejected")
+    await expect(rejected).to_contain_text(reason)
+
+    composer = page.get_by_label("Message")
+    await composer.fill("/funnel this month by source")
+    await composer.press("Enter")
+    chart = page.locator('#messages img[alt^="Funnel:"]')
+    await expect(chart).to_be_visible()
+    await expect(page.locator("#messages")).to_contain_text("Only visible to you")
+    assert await chart.evaluate("img => img.complete && img.naturalWidth > 0"), "the chart PNG did not load"
+
+    shot = Path(os.environ.get("SANDBOX_SCREENSHOT") or tmp_path / "sandbox.png")
+    png = await page.screenshot(path=str(shot))
+    assert len(png) > 10_000
