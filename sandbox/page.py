@@ -70,6 +70,8 @@ def whole_number(body: dict[str, Any], field: str, low: int, high: int) -> int:
 
 
 class SandboxPage:
+    """The page's routes and what they need; ``app[SANDBOX_PAGE]`` once mounted."""
+
     def __init__(
         self,
         *,
@@ -96,6 +98,7 @@ class SandboxPage:
     def mount(self, app: web.Application) -> None:
         """Add the page's routes and its HTTP session to the app (before it starts)."""
         self._app = app
+        app[SANDBOX_PAGE] = self
         post = {
             "click": self.click,
             "submit": self.submit,
@@ -314,3 +317,6 @@ class SandboxPage:
         else:
             raise BadInput("mode", "must be one of ratelimit, error, down, up")
         return {}
+
+
+SANDBOX_PAGE = web.AppKey("sandbox_page", SandboxPage)

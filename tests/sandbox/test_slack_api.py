@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from sandbox.slack_api import FakeSlack
+from sandbox.slack_models import SlackError
 
 CHANNEL = "C0LEADS001"
 USER = "U0REP0001"
@@ -327,6 +328,20 @@ async def test_fail_next_500_times_and_body_errors(fake: FakeSlack, client: Asyn
         fake.fail_next("chat.update", status=200)
 
 
+async def test_fail_next_any_method(fake: FakeSlack, client: AsyncWebClient) -> None:
+    fake.fail_next("*", status=429, retry_after=3)
+    fake.fail_next("chat.update", status=500)
+    assert fake.queued_failures() == [("*", 429, 1), ("chat.update", 500, 1)]
+
+    error = await api_error(client.chat_update(channel=CHANNEL, ts="1.0", text="x"))  # its own failure first
+    assert error.response.status_code == 500
+    error = await api_error(client.views_publish(user_id=USER, view={"type": "home", "blocks": [section()]}))
+    assert (error.response.status_code, error.response.headers["Retry-After"]) == (429, "3")
+    await client.chat_postMessage(channel=CHANNEL, text="hi")
+    assert [c.status for c in fake.calls] == [500, 429, 200]
+    assert fake.queued_failures() == []
+
+
 async def test_set_down(fake: FakeSlack, client: AsyncWebClient) -> None:
     fake.set_down(True)
     error = await api_error(client.auth_test())
@@ -480,3 +495,35 @@ async def test_bolt_app_runs_against_fake(fake: FakeSlack) -> None:
     assert [r["text"] for r in await fake.wait_for_responses()] == ["Working on it"]
     assert [c.method for c in fake.calls] == ["auth.test", "chat.postMessage"]
     assert fake.messages[CHANNEL][0].text == "Leads for you"
+
+
+# -- change notifications and modal stacks (used by the sandbox page) ------------------------------------------------
+
+
+async def test_changed_wakes_on_every_change(fake: FakeSlack, client: AsyncWebClient) -> None:
+    seen = fake.version
+    waiting = asyncio.create_task(fake.changed(seen))
+    await client.chat_postMessage(channel=CHANNEL, text="hi")
+    assert await waiting > seen
+
+    now = fake.version
+    waiting = asyncio.create_task(fake.changed(now))
+    fake.notify_change()
+    assert await waiting == now + 1
+    assert await fake.changed(now) == now + 1  # already past: answers at once
+
+
+async def test_closing_and_pushing_views_without_a_trigger(fake: FakeSlack, client: AsyncWebClient) -> None:
+    root = (await client.views_open(trigger_id=fake.issue_trigger_id(USER), view=modal()))["view"]
+    pushed = fake.push_view(USER, modal("Step two"))
+    assert [v["id"] for v in fake.modal_stack(USER)] == [root["id"], pushed["id"]]
+    assert pushed["previous_view_id"] == root["id"]
+    with pytest.raises(SlackError) as invalid:
+        fake.push_view(USER, modal("x" * 25))
+    assert invalid.value.error == "invalid_arguments"
+
+    fake.close_view(USER, pushed["id"])
+    assert fake.modal_stack(USER) == [root]
+    fake.push_view(USER, modal("Again"))
+    fake.close_view(USER, root["id"])  # closing a view closes what was pushed on it
+    assert fake.modal_stack(USER) == [] and USER not in fake.view_stacks
