@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint fmt bench clean
+.PHONY: install run test lint fmt bench screenshot clean
 
 install: $(STAMP)
 
@@ -32,6 +32,11 @@ test: lint
 
 bench: install
 	$(BIN)/python -m bench
+
+# Refresh the README's picture of the sandbox page (the browser test takes it; needs Debian's chromium).
+screenshot: install
+	mkdir -p docs
+	SANDBOX_SCREENSHOT=docs/sandbox.png $(BIN)/pytest -q tests/e2e/test_sandbox_browser.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache handoff.db

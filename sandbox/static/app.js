@@ -219,7 +219,13 @@
     const top = (s.messages[channel] || []).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
     const all = [...top, ...mine].sort((a, b) => Number(a.ts) - Number(b.ts));
     box.replaceChildren(...(all.length ? all.map((m) => message(m, channel)) : [el("p", { class: "empty" }, "Nothing here yet.")]));
-    if (atBottom) box.scrollTop = box.scrollHeight;
+    if (atBottom) {
+      box.scrollTop = box.scrollHeight;
+      // a chart that loads later makes the list taller: stay at the newest message
+      box.querySelectorAll("img").forEach((img) => {
+        if (!img.complete) img.addEventListener("load", () => (box.scrollTop = box.scrollHeight), { once: true });
+      });
+    }
   }
 
   function message(m, channel) {

@@ -95,6 +95,10 @@ async def test_a_rep_accepts_and_rejects_leads_and_runs_the_funnel(page: Page, t
     await expect(page.locator("#messages")).to_contain_text("Only visible to you")
     assert await chart.evaluate("img => img.complete && img.naturalWidth > 0"), "the chart PNG did not load"
 
+    # the picture in the README: the rejected lead above /funnel's answer
+    await page.set_viewport_size({"width": 1280, "height": 1240})
+    await page.locator("#messages").evaluate("box => box.scrollTop = box.scrollHeight")
+
     shot = Path(os.environ.get("SANDBOX_SCREENSHOT") or tmp_path / "sandbox.png")
     png = await page.screenshot(path=str(shot))
     assert len(png) > 10_000
