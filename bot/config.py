@@ -112,6 +112,12 @@ class _Frozen(BaseModel):
 class SlackConfig(_Frozen):
     leads_channel: ChannelId
     wins_channel: ChannelId | None = None  # joint-win celebrations; the leads channel when not set
+    # chat.postMessage allows about one message per second per channel, with short bursts: delivery paces itself.
+    posts_per_second: float = Field(1.0, gt=0, le=100)
+    post_burst: int = Field(3, ge=1, le=100)
+    # More MQLs than this within a minute: post them as compact batch messages (0 turns batching off).
+    batch_when_over: int = Field(10, ge=0)
+    batch_size: int = Field(20, ge=2, le=24)  # leads per batch message (two blocks each; Slack allows 50)
 
 
 class TeamConfig(_Frozen):

@@ -8,12 +8,14 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cards import lead_card
 from bot.clock import Clock
 from bot.config import HandoffConfig
 from bot.feedback import FeedbackSender
 from bot.kinds import ANNOUNCEMENT, FEEDBACK, LEAD_POST, SLA_NOTICE, WIN_POST, notice_id_of
+from bot.pacing import Pacer
 from bot.sla import SlaService
 from bot.sla_cards import alarm_view, clock_lines
 from bot.wins import win_card
@@ -21,12 +23,14 @@ from message_templates import Renderer
 from storage import leads as lead_queries
 from storage import sla as sla_queries
 from storage.db import Database
+from storage.models import Lead
 from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
 
 MARKER_EVENT = "handoff_delivery"
 LOOKBACK = timedelta(days=1)
+BURST_WINDOW = timedelta(minutes=1)
 LOOKUP_PAGES = 10
 
 
@@ -40,8 +44,10 @@ class SlackDelivery:
         clock: Clock,
         sla: SlaService,
         feedback: FeedbackSender | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self._db = db
+        self._pacer = pacer or Pacer(config.slack.posts_per_second, config.slack.post_burst)
         self._client = client
         self._renderer = renderer
         self._config = config
@@ -65,31 +71,97 @@ class SlackDelivery:
         else:
             raise ValueError(f"unknown outbox kind {row.kind!r}")
 
+    async def plan(self, rows: list[Claimed]) -> list[list[Claimed]]:
+        """One delivery per row, except in a burst: when more MQLs than `batch_when_over` arrived within the last
+        minute, the claimed first posts of leads go out together, `batch_size` to a compact batch message."""
+        singles = [[row] for row in rows]
+        over, size = self._config.slack.batch_when_over, self._config.slack.batch_size
+        posts = {row.lead_id: row for row in rows if row.kind == LEAD_POST and row.lead_id is not None}
+        if not over or len(posts) < 2:
+            return singles
+        async with self._db.session() as session:
+            leads = await lead_queries.leads_by_ids(session=session, ids=list(posts))
+            unposted = [posts[lead.id] for lead in leads if lead.slack_ts is None]
+            if len(unposted) < 2:
+                return singles
+            recent = await lead_queries.received_since(session=session, since=self._clock.now() - BURST_WINDOW)
+        if recent <= over:
+            return singles
+        unposted.sort(key=lambda row: row.id)
+        chunks = {chunk[0].id: chunk for chunk in (unposted[i : i + size] for i in range(0, len(unposted), size))}
+        batched = {row.id for row in unposted}
+        return [
+            chunks[row.id] if row.id in chunks else [row] for row in rows if row.id in chunks or row.id not in batched
+        ]
+
+    async def many(self, rows: list[Claimed]) -> None:
+        """A burst's first posts as one batch message, each lead with its own buttons; every lead's accept clock
+        starts when the batch lands, exactly as when it lands alone."""
+        channel = self._config.slack.leads_channel
+        landed = await self._find_posted(rows, channel=channel) if any(r.attempts > 1 for r in rows) else {}
+        rest = [row for row in rows if row.id not in landed and row.lead_id is not None]
+        if rest:
+            async with self._db.session() as session:
+                leads = await lead_queries.leads_by_ids(session=session, ids=[r.lead_id for r in rest if r.lead_id])
+            message = self._batch_message(leads)
+            where = await self._post_new(rest, channel=channel, message=message)
+            landed.update({row.id: where for row in rest})
+        async with self._db.session() as session:
+            for row in rows:
+                if row.lead_id is not None and row.id in landed:
+                    await self._record_first_post(session, row.lead_id, *landed[row.id])
+
+    def _batch_message(self, leads: list[Lead]) -> dict[str, Any]:
+        cards = [lead_card(lead, tz=self._config.tz) for lead in leads]
+        footer = f"Posted together: more MQLs than usual arrived at once · leads #{leads[0].id}–#{leads[-1].id}"
+        return self._renderer.render(
+            "channel/lead_batch.json.j2", cards=cards, title=f"⚡ {len(cards)} new MQLs", footer=footer
+        )
+
     async def _post(
         self, row: Claimed, *, channel: str, message: dict[str, Any], thread_ts: str | None = None
     ) -> tuple[str, str]:
-        """Post once per outbox row. The post carries the row's id as message metadata; when an earlier attempt's
+        """Post once per outbox row. Every post carries its rows' ids as message metadata; when an earlier attempt's
         outcome is unknown (the process died, or the connection dropped, after Slack took the post) the row is
         claimed again, and the conversation is searched for that marker before anything is posted twice."""
-        if row.attempts > 1 and (found := await self._find_marker(row, channel=channel, thread_ts=thread_ts)):
-            log.info("outbox %s was posted by an earlier attempt (%s/%s); not posting again", row.id, *found)
-            return found
+        if row.attempts > 1:
+            found = await self._find_posted([row], channel=channel, thread_ts=thread_ts)
+            if (where := found.get(row.id)) is not None:
+                log.info("outbox %s was posted by an earlier attempt (%s/%s); not posting it again", row.id, *where)
+                return where
+        return await self._post_new([row], channel=channel, message=message, thread_ts=thread_ts)
+
+    async def _post_new(
+        self, rows: list[Claimed], *, channel: str, message: dict[str, Any], thread_ts: str | None = None
+    ) -> tuple[str, str]:
+        await self._pacer.slot(channel)
         extra: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
-        response = await self._client.chat_postMessage(
-            channel=channel,
-            unfurl_links=False,
-            unfurl_media=False,
-            metadata={"event_type": MARKER_EVENT, "event_payload": {"outbox_id": row.id}},
-            **extra,
-            **message,
-        )
+        try:
+            response = await self._client.chat_postMessage(
+                channel=channel,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata={"event_type": MARKER_EVENT, "event_payload": {"outbox_ids": [r.id for r in rows]}},
+                **extra,
+                **message,
+            )
+        except SlackApiError as exc:
+            if exc.response.status_code == 429:
+                retry_after = str(exc.response.headers.get("Retry-After") or "1")
+                self._pacer.close_for(channel, float(retry_after) if retry_after.isdigit() else 1.0)
+            raise
         return str(response["channel"]), str(response["ts"])
 
-    async def _find_marker(self, row: Claimed, *, channel: str, thread_ts: str | None) -> tuple[str, str] | None:
+    async def _find_posted(
+        self, rows: list[Claimed], *, channel: str, thread_ts: str | None = None
+    ) -> dict[int, tuple[str, str]]:
+        """Where earlier attempts posted these rows: {row id: (channel, ts)}, for those found."""
+        wanted = {row.id for row in rows}
         if channel[:1] in ("U", "W"):  # a DM addressed by user id: history is read from the IM channel
             opened = await self._client.conversations_open(users=channel)
             channel = str(opened["channel"]["id"])
         oldest = f"{(self._clock.now() - LOOKBACK).timestamp():.6f}"
+        found: dict[int, tuple[str, str]] = {}
         cursor: str | None = None
         for _ in range(LOOKUP_PAGES):
             args: dict[str, Any] = {"channel": channel, "oldest": oldest, "limit": 200, "include_all_metadata": True}
@@ -102,15 +174,13 @@ class SlackDelivery:
             )
             for message in page.get("messages") or []:
                 meta = message.get("metadata") or {}
-                if (
-                    meta.get("event_type") == MARKER_EVENT
-                    and (meta.get("event_payload") or {}).get("outbox_id") == row.id
-                ):
-                    return channel, str(message["ts"])
+                if meta.get("event_type") == MARKER_EVENT:
+                    for row_id in set((meta.get("event_payload") or {}).get("outbox_ids") or ()) & wanted:
+                        found[row_id] = (channel, str(message["ts"]))
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return None
-        return None
+            if not cursor or len(found) == len(wanted):
+                break
+        return found
 
     async def _show(
         self,
@@ -136,42 +206,49 @@ class SlackDelivery:
 
     async def lead_post(self, row: Claimed, lead_id: int) -> None:
         """Post the lead to the leads channel the first time (its accept clock starts when it lands); update that
-        same post on every later change."""
+        same post on every later change. A lead posted in a burst's batch message re-renders the whole batch."""
         now = self._clock.now()
         async with self._db.session() as session:
             lead = await lead_queries.get_lead(session=session, lead_id=lead_id)
             if lead is None:
                 return  # deleted since: nothing left to show
-            contacted = await lead_queries.find_event(session=session, lead_id=lead_id, kind="contacted")
-            timers = await sla_queries.timers_of(session=session, lead_id=lead_id)
-            card = lead_card(
-                lead,
-                tz=self._config.tz,
-                contacted_by=contacted.actor if contacted else None,
-                clocks=clock_lines(timers, tz=self._config.tz, now=now),
-            )
             channel, ts = lead.slack_channel, lead.slack_ts
-        message: dict[str, Any] = self._renderer.render("channel/lead_post.json.j2", card=card)
+            shown = await lead_queries.leads_on_post(session=session, channel=channel, ts=ts) if channel and ts else []
+            if len(shown) > 1:
+                message = self._batch_message(shown)
+            else:
+                contacted = await lead_queries.find_event(session=session, lead_id=lead_id, kind="contacted")
+                timers = await sla_queries.timers_of(session=session, lead_id=lead_id)
+                card = lead_card(
+                    lead,
+                    tz=self._config.tz,
+                    contacted_by=contacted.actor if contacted else None,
+                    clocks=clock_lines(timers, tz=self._config.tz, now=now),
+                )
+                message = self._renderer.render("channel/lead_post.json.j2", card=card)
         landed = await self._show(
             row, at=(channel, ts), message=message, post_to=channel or self._config.slack.leads_channel
         )
         if landed is None:
             return
-        new_channel, new_ts = landed
         async with self._db.session() as session:
             if ts:
-                await lead_queries.move_post(session=session, lead_id=lead_id, channel=new_channel, ts=new_ts)
-                return
-            now = self._clock.now()
-            if await lead_queries.record_post(session=session, lead_id=lead_id, channel=new_channel, ts=new_ts, at=now):
-                lead = await lead_queries.get_lead(session=session, lead_id=lead_id)
-                assert lead is not None
-                await lead_queries.add_event(
-                    session=session, lead_id=lead_id, kind="posted", at=now, channel=new_channel, ts=new_ts,
-                    lag_seconds=int((now - lead.received_at).total_seconds()),
-                )  # fmt: skip
-                if lead.stage == "mql":  # reps cannot act on what they cannot see: the clock starts now
-                    await self._sla.start(session, lead=lead, clock="accept", at=now, owner=None)
+                await lead_queries.move_post(session=session, lead_id=lead_id, channel=landed[0], ts=landed[1])
+            else:
+                await self._record_first_post(session, lead_id, *landed)
+
+    async def _record_first_post(self, session: AsyncSession, lead_id: int, channel: str, ts: str) -> None:
+        now = self._clock.now()
+        if not await lead_queries.record_post(session=session, lead_id=lead_id, channel=channel, ts=ts, at=now):
+            return
+        lead = await lead_queries.get_lead(session=session, lead_id=lead_id)
+        assert lead is not None
+        await lead_queries.add_event(
+            session=session, lead_id=lead_id, kind="posted", at=now, channel=channel, ts=ts,
+            lag_seconds=int((now - lead.received_at).total_seconds()),
+        )  # fmt: skip
+        if lead.stage == "mql":  # reps cannot act on what they cannot see: the clock starts now
+            await self._sla.start(session, lead=lead, clock="accept", at=now, owner=None)
 
     async def sla_notice(self, row: Claimed, notice_id: int) -> None:
         async with self._db.session() as session:

@@ -13,8 +13,9 @@ import logging
 import os
 import random
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Protocol
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -26,7 +27,17 @@ from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[Claimed], Awaitable[None]]
+
+class Delivery(Protocol):
+    """Turns claimed rows into Web API calls. `plan` groups a claimed batch into deliveries (one row each, or
+    several rows one call covers, such as a burst of leads in one batch message); `many` delivers such a group."""
+
+    async def __call__(self, row: Claimed) -> None: ...
+
+    async def plan(self, rows: list[Claimed]) -> list[list[Claimed]]: ...
+
+    async def many(self, rows: list[Claimed]) -> None: ...
+
 
 # Slack answers these with HTTP 200 and ok=false, yet a later attempt can succeed.
 TRANSIENT_ERRORS = frozenset(
@@ -72,7 +83,7 @@ class OutboxWorker:
     def __init__(
         self,
         db: Database,
-        deliver: Deliver,
+        deliver: Delivery,
         clock: Clock,
         *,
         batch: int = 20,
@@ -102,39 +113,46 @@ class OutboxWorker:
             claimed = await queries.claim_batch(
                 session=session, worker=self.worker_id, now=self._clock.now(), lease=self._lease, limit=self._batch
             )
-        for row in claimed:
-            await self._settle(row)
+        for group in await self._deliver.plan(claimed) if claimed else []:
+            await self._settle(group)
         return len(claimed)
 
-    async def _settle(self, row: Claimed) -> None:
+    async def _settle(self, group: list[Claimed]) -> None:
+        """Deliver one row, or several that one call covers, and settle every row of it the same way."""
         try:
-            await self._deliver(row)
+            await (self._deliver(group[0]) if len(group) == 1 else self._deliver.many(group))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # every failure is classified and kept on the row; nothing is swallowed
-            delay, error = classify(exc, row.attempts)
-            async with self._db.session() as session:
-                if delay is None:
-                    log.error("outbox %s (%s) failed for good: %s", row.id, row.key, error, exc_info=exc)
-                    await queries.mark_failed(
-                        session=session, row_id=row.id, worker=self.worker_id, now=self._clock.now(), error=error
-                    )
-                else:
-                    log.warning(
-                        "outbox %s (%s) attempt %d: %s; retry in %s", row.id, row.key, row.attempts, error, delay
-                    )
-                    await queries.reschedule(
-                        session=session,
-                        row_id=row.id,
-                        worker=self.worker_id,
-                        at=self._clock.now() + delay,
-                        error=error,
-                    )
-            self._on_settled(row.kind, "failed" if delay is None else "retried")
+            for row in group:
+                await self._failed(row, exc)
             return
         async with self._db.session() as session:
-            await queries.mark_delivered(session=session, row_id=row.id, worker=self.worker_id, now=self._clock.now())
-        self._on_settled(row.kind, "delivered")
+            for row in group:
+                await queries.mark_delivered(
+                    session=session, row_id=row.id, worker=self.worker_id, now=self._clock.now()
+                )
+        for row in group:
+            self._on_settled(row.kind, "delivered")
+
+    async def _failed(self, row: Claimed, exc: Exception) -> None:
+        delay, error = classify(exc, row.attempts)
+        async with self._db.session() as session:
+            if delay is None:
+                log.error("outbox %s (%s) failed for good: %s", row.id, row.key, error, exc_info=exc)
+                await queries.mark_failed(
+                    session=session, row_id=row.id, worker=self.worker_id, now=self._clock.now(), error=error
+                )
+            else:
+                log.warning("outbox %s (%s) attempt %d: %s; retry in %s", row.id, row.key, row.attempts, error, delay)
+                await queries.reschedule(
+                    session=session,
+                    row_id=row.id,
+                    worker=self.worker_id,
+                    at=self._clock.now() + delay,
+                    error=error,
+                )
+        self._on_settled(row.kind, "failed" if delay is None else "retried")
 
     async def drain(self) -> None:
         """Deliver until nothing is due now (rows waiting for a later retry stay queued)."""

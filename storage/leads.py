@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Lead, LeadEvent, table_of
@@ -15,6 +15,25 @@ from storage.models import Lead, LeadEvent, table_of
 async def get_lead(*, session: AsyncSession, lead_id: int, for_update: bool = False) -> Lead | None:
     """With `for_update`, the row stays locked until the transaction ends (PostgreSQL; SQLite locks the file)."""
     return await session.get(Lead, lead_id, with_for_update=for_update, populate_existing=True)
+
+
+async def leads_by_ids(*, session: AsyncSession, ids: Sequence[int]) -> list[Lead]:
+    """The leads with these ids, in the order given (missing ones left out)."""
+    found = {lead.id: lead for lead in await session.scalars(select(Lead).where(Lead.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+async def leads_on_post(*, session: AsyncSession, channel: str, ts: str) -> list[Lead]:
+    """Every lead one Slack message shows: one for a lead's own post, several for a batch message."""
+    rows = await session.scalars(
+        select(Lead).where(Lead.slack_ts == ts, Lead.slack_channel == channel).order_by(Lead.id)
+    )
+    return list(rows)
+
+
+async def received_since(*, session: AsyncSession, since: datetime) -> int:
+    result = await session.execute(select(func.count()).select_from(Lead).where(Lead.received_at >= since))
+    return int(result.scalar_one())
 
 
 async def get_lead_by_external_id(*, session: AsyncSession, external_id: str) -> Lead | None:

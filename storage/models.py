@@ -87,7 +87,10 @@ class Lead(Base):
     lost_reason: Mapped[str | None] = mapped_column(String(100))
     amount_cents: Mapped[int | None] = mapped_column(BigInteger)  # opportunity amount, then the won amount
 
-    __table_args__ = (Index("ix_leads_received_at", "received_at"),)
+    __table_args__ = (
+        Index("ix_leads_received_at", "received_at"),
+        Index("ix_leads_slack_post", "slack_ts", "slack_channel"),  # the leads one (batch) message shows
+    )
 
 
 class LeadEvent(Base):

@@ -45,7 +45,8 @@ START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # a Monday, 09:00 in Chicago
 def team_config(**overrides: Any) -> HandoffConfig:
     data: dict[str, Any] = {
         "timezone": "America/Chicago",
-        "slack": {"leads_channel": LEADS},
+        # Pacing and burst batching have tests of their own; elsewhere one lead is one post, delivered at once.
+        "slack": {"leads_channel": LEADS, "posts_per_second": 100, "post_burst": 100, "batch_when_over": 0},
         "team": {
             "sales": [REP1, REP2, SALES_GROUP],
             "managers": [MANAGER],

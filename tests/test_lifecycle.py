@@ -77,7 +77,7 @@ async def crm_app(start_app: StartApp, receiver: Receiver | None = None, **confi
         config["feedback"] = {"webhook_url": str(receiver.server.make_url("/hook"))}
     app = await start_app(
         team_config(
-            slack={"leads_channel": LEADS, "wins_channel": WINS},
+            slack={"leads_channel": LEADS, "wins_channel": WINS, "posts_per_second": 100, "batch_when_over": 0},
             campaigns={"Q4 Ops Webinar": {"owner": MARKETER}},
             sla={"accept": {"target": "30m"}, "first_touch": {"target": "24h"}},
             **config,

@@ -31,6 +31,8 @@ TEAM = f"""
 timezone = "UTC"
 [slack]
 leads_channel = "{LEADS}"
+posts_per_second = 100
+batch_when_over = 0
 [team]
 sales = ["{REP1}", "{REP2}"]
 managers = ["{MANAGER}"]
@@ -136,7 +138,7 @@ class Cluster:
         async with asyncio.timeout(60):
             await stall.arrived.wait()
         [call] = [c for c in self.slack.calls if c.method == "chat.postMessage"][-1:]
-        outbox_id = call.args["metadata"]["event_payload"]["outbox_id"]
+        [outbox_id] = call.args["metadata"]["event_payload"]["outbox_ids"]
         [(claimed_by,)] = await fetch(self.db_url, f"SELECT claimed_by FROM outbox WHERE id = {int(outbox_id)}")
         pid = int(str(claimed_by).split(":")[1])
         [victim] = [r for r in self.replicas if r.process.pid == pid]

@@ -80,6 +80,23 @@ def test_the_lead_post_is_valid_block_kit_and_inert(stage: str, size: int) -> No
     assert "&lt;!channel&gt;" in message["text"]
 
 
+@pytest.mark.parametrize("size", [1, 20])
+def test_a_full_batch_message_of_hostile_leads_is_valid_block_kit_and_inert(size: int) -> None:
+    stages = ["mql", "sal", "rejected", "won"] * 6  # 24 leads, the most batch_size allows
+    leads = [hostile_lead(stage, size) for stage in stages]
+    for number, lead in enumerate(leads, start=1):
+        lead.id = number
+    cards = [lead_card(lead, tz=TZ) for lead in leads]
+    message = RENDERER.render("channel/lead_batch.json.j2", cards=cards, title="⚡ 24 new MQLs", footer="leads #1–#24")
+
+    assert validate_blocks(message["blocks"], surface="message") == []
+    assert (
+        len([b for b in message["blocks"] if b["type"] == "actions"]) == 12
+    )  # the mql and sal leads; not decided ones
+    for text in rendered_texts(message) + [message["text"]]:
+        assert "<!channel>" not in text and "<https://evil" not in text and "<@U0BOSS0001>" not in text
+
+
 def test_mentions_the_app_adds_itself_stay_mentions() -> None:
     message = RENDERER.render("channel/lead_post.json.j2", card=lead_card(hostile_lead("sal"), tz=TZ))
     assert any("<@U0REP00001>" in t for t in rendered_texts(message))
@@ -245,6 +262,7 @@ def test_the_win_modal_is_a_valid_view() -> None:
 def test_every_template_is_covered_here() -> None:
     assert RENDERER.names() == [
         "channel/announcement.json.j2",
+        "channel/lead_batch.json.j2",
         "channel/lead_post.json.j2",
         "channel/win.json.j2",
         "dm/sla_alarm.json.j2",
