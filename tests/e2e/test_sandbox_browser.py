@@ -10,10 +10,11 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.settings import Settings
+from bot.settings import SANDBOX_INTAKE_TOKEN, Settings
 from sandbox.demo import demo_config
 from sandbox.runner import build_sandbox
 
@@ -102,3 +103,58 @@ async def test_a_rep_accepts_and_rejects_leads_and_runs_the_funnel(page: Page, t
     shot = Path(os.environ.get("SANDBOX_SCREENSHOT") or tmp_path / "sandbox.png")
     png = await page.screenshot(path=str(shot))
     assert len(png) > 10_000
+
+
+MRKDWN = [
+    (
+        "*bold*, _italics_, ~gone~ and `code`",
+        "<strong>bold</strong>, <em>italics</em>, <del>gone</del> and <code>code</code>",
+    ),
+    ("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more", "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"),
+    ("&amp;lt;b&amp;gt; as typed", "&amp;lt;b&amp;gt; as typed"),
+    ("&lt;@U0REP00001&gt; typed by a lead", "&lt;@U0REP00001&gt; typed by a lead"),
+    (
+        "<@U0REP00001> in <#C0LEADS001>",
+        '<span class="mention user">@Riley Rep</span> in <span class="mention channel">#leads</span>',
+    ),
+    (
+        "<!channel> <!subteam^S0SALES|@sales>",
+        '<span class="mention broadcast">@channel</span> <span class="mention group">@sales</span>',
+    ),
+    (
+        "*<https://example.com/a?b=1&amp;c=2|Globex>*",
+        '<strong><a href="https://example.com/a?b=1&amp;c=2" target="_blank" rel="noopener noreferrer">'
+        "Globex</a></strong>",
+    ),
+    ("<javascript:alert(1)|click me>", "click me"),
+    ("first line\nsnake_case_name stays", "first line<br>snake_case_name stays"),
+]
+
+
+async def test_mrkdwn_is_drawn_as_slack_draws_it_and_text_stays_text(page: Page) -> None:
+    await expect(page.get_by_label("You are")).to_have_value(RILEY)  # the page has loaded the workspace
+    drawn = await page.evaluate(
+        """cases => cases.map(text => {
+            const box = document.createElement("div");
+            const ctx = {nameOf: id => ({U0REP00001: "Riley Rep"})[id], channelName: id => ({C0LEADS001: "leads"})[id]};
+            box.appendChild(Mrkdwn.render(text, ctx));
+            return box.innerHTML;
+        })""",
+        [text for text, _ in MRKDWN],
+    )
+    assert drawn == [html for _, html in MRKDWN]
+
+
+async def test_a_hostile_lead_is_shown_literally(page: Page, sandbox_url: str) -> None:
+    name = "<script>alert(1)</script> <@U0REP00002> & Co"
+    async with aiohttp.ClientSession() as http:
+        lead = {"external_id": "hostile-1", "name": name, "company": "<b>Evil</b>", "score": 50}
+        headers = {"Authorization": f"Bearer {SANDBOX_INTAKE_TOKEN}"}
+        async with http.post(f"{sandbox_url}api/leads", json=lead, headers=headers) as response:
+            assert response.status == 201
+
+    post = page.locator("#messages article.message").last
+    await expect(post).to_contain_text(name)
+    await expect(post).to_contain_text("<b>Evil</b>")
+    assert await post.locator("script, b").count() == 0
+    assert await post.locator(".mention").count() == 0
