@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -69,15 +69,9 @@ async def enqueue_many(*, session: AsyncSession, rows: Sequence[Outgoing], now: 
     return len(fresh)
 
 
-async def claim_batch(
-    *, session: AsyncSession, worker: str, now: datetime, lease: timedelta, limit: int
-) -> list[Claimed]:
-    """Claim due rows for `worker` in one statement, so two workers can never hold the same row.
-
-    A row waits while an older row of its key is pending, or while another row of its key is in flight: a lead's
-    post is made before it is updated, and never twice at once. On PostgreSQL the candidates are locked with
-    SKIP LOCKED so concurrent claimers pass over each other instead of queueing.
-    """
+def claimable(now: datetime) -> Select[int]:
+    """Ids of rows a worker may claim at `now`: pending, due, not held by a live claim, and not waiting behind
+    another row of their key (an older pending one, or one in flight)."""
     other = aliased(OutboxMessage)
     blocked = exists(
         select(other.id).where(
@@ -88,14 +82,25 @@ async def claim_batch(
             or_(other.id < OutboxMessage.id, other.claimed_until > now),
         )
     )
+    return select(OutboxMessage.id).where(
+        _pending(),
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+        ~blocked,
+    )
+
+
+async def claim_batch(
+    *, session: AsyncSession, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[Claimed]:
+    """Claim due rows for `worker` in one statement, so two workers can never hold the same row.
+
+    A row waits while an older row of its key is pending, or while another row of its key is in flight: a lead's
+    post is made before it is updated, and never twice at once. On PostgreSQL the candidates are locked with
+    SKIP LOCKED so concurrent claimers pass over each other instead of queueing.
+    """
     candidates = (
-        select(OutboxMessage.id)
-        .where(
-            _pending(),
-            OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
-            ~blocked,
-        )
+        claimable(now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

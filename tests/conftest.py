@@ -27,6 +27,7 @@ from bot.sla import SweepReport
 from sandbox.slack_api import FakeSlack
 from sandbox.slack_models import Message
 from storage.models import Lead, LeadEvent, OutboxMessage
+from storage.outbox import claimable
 from tests import slack_requests as sr
 from tests.databases import BACKENDS, fresh_postgres
 
@@ -177,14 +178,16 @@ class Harness:
         for _ in range(500):
             await self.svc.outbox.drain()
             async with self.svc.db.session() as session:
-                busy = await session.scalar(
+                in_flight = await session.scalar(
                     select(OutboxMessage.id).where(
                         OutboxMessage.delivered_at.is_(None),
                         OutboxMessage.failed_at.is_(None),
                         OutboxMessage.claimed_by == self.svc.outbox.worker_id,
                     )
                 )
-            if busy is None:
+                # On PostgreSQL a claim the app's loop has not committed yet still looks claimable.
+                due = await session.scalar(claimable(self.clock.now()).limit(1))
+            if in_flight is None and due is None:
                 return
             await asyncio.sleep(0.01)  # the app's own worker loop holds a row: wait for it to finish, not for time
         raise AssertionError("outbox did not settle")
