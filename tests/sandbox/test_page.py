@@ -6,8 +6,9 @@ Slack would send the app, and answers bad input with 400 naming the field.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,6 +84,14 @@ async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
     finally:
         await http.close()
         await server.close()
+
+
+async def until(slack: FakeSlack, check: Callable[[], object], seconds: float = 5.0) -> None:
+    """Wait, change by change (no polling), until `check()` holds."""
+    async with asyncio.timeout(seconds):
+        version = slack.version
+        while not check():
+            version = await slack.changed(version)
 
 
 def block_index(message: Any, action_id: str) -> int:
@@ -242,8 +251,9 @@ async def test_fast_forward_warns_then_escalates_to_the_manager(sandbox: Sandbox
     assert "Heads-up" in warning.text
 
     await sandbox.ok("clock", {"seconds": 15 * 60})
-    await sandbox.slack.wait_for("chat.postMessage", 4)
-    [breach] = sandbox.slack.messages["D" + MORGAN[1:]]
+    dm = "D" + MORGAN[1:]
+    await until(sandbox.slack, lambda: sandbox.slack.messages.get(dm))
+    [breach] = sandbox.slack.messages[dm]
     assert "SLA breached" in breach.text
 
 
