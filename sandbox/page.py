@@ -21,7 +21,8 @@ from aiohttp import web
 
 from bot.services import SERVICES
 from sandbox.clock import OffsetClock
-from sandbox.frontend import AppTrouble, BadInput, SlackFrontend
+from sandbox.elements import BadInput
+from sandbox.frontend import AppTrouble, SlackFrontend
 from sandbox.sample_leads import sample_leads
 from sandbox.slack_api import FakeSlack
 from sandbox.slack_models import Message, SlackError

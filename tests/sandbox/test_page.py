@@ -24,7 +24,7 @@ from bot.ids import Action, Block
 from bot.lead_input import parse_leads
 from bot.settings import Settings
 from sandbox.demo import LEADS_CHANNEL, MANAGERS, REPS, demo_config
-from sandbox.frontend import REQUIRED
+from sandbox.elements import REQUIRED
 from sandbox.page import SANDBOX_PAGE, SandboxPage
 from sandbox.runner import COMMANDS, build_sandbox, people_of
 from sandbox.sample_leads import sample_lead, sample_leads
