@@ -21,7 +21,7 @@ from bot.team import Team
 from storage import leads as lead_queries
 from storage import outbox
 from storage.db import Database
-from storage.models import Lead, LeadEvent
+from storage.models import Lead
 
 STAGE_ORDER = {"mql": 0, "sal": 1, "sql": 2, "opportunity": 3, "won": 4, "lost": 4}
 CLOSED = frozenset({"won", "lost", "rejected", "recycled"})
@@ -85,43 +85,37 @@ class LeadService:
         now = self._clock.now()
         async with self._db.session() as session:
             known = await lead_queries.map_external_ids(session=session, external_ids=(i.external_id for i in items))
-            fresh: dict[str, Lead] = {}
+            rows: dict[str, dict[str, Any]] = {}
             for item in items:
-                if item.external_id in known or item.external_id in fresh:
+                if item.external_id in known or item.external_id in rows:
                     continue
-                fresh[item.external_id] = Lead(
-                    external_id=item.external_id,
-                    email=item.email,
-                    name=item.name,
-                    company=item.company,
-                    title=item.title,
-                    source=item.source,
-                    campaign=item.campaign,
-                    score=item.score,
-                    activity=item.activity_json(),
-                    stage="mql",
-                    received_at=now,
-                )
+                rows[item.external_id] = {
+                    "external_id": item.external_id,
+                    "email": item.email,
+                    "name": item.name,
+                    "company": item.company,
+                    "title": item.title,
+                    "source": item.source,
+                    "campaign": item.campaign,
+                    "score": item.score,
+                    "activity": item.activity_json(),
+                    "stage": "mql",
+                    "received_at": now,
+                }
+            ids = await lead_queries.add_leads(session=session, rows=list(rows.values()))
+            fresh = dict(zip(rows, ids, strict=True))
             if fresh:
-                await lead_queries.add_leads(session=session, leads=list(fresh.values()))
-                await lead_queries.add_events(
+                await lead_queries.add_event_rows(
                     session=session,
-                    events=[
-                        LeadEvent(
-                            lead_id=lead.id,
-                            kind="mql_received",
-                            actor=actor,
-                            at=now,
-                            data={"source": lead.source, "campaign": lead.campaign, "score": lead.score},
-                        )
-                        for lead in fresh.values()
+                    rows=[
+                        {"lead_id": lead_id, "kind": "mql_received", "actor": actor, "at": now,
+                         "data": {"source": row["source"], "campaign": row["campaign"], "score": row["score"]}}
+                        for row, lead_id in zip(rows.values(), ids, strict=True)
                     ],
-                )
+                )  # fmt: skip
                 if post:
                     await outbox.enqueue_many(
-                        session=session,
-                        rows=[kinds.lead_post(lead.id) for lead in fresh.values()],
-                        now=now,
+                        session=session, rows=[kinds.lead_post(lead_id) for lead_id in ids], now=now, coalesce=False
                     )
         if fresh and post:
             self._on_enqueued()
@@ -129,9 +123,9 @@ class LeadService:
         seen: set[str] = set()
         for item in items:
             if item.external_id in fresh and item.external_id not in seen:
-                results.append(Ingested(item.external_id, fresh[item.external_id].id, True))
+                results.append(Ingested(item.external_id, fresh[item.external_id], True))
             else:
-                lead_id = known.get(item.external_id) or fresh[item.external_id].id
+                lead_id = known.get(item.external_id) or fresh[item.external_id]
                 results.append(Ingested(item.external_id, lead_id, False))
             seen.add(item.external_id)
         return results

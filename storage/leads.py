@@ -52,9 +52,19 @@ async def map_external_ids(*, session: AsyncSession, external_ids: Iterable[str]
     return found
 
 
-async def add_leads(*, session: AsyncSession, leads: Sequence[Lead]) -> None:
-    session.add_all(leads)
-    await session.flush()
+async def add_leads(*, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert new leads (dicts of column values) in batched INSERT … RETURNING statements; their ids in the order
+    given. The ORM's flush sends one statement per lead on SQLite, which is most of an intake's time."""
+    if not rows:
+        return []
+    table = table_of(Lead)
+    # RETURNING external_id rather than sort_by_parameter_order: that needs a sentinel column on SQLite and falls
+    # back to row at a time without one; external_id is unique, so it maps each id back just as well.
+    result = await session.execute(
+        insert(table).returning(table.c.external_id, table.c.id), [{"version": 1, **row} for row in rows]
+    )
+    ids = {str(external_id): int(lead_id) for external_id, lead_id in result}
+    return [ids[str(row["external_id"])] for row in rows]
 
 
 async def add_event(
