@@ -1,24 +1,30 @@
-"""`python -m bench` runs every benchmark: the ack latency of an Accept click, the SLA sweep, then `/funnel`.
+"""`python -m bench` runs the whole suite (bench/suite.py) and writes bench/RESULTS.md; `--quick` runs it small and
+writes a scratch file instead.
 
-`python -m bench ack [options]`, `python -m bench sla [options]` or `python -m bench funnel [options]` runs one of
-them (`--help` lists its options); options without a benchmark name go to the ack benchmark, as they always have.
+`python -m bench <name> [options]` runs one benchmark (`--help` lists its options) and writes its report to a
+scratch file: ack, intake, sla, funnel, burst or memory.
 """
 
+import importlib
 import sys
 
-from bench import ack_latency, funnel_bench, sla_sweep
+MODULES = {
+    "ack": "bench.ack_latency",
+    "intake": "bench.intake",
+    "sla": "bench.sla_sweep",
+    "funnel": "bench.funnel_bench",
+    "burst": "bench.burst",
+    "memory": "bench.memory",
+}
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["funnel"]:
-        return funnel_bench.main(argv[1:])
-    if argv[:1] == ["sla"]:
-        return sla_sweep.main(argv[1:])
-    if argv[:1] == ["ack"]:
-        return ack_latency.main(argv[1:])
-    if argv:
-        return ack_latency.main(argv)
-    return ack_latency.main([]) or sla_sweep.main([]) or funnel_bench.main([])
+    if argv[:1] and argv[0] in MODULES:
+        code: int = importlib.import_module(MODULES[argv[0]]).main(argv[1:])
+        return code
+    from bench import suite
+
+    return suite.main(argv)
 
 
 if __name__ == "__main__":

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import math
-import os
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -36,12 +33,23 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from bench.report import check_handoff, log_problems, write_results
+from bench.intake import batch_bodies, post_batches
+from bench.protocol import server
+from bench.report import (
+    Section,
+    ack_section,
+    check_handoff,
+    load_average,
+    log_problems,
+    scratch_path,
+    single_intro,
+    warn_if_busy,
+    write_single,
+)
 from bot.ids import Action
 from tests import slack_requests as sr
-from tests.conftest import INTAKE_TOKEN, SIGNING_SECRET
+from tests.conftest import BOT_TOKEN, LEADS, REP1, REP2, SIGNING_SECRET
 
-ROOT = Path(__file__).resolve().parent.parent
 FORM = "application/x-www-form-urlencoded"
 LABELS = {  # short name in the tables: what it is
     "baseline": ("baseline", "bare Bolt AsyncApp, process_before_response=True, listener only acks"),
@@ -51,7 +59,8 @@ LABELS = {  # short name in the tables: what it is
         "for interest: the baseline with Bolt's default process_before_response=False (ack polled every 10 ms)",
     ),
 }
-ORDER = ("baseline", "handoff", "baseline-default")
+SERVERS = {"baseline": "bench.baseline_server", "baseline-default": "bench.baseline_server", "handoff": "bench.servers"}
+SIZES = {"full": (300, 50), "quick": (60, 20), "tiny": (8, 2)}  # measured requests and warm-up per level
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,7 @@ class Plan:
     warmup: int
     levels: tuple[int, ...]
     leads: int
+    kinds: tuple[str, ...] = ("baseline", "handoff", "baseline-default")
 
     @property
     def clicks(self) -> int:
@@ -98,57 +108,6 @@ class AppRun:
         return LABELS[self.kind][1]
 
 
-class Server:
-    """One server process, driven by JSON lines over its stdin/stdout."""
-
-    def __init__(self, proc: asyncio.subprocess.Process, log: Path) -> None:
-        self.proc = proc
-        self.log = log
-
-    async def read(self) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        line = await self.proc.stdout.readline()
-        if not line:
-            tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-20:])
-            raise RuntimeError(f"the server process exited (code {self.proc.returncode}); its log ends:\n{tail}")
-        message: dict[str, Any] = json.loads(line)
-        return message
-
-    async def ask(self, cmd: str, **args: Any) -> dict[str, Any]:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write((json.dumps({"cmd": cmd, **args}) + "\n").encode())
-        await self.proc.stdin.drain()
-        return await self.read()
-
-
-@asynccontextmanager
-async def server(kind: str, workdir: Path) -> AsyncIterator[tuple[Server, str]]:
-    log = workdir / f"{kind}.log"
-    with log.open("wb") as err:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.servers",
-            kind,
-            str(workdir),
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=err,
-            limit=64 * 1024 * 1024,
-        )
-    srv = Server(proc, log)
-    try:
-        ready = await asyncio.wait_for(srv.read(), timeout=60)
-        yield srv, str(ready["url"])
-        await asyncio.wait_for(srv.ask("stop"), timeout=180)
-        await asyncio.wait_for(proc.wait(), timeout=30)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-
-
 def click_body(target: dict[str, Any]) -> str:
     payload = sr.block_actions(
         user_id=target["user"],
@@ -162,6 +121,17 @@ def click_body(target: dict[str, Any]) -> str:
     return sr.interactive_body(payload)
 
 
+async def signed_post(http: aiohttp.ClientSession, url: str, body: str) -> tuple[int, float]:
+    """POST a form body as Slack does, signed just before it goes out: (HTTP status, ms to the end of the answer)."""
+    headers = sr.signed_headers(SIGNING_SECRET, body, content_type=FORM)
+    data = body.encode()
+    started = time.perf_counter()
+    async with http.post(url, data=data, headers=headers) as response:
+        await response.read()
+        status = response.status
+    return status, (time.perf_counter() - started) * 1000
+
+
 async def fire(
     http: aiohttp.ClientSession, url: str, bodies: list[str], concurrency: int, advance: Callable[[], None]
 ) -> Level:
@@ -173,13 +143,7 @@ async def fire(
     async def worker() -> None:
         nonlocal errors
         for body in pending:
-            headers = sr.signed_headers(SIGNING_SECRET, body, content_type=FORM)
-            data = body.encode()
-            started = time.perf_counter()
-            async with http.post(url, data=data, headers=headers) as response:
-                await response.read()
-                status = response.status
-            elapsed = (time.perf_counter() - started) * 1000
+            status, elapsed = await signed_post(http, url, body)
             if status == 200:
                 latencies.append(elapsed)
             else:
@@ -194,32 +158,20 @@ async def fire(
 
 async def ingest(http: aiohttp.ClientSession, url: str, count: int, advance: Callable[[int], None]) -> None:
     """Hand Handoff `count` MQLs the way marketing's platform does: POST /api/leads, 500 a batch."""
-    headers = {"Authorization": f"Bearer {INTAKE_TOKEN}"}
-    for start in range(0, count, 500):
-        batch = [
-            {
-                "external_id": f"bench-{i:06d}",
-                "email": f"buyer{i}@example.com",
-                "name": f"Dana Buyer {i}",
-                "company": f"Acme {i % 97}",
-                "title": "VP Operations",
-                "source": "webinar",
-                "campaign": "bench",
-                "score": 40 + i % 60,
-            }
-            for i in range(start, min(start + 500, count))
-        ]
-        async with http.post(f"{url}/api/leads", json=batch, headers=headers) as response:
-            if response.status != 201:
-                raise RuntimeError(f"POST /api/leads answered {response.status}: {await response.text()}")
-        advance(len(batch))
+    await post_batches(http, url, batch_bodies(count, "bench", 500), 1, advance)
+
+
+def server_args(kind: str) -> list[str]:
+    if kind == "handoff":
+        return []
+    return ["--secret", SIGNING_SECRET, "--token", BOT_TOKEN, "--channel", LEADS, "--user", REP1, "--user", REP2]
 
 
 async def bench_app(kind: str, plan: Plan, workdir: Path, progress: Progress) -> AppRun:
     run = AppRun(kind)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as http:
-        async with server(kind, workdir) as (srv, url):
+        async with server(kind, workdir, *server_args(kind), module=SERVERS[kind]) as (srv, url):
             if kind == "handoff":
                 task = progress.add_task(f"{kind}: ingest leads", total=plan.leads)
                 await ingest(http, url, plan.leads, lambda n: progress.advance(task, n))
@@ -259,12 +211,25 @@ def parse_args(argv: list[str]) -> Plan:
     parser.add_argument("--warmup", type=int, help="unmeasured requests before each level (default 50)")
     parser.add_argument("--leads", type=int, default=2000, help="leads Handoff holds before the clicks")
     args = parser.parse_args(argv)
-    requests = args.requests or (60 if args.quick else 300)
-    warmup = args.warmup if args.warmup is not None else (20 if args.quick else 50)
-    if requests < 1 or warmup < 0:
+    requests, warmup = SIZES["quick" if args.quick else "full"]
+    plan = make_plan(args.requests or requests, warmup if args.warmup is None else args.warmup, args.leads)
+    if plan.requests < 1 or plan.warmup < 0:
         parser.error("--requests must be positive and --warmup not negative")
+    return plan
+
+
+def make_plan(requests: int, warmup: int, leads: int = 2000, kinds: tuple[str, ...] | None = None) -> Plan:
     levels = (1, 20)
-    return Plan(requests, warmup, levels, max(args.leads, len(levels) * (warmup + requests)))
+    plan = Plan(requests, warmup, levels, max(leads, len(levels) * (warmup + requests)))
+    return plan if kinds is None else Plan(plan.requests, plan.warmup, levels, plan.leads, kinds)
+
+
+def plan_for(size: str) -> Plan:
+    """The suite's plan: `tiny` (the smoke test) leaves out the for-interest server and holds few leads."""
+    requests, warmup = SIZES[size]
+    if size == "tiny":
+        return make_plan(requests, warmup, 0, ("baseline", "handoff"))
+    return make_plan(requests, warmup)
 
 
 async def run_all(plan: Plan, console: Console) -> list[AppRun]:
@@ -272,22 +237,25 @@ async def run_all(plan: Plan, console: Console) -> list[AppRun]:
     columns += [MofNCompleteColumn(), TimeElapsedColumn()]
     runs: list[AppRun] = []
     with tempfile.TemporaryDirectory(prefix="handoff-bench-") as tmp, Progress(*columns, console=console) as progress:
-        for kind in ORDER:
+        for kind in plan.kinds:
             runs.append(await bench_app(kind, plan, Path(tmp), progress))
     return runs
+
+
+def run(plan: Plan, console: Console) -> Section:
+    console.print(
+        f"Ack latency of a signed Accept click: {plan.requests} measured + {plan.warmup} warm-up requests per level, "
+        f"concurrency {' and '.join(map(str, plan.levels))}; Handoff holds {plan.leads} leads"
+    )
+    load_before = warn_if_busy(console)
+    started = time.perf_counter()
+    runs = asyncio.run(run_all(plan, console))
+    seconds = time.perf_counter() - started
+    return ack_section(runs, plan, console, seconds=seconds, load=(load_before, load_average()))
 
 
 def main(argv: list[str] | None = None) -> int:
     plan = parse_args(sys.argv[1:] if argv is None else argv)
     console = Console()
-    console.print(
-        f"Ack latency of a signed Accept click: {plan.requests} measured + {plan.warmup} warm-up requests per level, "
-        f"concurrency {' and '.join(map(str, plan.levels))}; Handoff holds {plan.leads} leads"
-    )
-    load_before = os.getloadavg()[0]
-    if load_before > 1.0:
-        console.print(f"[yellow]The machine is busy (load average {load_before:.2f}): expect noisy numbers.[/]")
-    started = time.perf_counter()
-    runs = asyncio.run(run_all(plan, console))
-    write_results(runs, plan, console, seconds=time.perf_counter() - started, load=(load_before, os.getloadavg()[0]))
+    write_single(run(plan, console), scratch_path("ack"), console, intro=single_intro("ack"))
     return 0

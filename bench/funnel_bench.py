@@ -21,7 +21,6 @@ import cProfile
 import gc
 import io
 import json
-import os
 import pstats
 import random
 import sqlite3
@@ -49,7 +48,19 @@ from rich.progress import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench.report import machine, markdown_table, ms, rich_table
+from bench import cache
+from bench.report import (
+    Row,
+    Section,
+    load_average,
+    markdown_table,
+    ms,
+    rich_table,
+    scratch_path,
+    single_intro,
+    warn_if_busy,
+    write_single,
+)
 from bench.sla_sweep import SqlLog, flush_to_disk, query_plan, remove, statement_kind, verdict
 from bot.clock import ManualClock
 from bot.config import HandoffConfig, parse_config
@@ -60,7 +71,6 @@ from message_templates import Renderer
 from storage import metrics as queries
 from storage.db import Database
 
-RESULTS = Path(__file__).parent / "RESULTS-funnel.md"
 COMMAND = "this quarter by source"
 TARGET_MS = 1000.0  # the report at 1,000,000 leads, median of 5
 RATIO_LIMIT = 1.5  # the report's median within 1.5x of the hand-written query's
@@ -164,7 +174,8 @@ class Run:
     render_ms: list[float] = field(default_factory=list)
     blocks: int = 0
     breakdown: list[Statement] = field(default_factory=list)
-    reused: bool = False  # the database was already there (--db)
+    reused: bool = False  # the database was already there (--db, or the suite's cache)
+    made: str = ""  # when a reused database was generated, if recorded
     profile: list[str] = field(default_factory=list)  # pstats lines
     profile_ms: float = 0.0
     profile_summary: list[str] = field(default_factory=list)
@@ -560,7 +571,10 @@ async def bench(plan: Plan, workdir: Path, progress: Progress) -> Run:
     path = plan.db or workdir / f"funnel-{plan.leads}.db"
     started = time.perf_counter()
     run.reused = loaded_leads(path) == plan.leads
+    if run.reused and (setup := cache.recorded(path)) is not None:
+        run.setup_seconds, run.made = setup.seconds, setup.made
     if not run.reused:
+        cache.forget(path)
         await asyncio.to_thread(remove, path)
         task = progress.add_task(f"{plan.leads:,} leads: schema", total=None)
         db = Database(f"sqlite+aiosqlite:///{path}")
@@ -569,7 +583,9 @@ async def bench(plan: Plan, workdir: Path, progress: Progress) -> Run:
         description = f"{plan.leads:,} leads: bulk load (leads, timers, events, spend)"
         progress.update(task, description=description, total=plan.leads, completed=0)
         await asyncio.to_thread(load, path, plan.leads, lambda n: progress.advance(task, n))
-    run.setup_seconds = time.perf_counter() - started
+        run.setup_seconds = time.perf_counter() - started
+        if plan.db is not None:
+            cache.record(path, run.setup_seconds)
     run.db_mb = path.stat().st_size / 1e6
     await measure(path, run, plan, progress)
     if plan.db is None:
@@ -617,7 +633,13 @@ def notes(run: Run, seconds: float) -> list[str]:
         f"which the report also computes for its ▲/▼, holds {run.previous_cohort:,}.",
         f"Database: {run.rows['leads']:,} leads, {run.rows['lead_events']:,} lead events, {run.rows['sla_timers']:,} "
         f"SLA timers, {run.rows['spend']:,} spend rows; {run.db_mb:,.0f} MB; "
-        + (f"reused from {RESULTS.name}'s --db file." if run.reused else f"set-up {run.setup_seconds:.0f} s."),
+        + (
+            f"reused (generated {run.made}, set-up {run.setup_seconds:.0f} s then)."
+            if run.made
+            else "reused (--db file)."
+            if run.reused
+            else f"set-up {run.setup_seconds:.0f} s."
+        ),
         f"Report: first on a fresh engine {run.first_report_ms:.1f} ms (not counted); measured "
         f"{', '.join(f'{v:.1f}' for v in run.report_ms)} ms; {run.statements} statements per report "
         f"({', '.join(f'{n} {k}' for k, n in run.kinds.items())}), "
@@ -653,7 +675,19 @@ def split(run: Run) -> list[str]:
     ]
 
 
-def write_results(run: Run, plan: Plan, console: Console, seconds: float, load: float) -> None:
+def summary(run: Run) -> list[Row]:
+    chart = statistics.median(run.chart_ms)
+    name = f"/funnel {COMMAND}, {run.leads:,} leads"
+    return [
+        Row(name, f"{ms(run.report_median)} ms", f"{ms(run.baseline_median)} ms one SELECT", f"{run.ratio:.2f}x",
+            f"≤ {RATIO_LIMIT:g}x", verdict(run.ratio <= RATIO_LIMIT)),
+        Row(f"{name}: time", f"{ms(run.report_median)} ms", "", "", f"< {TARGET_MS:g} ms",
+            verdict(run.report_median < TARGET_MS)),
+        Row("/funnel chart (PNG)", f"{ms(chart)} ms", "", "", f"< {CHART_MS:g} ms", verdict(chart < CHART_MS)),
+    ]  # fmt: skip
+
+
+def section(run: Run, plan: Plan, console: Console, seconds: float, load: float) -> Section:
     table, parts = rows(run), breakdown_rows(run)
     lines = notes(run, seconds)
     console.print(rich_table(f"/funnel {COMMAND}, {run.leads:,} leads, median of {plan.runs}", HEAD, table))
@@ -661,11 +695,10 @@ def write_results(run: Run, plan: Plan, console: Console, seconds: float, load: 
                              [row[:5] for row in parts]))  # fmt: skip
     for line in lines + run.profile_summary:
         console.print(f"• {line}", markup=False)
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     profile: list[str] = []
     if run.profile:
         profile = [
-            "## Profile of one report (cProfile)",
+            "### Profile of one report (cProfile)",
             "",
             f"One `Metrics.report` under cProfile took {run.profile_ms:.0f} ms (the profiler slows Python down). "
             "It sees the event loop's thread only: SQLite runs in aiosqlite's worker thread and appears as the "
@@ -678,54 +711,44 @@ def write_results(run: Run, plan: Plan, console: Console, seconds: float, load: 
             "```",
             "",
         ]
-    text = "\n".join(
-        [
-            "# /funnel benchmark",
-            "",
-            "Generated by `make bench` (`python -m bench`, or `python -m bench funnel` alone); overwritten on every "
-            "run.",
-            "",
-            f"- Date: {when}",
-            f"- Machine: {machine()}, matplotlib {version('matplotlib')}, SQLite {sqlite3.sqlite_version}; load "
-            f"average {load:.2f} before the run, {os.getloadavg()[0]:.2f} after",
-            f"- Requirement: with 1,000,000 leads and their events in SQLite, `/funnel {COMMAND}` is computed in "
-            f"under {TARGET_MS:g} ms (median of 5), measured against a single hand-written SQL query over the same "
-            f"data (target: within {RATIO_LIMIT:g}x). Chart rendering under {CHART_MS:g} ms.",
-            f"- Data: {run.leads:,} leads received evenly over the {SPAN_DAYS} days up to now ({NOW:%Y-%m-%d %H:%M} "
-            "UTC), 8 sources, 40 campaigns, scores 0–99; about 70% decided (75% of those accepted, the rest rejected "
-            "with one of 6 reasons); of the accepted about 60% contacted, 30% SQL, 15% opportunity with an amount, "
-            "5% won, 5% lost (a step that would fall after now has not happened yet, so recent cohorts are less "
-            "advanced). Each lead has its timeline (`mql_received`, `posted`, `accepted`/`rejected`, `contacted`) "
-            "and one accept SLA timer (met/missed when decided, breached when not); one spend row per month and "
-            "source (the table's key). Bulk-loaded with stdlib sqlite3 into a schema made by `Database.prepare()`; "
-            "no ANALYZE, as in a real deployment.",
-            f"- Measured: `await Metrics.report(parse_funnel('{COMMAND}', today))` on one long-lived engine, after "
-            "one unmeasured warm-up, each run just after the baseline query; `funnel_png(stage_counts(total), "
-            "title)` and `funnel_view` + `Renderer().render('ephemeral/funnel.json.j2')` on the report's result.",
-            "- Baseline: one hand-written `SELECT COALESCE(source, 'unknown'), COUNT(*), <accepted>, <rejected>, "
-            "<reached SQL>, <reached opportunity>, COUNT(won_at), <won amount>, <pipeline> FROM leads WHERE "
-            "received_at >= ? AND received_at < ? GROUP BY 1` through stdlib sqlite3 (fetchall): the per-source "
-            "counts and sums of the quarter's cohort, the core of the report. The report does more (durations, "
-            "reject reasons, SLA states, spend, and the previous period's totals); the ratio is what that costs.",
-            "",
-            markdown_table(HEAD, table),
-            "",
-            *[f"- {line}" for line in lines],
-            "",
-            "## Where the report's time goes",
-            "",
-            "Each statement the report sends, run alone after the measured reports: `app ms` is the "
-            "`storage.metrics` function in its own `Database.session()` (BEGIN IMMEDIATE … COMMIT, aiosqlite, "
-            "SQLAlchemy result rows, the function's list), `sqlite3 ms` the same SQL and parameters through stdlib "
-            "sqlite3 with fetchall. Median of 3 each.",
-            "",
-            markdown_table(BREAKDOWN_HEAD, parts),
-            "",
-            *profile,
-        ]
-    )
-    RESULTS.write_text(text)
-    console.print(f"Wrote {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+    body = [
+        f"- Requirement: with 1,000,000 leads and their events in SQLite, `/funnel {COMMAND}` is computed in "
+        f"under {TARGET_MS:g} ms (median of 5), measured against a single hand-written SQL query over the same "
+        f"data (target: within {RATIO_LIMIT:g}x). Chart rendering under {CHART_MS:g} ms (matplotlib "
+        f"{version('matplotlib')}, SQLite {sqlite3.sqlite_version}).",
+        f"- Data: {run.leads:,} leads received evenly over the {SPAN_DAYS} days up to now ({NOW:%Y-%m-%d %H:%M} "
+        "UTC), 8 sources, 40 campaigns, scores 0–99; about 70% decided (75% of those accepted, the rest rejected "
+        "with one of 6 reasons); of the accepted about 60% contacted, 30% SQL, 15% opportunity with an amount, "
+        "5% won, 5% lost (a step that would fall after now has not happened yet, so recent cohorts are less "
+        "advanced). Each lead has its timeline (`mql_received`, `posted`, `accepted`/`rejected`, `contacted`) "
+        "and one accept SLA timer (met/missed when decided, breached when not); one spend row per month and "
+        "source (the table's key). Bulk-loaded with stdlib sqlite3 into a schema made by `Database.prepare()`; "
+        "no ANALYZE, as in a real deployment.",
+        f"- Measured: `await Metrics.report(parse_funnel('{COMMAND}', today))` on one long-lived engine, after "
+        "one unmeasured warm-up, each run just after the baseline query; `funnel_png(stage_counts(total), "
+        "title)` and `funnel_view` + `Renderer().render('ephemeral/funnel.json.j2')` on the report's result.",
+        "- Baseline: one hand-written `SELECT COALESCE(source, 'unknown'), COUNT(*), <accepted>, <rejected>, "
+        "<reached SQL>, <reached opportunity>, COUNT(won_at), <won amount>, <pipeline> FROM leads WHERE "
+        "received_at >= ? AND received_at < ? GROUP BY 1` through stdlib sqlite3 (fetchall): the per-source "
+        "counts and sums of the quarter's cohort, the core of the report. The report does more (durations, "
+        "reject reasons, SLA states, spend, and the previous period's totals); the ratio is what that costs.",
+        "",
+        markdown_table(HEAD, table),
+        "",
+        *[f"- {line}" for line in lines],
+        "",
+        "### Where the report's time goes",
+        "",
+        "Each statement the report sends, run alone after the measured reports: `app ms` is the "
+        "`storage.metrics` function in its own `Database.session()` (BEGIN IMMEDIATE … COMMIT, aiosqlite, "
+        "SQLAlchemy result rows, the function's list), `sqlite3 ms` the same SQL and parameters through stdlib "
+        "sqlite3 with fetchall. Median of 3 each.",
+        "",
+        markdown_table(BREAKDOWN_HEAD, parts),
+        "",
+        *profile,
+    ]
+    return Section("funnel", "/funnel", summary(run), body, seconds, (load, load_average()))
 
 
 # --- entry point -----------------------------------------------------------------------------------------------
@@ -745,6 +768,12 @@ def parse_args(argv: list[str]) -> Plan:
     return Plan(leads=leads, runs=5, db=args.db, profile=args.profile)
 
 
+def plan_for(size: str, *, cache_db: bool) -> Plan:
+    """The suite's plan: 1,000,000 leads (`quick` 100,000, `tiny` 10,000), in the cache when asked."""
+    leads = {"full": 1_000_000, "quick": 100_000, "tiny": 10_000}[size]
+    return Plan(leads=leads, runs=5, db=cache.database("funnel", leads, __file__) if cache_db else None, profile=False)
+
+
 async def run_all(plan: Plan, console: Console) -> Run:
     columns: list[ProgressColumn] = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
     columns += [MofNCompleteColumn(), TimeElapsedColumn()]
@@ -752,18 +781,20 @@ async def run_all(plan: Plan, console: Console) -> Run:
         return await bench(plan, Path(tmp), progress)
 
 
-def main(argv: list[str] | None = None) -> int:
-    plan = parse_args(sys.argv[1:] if argv is None else argv)
-    console = Console()
+def run(plan: Plan, console: Console) -> Section:
     console.print(
         f"/funnel {COMMAND}: {plan.leads:,} leads; median of {plan.runs} reports against one hand-written query"
     )
-    load_before = os.getloadavg()[0]
-    if load_before > 1.0:
-        console.print(f"[yellow]The machine is busy (load average {load_before:.2f}): expect noisy numbers.[/]")
+    load_before = warn_if_busy(console)
     started = time.perf_counter()
-    run = asyncio.run(run_all(plan, console))
-    write_results(run, plan, console, time.perf_counter() - started, load_before)
+    result = asyncio.run(run_all(plan, console))
+    return section(result, plan, console, time.perf_counter() - started, load_before)
+
+
+def main(argv: list[str] | None = None) -> int:
+    plan = parse_args(sys.argv[1:] if argv is None else argv)
+    console = Console()
+    write_single(run(plan, console), scratch_path("funnel"), console, intro=single_intro("funnel"))
     return 0
 
 

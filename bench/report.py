@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import platform
 import re
+import tempfile
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -17,9 +19,107 @@ from rich.table import Table
 if TYPE_CHECKING:
     from bench.ack_latency import AppRun, Plan
 
-RESULTS = Path(__file__).parent / "RESULTS.md"
+RESULTS = Path(__file__).parent / "RESULTS.md"  # written by the full suite only (`make bench`)
 TARGET = 2.0  # Handoff's ack may take at most twice as long as a bare Bolt ack
 EXCEPTION_LINE = re.compile(r"^[\w.]+(Error|Exception): ")
+SUMMARY_HEAD = ["metric", "measured", "baseline", "ratio", "target", "verdict"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the suite's summary table; `verdict` is PASS, GAP, or empty for a figure without a target."""
+
+    metric: str
+    measured: str
+    baseline: str = ""
+    ratio: str = ""
+    target: str = ""
+    verdict: str = ""
+
+    def cells(self) -> list[str]:
+        return [self.metric, self.measured, self.baseline, self.ratio, self.target, self.verdict]
+
+
+@dataclass
+class Section:
+    """One benchmark's part of the report: its rows of the summary table and its detail in markdown."""
+
+    name: str  # as on the command line: ack, intake, sla, funnel, burst, memory
+    title: str
+    rows: list[Row]
+    body: list[str]  # markdown lines, headed by the caller
+    seconds: float = 0.0
+    load: tuple[float, float] = (0.0, 0.0)  # load average before and after
+    notes: list[str] = field(default_factory=list)  # printed after the bench's own tables
+
+
+def passed(ok: bool) -> str:
+    return "PASS" if ok else "GAP"
+
+
+def scratch_path(name: str) -> Path:
+    """Where a single benchmark or a --quick run writes its report: never over the committed bench/RESULTS.md."""
+    folder = Path(tempfile.gettempdir()) / "handoff-bench"
+    folder.mkdir(exist_ok=True)
+    return folder / f"RESULTS-{name}.md"
+
+
+def shown(path: Path) -> str:
+    return str(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path)
+
+
+def header(title: str, intro: str, *, load: tuple[float, float], extra: str = "") -> list[str]:
+    """A report's first lines: what wrote it, when, on which machine, and how busy the machine was."""
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return [
+        f"# {title}",
+        "",
+        intro,
+        "",
+        f"- Date: {when}",
+        f"- Machine: {machine()}{extra}; load average {load[0]:.2f} before the run, {load[1]:.2f} after",
+        "",
+    ]
+
+
+def section_markdown(section: Section, level: int = 2) -> list[str]:
+    """A benchmark's section: its summary rows as a table, then its detail (headings pushed down to `level`)."""
+    push = "#" * (level - 1)
+    body = [f"{push}{line}" if line.startswith("#") else line for line in section.body]
+    return [
+        f"{'#' * level} {section.title}",
+        "",
+        f"Took {section.seconds:.0f} s; load average {section.load[0]:.2f} before, {section.load[1]:.2f} after.",
+        "",
+        markdown_table(SUMMARY_HEAD, [row.cells() for row in section.rows]),
+        "",
+        *body,
+    ]
+
+
+def single_intro(name: str) -> str:
+    return (
+        f"Written by `python -m bench {name}` (one benchmark, or a `--quick` run) to a scratch file; `make bench` "
+        "runs the whole suite and writes `bench/RESULTS.md`."
+    )
+
+
+def write_single(section: Section, path: Path, console: Console, *, intro: str) -> None:
+    """A benchmark run alone: its section as a file of its own (a scratch path unless told otherwise)."""
+    text = header(section.title, intro, load=section.load) + section_markdown(section)
+    path.write_text("\n".join(text) + "\n")
+    console.print(f"Wrote {shown(path)}")
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
+
+
+def warn_if_busy(console: Console) -> float:
+    load = load_average()
+    if load > 1.0:
+        console.print(f"[yellow]The machine is busy (load average {load:.2f}): expect noisy numbers.[/]")
+    return load
 
 
 def check_handoff(stats: dict[str, Any], plan: Plan) -> str:
@@ -87,20 +187,33 @@ def latency_rows(runs: list[AppRun]) -> list[list[str]]:
     return rows
 
 
-def ratio_rows(runs: list[AppRun]) -> list[list[str]]:
+def ratios(runs: list[AppRun]) -> list[tuple[int, int, float, float]]:
+    """(in flight, percentile, baseline ms, handoff ms) for every level and for p50 and p99."""
     by_kind = {run.kind: run for run in runs}
     base, handoff = by_kind.get("baseline"), by_kind.get("handoff")
     if base is None or handoff is None:
         return []
-    rows = []
-    for concurrency, mine in handoff.levels.items():
-        ref = base.levels[concurrency]
-        cells = [str(concurrency)]
-        for q in (50, 99):
-            ratio = mine.percentile(q) / ref.percentile(q)
-            cells += [ms(ref.percentile(q)), ms(mine.percentile(q)), f"{ratio:.2f}x", verdict(ratio)]
-        rows.append(cells)
-    return rows
+    return [
+        (concurrency, q, base.levels[concurrency].percentile(q), mine.percentile(q))
+        for concurrency, mine in handoff.levels.items()
+        for q in (50, 99)
+    ]
+
+
+def ratio_rows(runs: list[AppRun]) -> list[list[str]]:
+    rows: dict[int, list[str]] = {}
+    for concurrency, _q, ref, mine in ratios(runs):
+        cells = rows.setdefault(concurrency, [str(concurrency)])
+        cells += [ms(ref), ms(mine), f"{mine / ref:.2f}x", verdict(mine / ref)]
+    return list(rows.values())
+
+
+def summary_rows(runs: list[AppRun]) -> list[Row]:
+    return [
+        Row(f"Accept ack p{q}, {concurrency} in flight", f"{ms(mine)} ms", f"{ms(ref)} ms bare Bolt",
+            f"{mine / ref:.2f}x", f"≤ {TARGET:g}x", verdict(mine / ref))
+        for concurrency, q, ref, mine in ratios(runs)
+    ]  # fmt: skip
 
 
 LATENCY_HEAD = ["app", "in flight", "requests", "errors", "p50 ms", "p99 ms", "max ms", "req/s", "client CPU"]
@@ -135,45 +248,34 @@ def rich_table(title: str, head: list[str], rows: list[list[str]]) -> Table:
     return table
 
 
-def write_results(
+def ack_section(
     runs: list[AppRun], plan: Plan, console: Console, *, seconds: float, load: tuple[float, float]
-) -> None:
-    latency, ratios = latency_rows(runs), ratio_rows(runs)
+) -> Section:
+    latency, ratio_table = latency_rows(runs), ratio_rows(runs)
     legend = [f"`{run.label}`: {run.description}" for run in runs]
     notes = [note for run in runs for note in run.notes]
     console.print(rich_table("Ack latency of a signed Accept click (client-side, ms)", LATENCY_HEAD, latency))
-    console.print(rich_table(f"Handoff / baseline (target: within {TARGET:g}x)", RATIO_HEAD, ratios))
+    console.print(rich_table(f"Handoff / baseline (target: within {TARGET:g}x)", RATIO_HEAD, ratio_table))
     for line in legend + notes:
         console.print(f"• {line}", markup=False)
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    text = "\n".join(
-        [
-            "# Ack latency benchmark",
-            "",
-            "Generated by `make bench` (`python -m bench`); overwritten on every run.",
-            "",
-            f"- Date: {when}",
-            f"- Machine: {machine()}; load average {load[0]:.2f} before the run, {load[1]:.2f} after",
-            f"- Load: {plan.requests} measured requests per level after {plan.warmup} warm-up, "
-            f"concurrency {', '.join(map(str, plan.levels))}; Handoff held {plan.leads} posted leads and every "
-            f"click accepted a different one. Total run {seconds:.0f} s.",
-            "- Each server ran in its own process; one aiohttp client in another process measured from send to "
-            "the end of the answer, over keep-alive connections on 127.0.0.1. `client CPU` is the load generator's "
-            "CPU time over wall time: near 100% the client, not the server, sets the pace.",
-            "",
-            *[f"- {line}" for line in legend],
-            "",
-            "## Latency",
-            "",
-            markdown_table(LATENCY_HEAD, latency),
-            "",
-            f"## Handoff against the bare Bolt baseline (target: within {TARGET:g}x)",
-            "",
-            markdown_table(RATIO_HEAD, ratios),
-            "",
-            *([f"- {note}" for note in notes] or ["- No errors in the server logs."]),
-            "",
-        ]
-    )
-    RESULTS.write_text(text)
-    console.print(f"Wrote {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+    body = [
+        f"- Load: {plan.requests} measured requests per level after {plan.warmup} warm-up, concurrency "
+        f"{', '.join(map(str, plan.levels))}; Handoff held {plan.leads} posted leads and every click accepted a "
+        "different one.",
+        "- Each server ran in its own process; one aiohttp client in another process measured from send to "
+        "the end of the answer, over keep-alive connections on 127.0.0.1. `client CPU` is the load generator's "
+        "CPU time over wall time: near 100% the client, not the server, sets the pace.",
+        *[f"- {line}" for line in legend],
+        "",
+        "### Latency",
+        "",
+        markdown_table(LATENCY_HEAD, latency),
+        "",
+        f"### Handoff against the bare Bolt baseline (target: within {TARGET:g}x)",
+        "",
+        markdown_table(RATIO_HEAD, ratio_table),
+        "",
+        *([f"- {note}" for note in notes] or ["- No errors in the server logs."]),
+        "",
+    ]
+    return Section("ack", "Ack latency of an Accept click", summary_rows(runs), body, seconds, load)

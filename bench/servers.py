@@ -1,100 +1,46 @@
-"""The server side of the benchmark, run as its own process: `python -m bench.servers KIND DIR`.
+"""The app side of the benchmarks, run as its own process: `python -m bench.servers handoff DIR [options]`.
 
-KIND is `baseline` (a bare Bolt app that only acks, process_before_response=True), `baseline-default` (the same with
-Bolt's default process_before_response=False) or `handoff` (the real app from `create_app` on a fresh SQLite file,
-beside a FakeSlack in this same process). The load generator drives it over stdin/stdout, one JSON object a line:
-it prints `{"url": ...}` once listening, then answers each command (`pending`, `prepare`, `settle`, `stats`,
-`stop`).
-Logs go to stderr, which the parent points at a file.
+The real app from `create_app` on a fresh SQLite file in DIR (or on `--database URL`), beside a FakeSlack in this
+same process (rate-limited with `--rate-limits`), or talking to the fake Slack at `--slack URL` in another process.
+The load generator drives it over stdin/stdout with the JSON lines of bench/protocol.py (`pending`, `prepare`,
+`settle`, `stats`, `progress`, `delivery`, `stop`). The bare Bolt baseline is bench/baseline_server.py.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import json
-import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_bolt.authorization import AuthorizeResult
 from sqlalchemy import func, select
 
+from bench.protocol import answer, say, serve
 from bot.app import create_app
 from bot.cli import configure_logging
-from bot.ids import Action
 from bot.services import SERVICES, Services
 from sandbox.slack_api import FakeSlack
 from storage.models import Lead, OutboxMessage
-from tests.conftest import BOT_TOKEN, LEADS, REP1, REP2, SALES_GROUP, SIGNING_SECRET, make_settings, team_config
+from tests.conftest import BOT_TOKEN, LEADS, REP1, REP2, SALES_GROUP, make_settings, team_config
 
-KINDS = ("baseline", "baseline-default", "handoff")
+KINDS = ("handoff",)
 REPS = (REP1, REP2)
 SETTLE_SECONDS = 150.0
 Target = dict[str, Any]  # what one click needs: lead_id, user, channel, ts, trigger_id, response_url
 
 
-def bare_bolt_app(*, process_before_response: bool) -> web.Application:
-    """The least an aiohttp-mounted Bolt app can do for a click: verify, authorize from a constant, ack."""
+class ExternalSlack:
+    """A fake Slack running in another process: only its address is known here."""
 
-    async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=BOT_TOKEN)
-
-    bolt = AsyncApp(
-        authorize=authorize,
-        signing_secret=SIGNING_SECRET,
-        process_before_response=process_before_response,
-        logger=logging.getLogger("slack_bolt"),
-    )
-
-    @bolt.action(Action.ACCEPT.value)
-    async def accept(ack: AsyncAck) -> None:
-        await ack()
-
-    async def slack_events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
-
-    app = web.Application()
-    app.add_routes([web.post("/slack/events", slack_events)])
-    return app
-
-
-@asynccontextmanager
-async def serve(app: web.Application) -> AsyncIterator[str]:
-    """Listen on a free local port the way production does (an AppRunner without access log); yield the URL."""
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
-
-
-def synthetic_targets(count: int) -> list[Target]:
-    return [
-        {
-            "lead_id": i + 1,
-            "user": REPS[i % 2],
-            "channel": LEADS,
-            "ts": f"1767225601.{i:06d}",
-            "trigger_id": f"7400000000000.7000000000.{i:032x}",
-            "response_url": f"https://hooks.slack.com/actions/T0HANDOFF/{i}/bench",
-        }
-        for i in range(count)
-    ]
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
 
 
 class Handoff:
     """The real app and its fake Slack; the commands look at its database and the fake, never inside a request."""
 
-    def __init__(self, fake: FakeSlack, svc: Services) -> None:
+    def __init__(self, fake: FakeSlack | None, svc: Services) -> None:
         self.fake = fake
         self.svc = svc
 
@@ -116,8 +62,26 @@ class Handoff:
                     return
                 await asyncio.sleep(0.05)
 
+    async def progress(self) -> dict[str, Any]:
+        """How far delivery got: leads, leads with a Slack post, outbox rows still to deliver."""
+        async with self.svc.db.session() as session:
+            leads = await session.scalar(select(func.count(Lead.id)))
+            posted = await session.scalar(select(func.count(Lead.id)).where(Lead.slack_ts.is_not(None)))
+        return {"leads": int(leads or 0), "posted": int(posted or 0), "pending": await self.pending()}
+
+    async def delivery(self) -> dict[str, Any]:
+        """Every lead's Slack post (its `ts`, or None) and the outbox rows that failed for good."""
+        async with self.svc.db.session() as session:
+            ts = list((await session.execute(select(Lead.slack_ts).order_by(Lead.id))).scalars())
+            stages = dict((await session.execute(select(Lead.stage, func.count()).group_by(Lead.stage))).all())
+            failed = await session.scalar(
+                select(func.count(OutboxMessage.id)).where(OutboxMessage.failed_at.is_not(None))
+            )
+        return {"ts": ts, "stages": stages, "failed": int(failed or 0), **await self.progress()}
+
     async def targets(self) -> list[Target]:
         """Every posted lead still waiting for a decision, as a click needs it."""
+        assert self.fake is not None, "clicks on posted leads need the fake Slack in this process"
         async with self.svc.db.session() as session:
             rows = (
                 await session.execute(
@@ -142,6 +106,7 @@ class Handoff:
         return out
 
     async def stats(self) -> dict[str, Any]:
+        assert self.fake is not None
         async with self.svc.db.session() as session:
             stages = dict((await session.execute(select(Lead.stage, func.count()).group_by(Lead.stage))).all())
             failed = await session.scalar(
@@ -156,42 +121,15 @@ class Handoff:
         }
 
 
-def say(message: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
-
-
-async def commands() -> AsyncIterator[dict[str, Any]]:
-    while line := await asyncio.to_thread(sys.stdin.readline):
-        yield json.loads(line)
-
-
-async def answer(handle: Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]]) -> None:
-    async for command in commands():
-        if command["cmd"] == "stop":
-            say({"ok": True})
-            return
-        say({"ok": True, **(await handle(command) or {})})
-
-
-async def run_baseline(process_before_response: bool) -> None:
-    async with serve(bare_bolt_app(process_before_response=process_before_response)) as url:
-        say({"url": url})
-
-        async def handle(command: dict[str, Any]) -> dict[str, Any] | None:
-            if command["cmd"] == "prepare":
-                return {"targets": synthetic_targets(int(command["count"]))}
-            return None
-
-        await answer(handle)
-
-
-async def run_handoff(workdir: Path) -> None:
-    fake = FakeSlack(bot_token=BOT_TOKEN, channels=[LEADS])
-    fake.usergroups[SALES_GROUP] = []
-    await fake.start()
+async def run_handoff(workdir: Path, database: str | None, slack: str | None, rate_limits: bool) -> None:
+    fake = None
+    if slack is None:
+        fake = FakeSlack(bot_token=BOT_TOKEN, channels=[LEADS], enforce_rate_limits=rate_limits)
+        fake.usergroups[SALES_GROUP] = []
+        await fake.start()
     try:
-        settings = make_settings(f"sqlite+aiosqlite:///{workdir / 'handoff.db'}", fake)
+        where = fake if fake is not None else ExternalSlack(slack or "")
+        settings = make_settings(database or f"sqlite+aiosqlite:///{workdir / 'handoff.db'}", where)  # type: ignore[arg-type]
         app = await create_app(settings, team_config())
         async with serve(app) as url:
             handoff = Handoff(fake, app[SERVICES])
@@ -204,24 +142,27 @@ async def run_handoff(workdir: Path) -> None:
                     return {"targets": await handoff.targets()}
                 if command["cmd"] == "pending":
                     return {"pending": await handoff.pending()}
-                if command["cmd"] == "stats":
-                    return await handoff.stats()
+                if command["cmd"] in ("stats", "progress", "delivery"):
+                    result: dict[str, Any] = await getattr(handoff, command["cmd"])()
+                    return result
                 return None
 
             await answer(handle)
     finally:
-        await fake.stop()
+        if fake is not None:
+            await fake.stop()
 
 
 def main(argv: list[str]) -> int:
-    kind, workdir = argv[0], Path(argv[1])
-    if kind not in KINDS:
-        raise SystemExit(f"unknown server kind {kind!r}; one of {', '.join(KINDS)}")
+    parser = argparse.ArgumentParser(prog="python -m bench.servers")
+    parser.add_argument("kind", choices=KINDS)
+    parser.add_argument("workdir", type=Path)
+    parser.add_argument("--database", help="handoff: this database instead of a SQLite file in workdir")
+    parser.add_argument("--slack", help="handoff: the fake Slack's Web API base URL, in another process")
+    parser.add_argument("--rate-limits", action="store_true", help="handoff: the in-process fake limits posts")
+    args = parser.parse_args(argv)
     configure_logging("INFO")  # as `python -m bot` runs in production
-    if kind == "handoff":
-        asyncio.run(run_handoff(workdir))
-    else:
-        asyncio.run(run_baseline(process_before_response=kind == "baseline"))
+    asyncio.run(run_handoff(args.workdir, args.database, args.slack, args.rate_limits))
     return 0
 
 

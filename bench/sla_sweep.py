@@ -40,14 +40,25 @@ from rich.progress import (
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import event
 
-from bench.report import machine, markdown_table, ms, rich_table
+from bench import cache
+from bench.report import (
+    Row,
+    Section,
+    load_average,
+    markdown_table,
+    ms,
+    rich_table,
+    scratch_path,
+    single_intro,
+    warn_if_busy,
+    write_single,
+)
 from bot.clock import ManualClock
 from bot.config import parse_config
 from bot.sla import SlaService
 from bot.team import Team
 from storage.db import Database
 
-RESULTS = Path(__file__).parent / "RESULTS-sla.md"
 TARGET_MS = 50.0  # one sweep finding 100 due steps at 1,000,000 leads, median of 5
 GROWTH_LIMIT = 1.25  # "does not grow": the big database's median within 1.25x of the small one's
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # the sweep's clock; a Monday, 09:00 in Chicago
@@ -81,6 +92,7 @@ class Plan:
     open: int
     due: int
     runs: int
+    cache: bool = False  # keep the generated databases between runs (see bench/cache.py)
 
 
 @dataclass
@@ -89,6 +101,7 @@ class SizeRun:
     open: int
     due: int
     setup_seconds: float = 0.0
+    reused: str = ""  # when the database came from the cache: when it was generated
     db_mb: float = 0.0
     first_sweep_ms: float = 0.0  # the warm-up sweep: a fresh engine, cold caches
     sweep_ms: list[float] = field(default_factory=list)
@@ -341,19 +354,28 @@ async def measure(path: Path, run: SizeRun, runs: int, progress: Progress, task:
 
 async def bench_size(leads: int, plan: Plan, workdir: Path, progress: Progress) -> SizeRun:
     run = SizeRun(leads=leads, open=plan.open, due=plan.due)
-    path = workdir / f"sla-{leads}.db"
+    path = cache.database("sla", leads, __file__) if plan.cache else workdir / f"sla-{leads}.db"
     started = time.perf_counter()
-    task = progress.add_task(f"{leads:,} leads: schema", total=None)
-    db = Database(f"sqlite+aiosqlite:///{path}")
-    await db.prepare()
-    await db.dispose()
-    progress.update(task, description=f"{leads:,} leads: bulk load (leads + timers)", total=leads, completed=0)
-    await asyncio.to_thread(load, path, leads, plan.open, lambda n: progress.advance(task, n))
-    run.setup_seconds = time.perf_counter() - started
+    setup = cache.recorded(path) if plan.cache else None
+    if setup is None:
+        cache.forget(path)
+        await asyncio.to_thread(remove, path)
+        task = progress.add_task(f"{leads:,} leads: schema", total=None)
+        db = Database(f"sqlite+aiosqlite:///{path}")
+        await db.prepare()
+        await db.dispose()
+        progress.update(task, description=f"{leads:,} leads: bulk load (leads + timers)", total=leads, completed=0)
+        await asyncio.to_thread(load, path, leads, plan.open, lambda n: progress.advance(task, n))
+        run.setup_seconds = time.perf_counter() - started
+        if plan.cache:
+            cache.record(path, run.setup_seconds)
+    else:
+        run.setup_seconds, run.reused = setup.seconds, setup.made
     run.db_mb = path.stat().st_size / 1e6
     task = progress.add_task(f"{leads:,} leads: 1 warm-up + {plan.runs} measured sweeps", total=plan.runs + 1)
     await measure(path, run, plan.runs, progress, task)
-    await asyncio.to_thread(remove, path)  # the big file need not wait for the end of the run
+    if not plan.cache:
+        await asyncio.to_thread(remove, path)  # the big file need not wait for the end of the run
     return run
 
 
@@ -413,8 +435,9 @@ def notes(big: SizeRun, small: SizeRun, seconds: float) -> list[str]:
     ]
     for run in (big, small):
         each = ", ".join(f"{v:.1f}" for v in run.sweep_ms)
+        made = f" (reused from the cache, generated {run.reused})" if run.reused else ""
         lines.append(
-            f"{run.label}: set-up {run.setup_seconds:.0f} s, database {run.db_mb:.0f} MB; first sweep on a fresh "
+            f"{run.label}: set-up {run.setup_seconds:.0f} s{made}, database {run.db_mb:.0f} MB; first sweep on a fresh "
             f"engine {run.first_sweep_ms:.1f} ms (not counted); measured sweeps {each} "
             f"ms with {run.steps} steps; "
             f"{sum(run.statement_counts.values())} statements per sweep, the costliest (driver ms, median): "
@@ -428,40 +451,41 @@ def notes(big: SizeRun, small: SizeRun, seconds: float) -> list[str]:
     return lines
 
 
-def write_results(big: SizeRun, small: SizeRun, plan: Plan, console: Console, seconds: float, load: float) -> None:
+def summary(big: SizeRun, small: SizeRun) -> list[Row]:
+    growth = big.sweep_median / small.sweep_median
+    return [
+        Row(f"SLA sweep, {big.due} due steps, {big.leads:,} leads", f"{ms(big.sweep_median)} ms",
+            f"{big.baseline_median:.2f} ms one SELECT", f"{big.sweep_median / big.baseline_median:.0f}x",
+            f"< {TARGET_MS:g} ms", verdict(big.sweep_median < TARGET_MS)),
+        Row(f"SLA sweep growth, {big.leads:,} against {small.leads:,} leads", f"{growth:.2f}x", "", "",
+            f"≤ {GROWTH_LIMIT:g}x", verdict(growth <= GROWTH_LIMIT)),
+    ]  # fmt: skip
+
+
+def section(big: SizeRun, small: SizeRun, plan: Plan, console: Console, seconds: float, load: float) -> Section:
     table = rows(big, small)
     lines = notes(big, small, seconds)
     console.print(rich_table(f"SLA sweep finding {plan.due} due steps, median of {plan.runs} (ms)", HEAD, table))
     for line in lines:
         console.print(f"• {line}", markup=False)
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    text = "\n".join(
-        [
-            "# SLA sweep benchmark",
-            "",
-            "Generated by `make bench` (`python -m bench`, or `python -m bench sla` alone); overwritten on every run.",
-            "",
-            f"- Date: {when}",
-            f"- Machine: {machine()}, SQLite {sqlite3.sqlite_version}; load average {load:.2f} before the run, "
-            f"{os.getloadavg()[0]:.2f} after",
-            f"- Requirement: with 1,000,000 leads in SQLite of which 10,000 are open, one SLA sweep that finds 100 "
-            f"due steps completes in under {TARGET_MS:g} ms (median of 5), and its cost does not grow with the "
-            "number of closed leads.",
-            f"- Data: {plan.open:,} open leads (stage `mql`, running accept timer due later) in both databases, the "
-            "rest closed (`sal`/`rejected`, one stopped accept timer each, `next_at` NULL); bulk-loaded with stdlib "
-            f"sqlite3 into a schema made by `Database.prepare()`. Before every sweep (untimed) the same {plan.due} "
-            "timers are made due again (`next_at = due_at = now - 1 min`) and the previous sweep's notices, items, "
-            "outbox rows and timeline events are deleted. Each sweep is `await SlaService.sweep()` (batch 500) with "
-            "one escalation step `after 0s -> manager`: 100 steps grouped into one DM.",
-            "",
-            markdown_table(HEAD, table),
-            "",
-            *[f"- {line}" for line in lines],
-            "",
-        ]
-    )
-    RESULTS.write_text(text)
-    console.print(f"Wrote {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+    body = [
+        f"- Requirement: with 1,000,000 leads in SQLite of which 10,000 are open, one SLA sweep that finds 100 "
+        f"due steps completes in under {TARGET_MS:g} ms (median of 5), and its cost does not grow with the "
+        "number of closed leads.",
+        f"- Data: {plan.open:,} open leads (stage `mql`, running accept timer due later) in both databases, the "
+        "rest closed (`sal`/`rejected`, one stopped accept timer each, `next_at` NULL); bulk-loaded with stdlib "
+        f"sqlite3 (SQLite {sqlite3.sqlite_version}) into a schema made by `Database.prepare()`. Before every sweep "
+        f"(untimed) the same {plan.due} timers are made due again (`next_at = due_at = now - 1 min`) and the "
+        "previous sweep's notices, items, outbox rows and timeline events are deleted. Each sweep is `await "
+        "SlaService.sweep()` (batch 500) with one escalation step `after 0s -> manager`: 100 steps grouped into one "
+        "DM.",
+        "",
+        markdown_table(HEAD, table),
+        "",
+        *[f"- {line}" for line in lines],
+        "",
+    ]
+    return Section("sla", "SLA sweep", summary(big, small), body, seconds, (load, load_average()))
 
 
 # --- entry point -----------------------------------------------------------------------------------------------
@@ -472,13 +496,23 @@ def parse_args(argv: list[str]) -> Plan:
     parser.add_argument("--leads", type=int, help="leads in the big database (default 1,000,000)")
     parser.add_argument("--quick", action="store_true", help="a short run: 100,000 leads against 20,000")
     parser.add_argument("--small", type=int, help="leads in the small database (default a tenth of --leads)")
+    parser.add_argument("--cache", action="store_true", help="keep the databases, and reuse them (bench/cache.py)")
     args = parser.parse_args(argv)
     leads = args.leads or (100_000 if args.quick else 1_000_000)
-    small = args.small or max(leads // (5 if args.quick else 10), 10_000)
-    open_count, due = 10_000, 100
-    if min(leads, small) < open_count:
-        parser.error(f"both databases need at least the {open_count:,} open leads")
-    return Plan(leads=leads, small=small, open=open_count, due=due, runs=5)
+    plan = make_plan(leads, args.small or max(leads // (5 if args.quick else 10), 10_000), cache=args.cache)
+    if min(plan.leads, plan.small) < plan.open:
+        parser.error(f"both databases need at least the {plan.open:,} open leads")
+    return plan
+
+
+def make_plan(leads: int, small: int, *, cache: bool) -> Plan:
+    return Plan(leads=leads, small=small, open=10_000, due=100, runs=5, cache=cache)
+
+
+def plan_for(size: str, *, cache: bool) -> Plan:
+    """The suite's plan: 1,000,000 against 100,000 leads; `quick` 100,000 against 20,000; `tiny` the least."""
+    leads, small = {"full": (1_000_000, 100_000), "quick": (100_000, 20_000), "tiny": (12_000, 10_000)}[size]
+    return make_plan(leads, small, cache=cache)
 
 
 async def run_all(plan: Plan, console: Console) -> tuple[SizeRun, SizeRun]:
@@ -490,19 +524,21 @@ async def run_all(plan: Plan, console: Console) -> tuple[SizeRun, SizeRun]:
     return big, small
 
 
-def main(argv: list[str] | None = None) -> int:
-    plan = parse_args(sys.argv[1:] if argv is None else argv)
-    console = Console()
+def run(plan: Plan, console: Console) -> Section:
     console.print(
         f"SLA sweep: {plan.leads:,} leads against {plan.small:,}, {plan.open:,} open and {plan.due} due in both; "
         f"median of {plan.runs} sweeps"
     )
-    load_before = os.getloadavg()[0]
-    if load_before > 1.0:
-        console.print(f"[yellow]The machine is busy (load average {load_before:.2f}): expect noisy numbers.[/]")
+    load_before = warn_if_busy(console)
     started = time.perf_counter()
     big, small = asyncio.run(run_all(plan, console))
-    write_results(big, small, plan, console, time.perf_counter() - started, load_before)
+    return section(big, small, plan, console, time.perf_counter() - started, load_before)
+
+
+def main(argv: list[str] | None = None) -> int:
+    plan = parse_args(sys.argv[1:] if argv is None else argv)
+    console = Console()
+    write_single(run(plan, console), scratch_path("sla"), console, intro=single_intro("sla"))
     return 0
 
 
