@@ -20,7 +20,9 @@ from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
+from rich.table import Table
 
 from bench import ack_latency, burst, cache, funnel_bench, intake, memory, sla_sweep
 from bench.report import (
@@ -31,7 +33,6 @@ from bench.report import (
     header,
     load_average,
     markdown_table,
-    rich_table,
     scratch_path,
     section_markdown,
     shown,
@@ -101,10 +102,31 @@ def run_suite(
     seconds = time.perf_counter() - started
     rows = [row for section in sections for row in section.rows]
     console.rule(f"Summary · {seconds:.0f} s in all")
-    console.print(rich_table("Handoff benchmarks", SUMMARY_HEAD, [row.cells() for row in rows]))
+    if console.width >= 130:
+        console.print(summary_table(rows))
+    else:  # too narrow for six columns: one line each
+        for row in rows:
+            against = "; ".join(x for x in (row.baseline, row.ratio) if x)
+            target = f", target {row.target}" if row.target else ""
+            verdict = {"PASS": " [green]PASS[/]", "GAP": " [red]GAP[/]"}.get(row.verdict, "")
+            console.print(
+                f"• {row.metric}: [bold]{row.measured}[/]{f' ({against})' if against else ''}{target}{verdict}"
+            )
     write(sections, rows, out, size=size, seconds=seconds, load=(load_before, load_average()), use_cache=use_cache)
     console.print(f"Wrote {shown(out)}")
     return sections
+
+
+def summary_table(rows: list[Row]) -> Table:
+    """The summary for a wide terminal: the figures never wrap."""
+    table = Table(title="Handoff benchmarks", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for i, name in enumerate(SUMMARY_HEAD):
+        table.add_column(name, justify="left" if i in (0, 2, 4) else "right", no_wrap=i > 0, overflow="fold")
+    for row in rows:
+        cells = row.cells()
+        cells[-1] = {"PASS": "[green]PASS[/]", "GAP": "[red]GAP[/]"}.get(cells[-1], cells[-1])
+        table.add_row(*cells)
+    return table
 
 
 def write(
