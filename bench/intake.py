@@ -143,12 +143,13 @@ class Backend:
 async def app_with_fake_slack(
     workdir: Path, *, database: str | None = None, rate_limits: bool = True
 ) -> AsyncIterator[tuple[Server, Server, str]]:
-    """The fake Slack in one process and the app in another, pointed at it; yields (fake, app, app URL)."""
+    """The fake Slack in one process and the app in another, pointed at it; yields (fake, app, app URL). The app
+    runs with the team file's defaults for [slack] pacing and burst batching, as a deployment would."""
     await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
     fake_args = ["--token", BOT_TOKEN, "--channel", LEADS, "--usergroup", SALES_GROUP]
     fake_args += ["--rate-limits"] if rate_limits else []
     async with server("fake", workdir, *fake_args, module="bench.fake_slack") as (fake, slack_url):
-        app_args = ["--slack", slack_url] + (["--database", database] if database else [])
+        app_args = ["--slack", slack_url, "--team-defaults"] + (["--database", database] if database else [])
         async with server("handoff", workdir, *app_args) as (app, url):
             yield fake, app, url
 

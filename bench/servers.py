@@ -121,7 +121,9 @@ class Handoff:
         }
 
 
-async def run_handoff(workdir: Path, database: str | None, slack: str | None, rate_limits: bool) -> None:
+async def run_handoff(
+    workdir: Path, database: str | None, slack: str | None, rate_limits: bool, team_defaults: bool
+) -> None:
     fake = None
     if slack is None:
         fake = FakeSlack(bot_token=BOT_TOKEN, channels=[LEADS], enforce_rate_limits=rate_limits)
@@ -130,7 +132,9 @@ async def run_handoff(workdir: Path, database: str | None, slack: str | None, ra
     try:
         where = fake if fake is not None else ExternalSlack(slack or "")
         settings = make_settings(database or f"sqlite+aiosqlite:///{workdir / 'handoff.db'}", where)  # type: ignore[arg-type]
-        app = await create_app(settings, team_config())
+        # The tests' team file turns pacing and burst batching off; against Slack's limits the defaults apply.
+        config = team_config(slack={"leads_channel": LEADS}) if team_defaults else team_config()
+        app = await create_app(settings, config)
         async with serve(app) as url:
             handoff = Handoff(fake, app[SERVICES])
             say({"url": url})
@@ -159,10 +163,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("workdir", type=Path)
     parser.add_argument("--database", help="handoff: this database instead of a SQLite file in workdir")
     parser.add_argument("--slack", help="handoff: the fake Slack's Web API base URL, in another process")
-    parser.add_argument("--rate-limits", action="store_true", help="handoff: the in-process fake limits posts")
+    parser.add_argument("--rate-limits", action="store_true", help="the in-process fake limits posts")
+    parser.add_argument("--team-defaults", action="store_true", help="[slack] pacing and batching as configured by "
+                        "default, not turned off as in the tests' team file")  # fmt: skip
     args = parser.parse_args(argv)
     configure_logging("INFO")  # as `python -m bot` runs in production
-    asyncio.run(run_handoff(args.workdir, args.database, args.slack, args.rate_limits))
+    asyncio.run(run_handoff(args.workdir, args.database, args.slack, args.rate_limits, args.team_defaults))
     return 0
 
 
