@@ -389,9 +389,8 @@ def section(
         [
             f"{run.name}: the app wrote {', '.join(f'{n:,} {t}' for t, n in run.rows.items())} rows (warm-up "
             f"included); raw inserted {run.raw_leads:,} leads' rows in {run.raw_seconds:.2f} s. While the measured "
-            f"batches went in, the outbox worker made {run.slack.get('ok', 0)} posts and got "
-            f"{run.slack.get('limited', 0)} answers 429 from the rate-limited fake Slack "
-            f"({run.slack.get('calls', 0)} Web API calls in all)."
+            f"batches went in, the outbox worker made {run.slack.get('ok', 0)} posts to the rate-limited fake "
+            f"Slack ({run.slack.get('limited', 0)} answered 429, {run.slack.get('calls', 0)} Web API calls in all)."
             for run in runs
         ]
         + skipped
