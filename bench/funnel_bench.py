@@ -771,7 +771,8 @@ def parse_args(argv: list[str]) -> Plan:
 def plan_for(size: str, *, cache_db: bool) -> Plan:
     """The suite's plan: 1,000,000 leads (`quick` 100,000, `tiny` 10,000), in the cache when asked."""
     leads = {"full": 1_000_000, "quick": 100_000, "tiny": 10_000}[size]
-    return Plan(leads=leads, runs=5, db=cache.database("funnel", leads, __file__) if cache_db else None, profile=False)
+    db = cache.database("funnel", leads, __file__) if cache_db else None
+    return Plan(leads=leads, runs=2 if size == "tiny" else 5, db=db, profile=False)
 
 
 async def run_all(plan: Plan, console: Console) -> Run:

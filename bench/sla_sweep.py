@@ -505,14 +505,14 @@ def parse_args(argv: list[str]) -> Plan:
     return plan
 
 
-def make_plan(leads: int, small: int, *, cache: bool) -> Plan:
-    return Plan(leads=leads, small=small, open=10_000, due=100, runs=5, cache=cache)
+def make_plan(leads: int, small: int, *, cache: bool, runs: int = 5) -> Plan:
+    return Plan(leads=leads, small=small, open=10_000, due=100, runs=runs, cache=cache)
 
 
 def plan_for(size: str, *, cache: bool) -> Plan:
     """The suite's plan: 1,000,000 against 100,000 leads; `quick` 100,000 against 20,000; `tiny` the least."""
     leads, small = {"full": (1_000_000, 100_000), "quick": (100_000, 20_000), "tiny": (12_000, 10_000)}[size]
-    return make_plan(leads, small, cache=cache)
+    return make_plan(leads, small, cache=cache, runs=2 if size == "tiny" else 5)
 
 
 async def run_all(plan: Plan, console: Console) -> tuple[SizeRun, SizeRun]:
