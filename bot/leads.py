@@ -84,39 +84,24 @@ class LeadService:
         """Store new MQLs and queue their posts; known `external_id`s are answered with their id, unchanged."""
         now = self._clock.now()
         async with self._db.session() as session:
-            known = await lead_queries.map_external_ids(session=session, external_ids=(i.external_id for i in items))
             rows: dict[str, dict[str, Any]] = {}
             for item in items:
-                if item.external_id in known or item.external_id in rows:
-                    continue
-                rows[item.external_id] = {
-                    "external_id": item.external_id,
-                    "email": item.email,
-                    "name": item.name,
-                    "company": item.company,
-                    "title": item.title,
-                    "source": item.source,
-                    "campaign": item.campaign,
-                    "score": item.score,
-                    "activity": item.activity_json(),
-                    "stage": "mql",
-                    "received_at": now,
-                }
-            ids = await lead_queries.add_leads(session=session, rows=list(rows.values()))
-            fresh = dict(zip(rows, ids, strict=True))
-            if fresh:
-                await lead_queries.add_event_rows(
-                    session=session,
-                    rows=[
-                        {"lead_id": lead_id, "kind": "mql_received", "actor": actor, "at": now,
-                         "data": {"source": row["source"], "campaign": row["campaign"], "score": row["score"]}}
-                        for row, lead_id in zip(rows.values(), ids, strict=True)
-                    ],
-                )  # fmt: skip
-                if post:
-                    await outbox.enqueue_many(
-                        session=session, rows=[kinds.lead_post(lead_id) for lead_id in ids], now=now, coalesce=False
-                    )
+                rows.setdefault(item.external_id, {
+                    "external_id": item.external_id, "email": item.email, "name": item.name,
+                    "company": item.company, "title": item.title, "source": item.source, "campaign": item.campaign,
+                    "score": item.score, "activity": item.activity_json(), "stage": "mql", "received_at": now,
+                    "version": 1,
+                })  # fmt: skip
+            fresh = await lead_queries.insert_new_leads(
+                session=session,
+                rows=list(rows.values()),
+                actor=actor,
+                at=now,
+                post_kind=kinds.LEAD_POST if post else None,
+            )
+            known = await lead_queries.map_external_ids(
+                session=session, external_ids=(e for e in rows if e not in fresh)
+            )
         if fresh and post:
             self._on_enqueued()
         results: list[Ingested] = []

@@ -6,10 +6,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import JSON, String, cast, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Lead, LeadEvent, table_of
+from storage.db import upsert_for
+from storage.models import Lead, LeadEvent, OutboxMessage, UTCDateTime, table_of
 
 
 async def get_lead(*, session: AsyncSession, lead_id: int, for_update: bool = False) -> Lead | None:
@@ -52,19 +53,49 @@ async def map_external_ids(*, session: AsyncSession, external_ids: Iterable[str]
     return found
 
 
-async def add_leads(*, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert new leads (dicts of column values) in batched INSERT … RETURNING statements; their ids in the order
-    given. The ORM's flush sends one statement per lead on SQLite, which is most of an intake's time."""
+async def insert_new_leads(
+    *, session: AsyncSession, rows: Sequence[dict[str, Any]], actor: str, at: datetime, post_kind: str | None
+) -> dict[str, int]:
+    """Insert the leads (dicts of column values) whose external_id is new, with their `mql_received` events and,
+    given `post_kind`, their outbox rows: three statements whatever the batch size. Returns external_id → id of
+    the leads inserted; an external_id already stored (or stored by a concurrent request a moment ago) is skipped
+    by ON CONFLICT rather than checked first.
+
+    The leads go in as one batched INSERT … RETURNING (the ORM's flush would send one statement per lead on SQLite;
+    RETURNING external_id maps ids back, where sort_by_parameter_order would need a sentinel column on SQLite). The
+    events and outbox rows are INSERT … SELECT from the leads just written, so no row is bound twice."""
     if not rows:
-        return []
-    table = table_of(Lead)
-    # RETURNING external_id rather than sort_by_parameter_order: that needs a sentinel column on SQLite and falls
-    # back to row at a time without one; external_id is unique, so it maps each id back just as well.
+        return {}
+    leads = table_of(Lead)
     result = await session.execute(
-        insert(table).returning(table.c.external_id, table.c.id), [{"version": 1, **row} for row in rows]
+        upsert_for(session)(leads).on_conflict_do_nothing(index_elements=["external_id"])
+        .returning(leads.c.external_id, leads.c.id),
+        list(rows),
+    )  # fmt: skip
+    created = {str(external_id): int(lead_id) for external_id, lead_id in result}
+    if not created:
+        return created
+    new = leads.c.id.in_(list(created.values()))
+    json_object = func.json_build_object if session.get_bind().dialect.name == "postgresql" else func.json_object
+    data = json_object("source", leads.c.source, "campaign", leads.c.campaign, "score", leads.c.score)
+    events = table_of(LeadEvent)
+    await session.execute(
+        insert(events).from_select(
+            ["lead_id", "kind", "actor", "at", "data"],
+            select(leads.c.id, literal("mql_received"), literal(actor), literal(at, UTCDateTime()), data).where(new),
+        )
     )
-    ids = {str(external_id): int(lead_id) for external_id, lead_id in result}
-    return [ids[str(row["external_id"])] for row in rows]
+    if post_kind is not None:
+        outbox = table_of(OutboxMessage)
+        key = literal(f"{post_kind}:") + cast(leads.c.id, String)
+        stamp = literal(at, UTCDateTime())
+        await session.execute(
+            insert(outbox).from_select(
+                ["kind", "key", "lead_id", "payload", "created_at", "next_attempt_at", "attempts"],
+                select(literal(post_kind), key, leads.c.id, literal({}, JSON()), stamp, stamp, literal(0)).where(new),
+            )
+        )
+    return created
 
 
 async def add_event(
@@ -74,15 +105,6 @@ async def add_event(
     session.add(event)
     await session.flush()
     return event
-
-
-async def add_events(*, session: AsyncSession, events: Sequence[LeadEvent]) -> None:
-    await add_event_rows(
-        session=session,
-        rows=[
-            {"lead_id": e.lead_id, "kind": e.kind, "actor": e.actor, "at": e.at, "data": e.data or {}} for e in events
-        ],
-    )
 
 
 async def add_event_rows(*, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
