@@ -9,6 +9,7 @@ from bot.config import HandoffConfig
 from bot.ids import Action
 from bot.pacing import Pacer
 from sandbox.slack_models import Message
+from tests import databases
 from tests.conftest import LEADS, MANAGER, REP1, Harness, StartApp, action_ids, team_config, text_of
 from tests.test_reject import BUDGET, submit_reject
 
@@ -20,6 +21,10 @@ def burst_config(**slack: Any) -> HandoffConfig:
 
 def leads(count: int, prefix: str = "b") -> list[dict[str, Any]]:
     return [{"external_id": f"{prefix}-{i}", "name": f"Lead {i}", "company": f"Co {i}"} for i in range(count)]
+
+
+async def fetch(app: Harness, sql: str) -> list[tuple[object, ...]]:
+    return await databases.fetch(app.svc.db.url, sql)
 
 
 def posts(app: Harness) -> list[Message]:
@@ -157,3 +162,25 @@ def test_the_pacer_spends_the_burst_then_spaces_posts_and_closes_the_channel_on_
     assert pacer._wait("C1") == 0.0
     pacer.close_for("C1", 30)
     assert pacer._wait("C1") == 30.0
+
+
+async def test_a_burst_of_1000_mqls_is_posted_in_batches_within_the_channel_limit_none_lost_none_doubled(
+    start_app: StartApp,
+) -> None:
+    app = await start_app(burst_config(posts_per_second=40, post_burst=3))
+    app.slack.enforce_rate_limits = True  # Slack's per-channel limit, scaled up 50x so the test takes a second
+    app.slack.post_message_rate, app.slack.post_message_burst = 50.0, 3
+
+    for start in range(0, 1000, 500):
+        status, _ = await app.post_leads(leads(1000)[start : start + 500])
+        assert status == 201
+    await app.settle()
+
+    batches = posts(app)
+    calls = app.slack.calls_to("chat.postMessage")
+    assert len(batches) == len(calls) == 50 and {c.status for c in calls} == {200}  # 20 leads a message, no 429
+    shown = [int(el["value"]) for m in batches for b in m.blocks if b["type"] == "actions" for el in b["elements"]]
+    assert len(shown) == 2 * 1000 and len(set(shown)) == 1000  # Accept and Reject for each lead, once
+    [(unposted,)] = await fetch(app, "SELECT count(*) FROM leads WHERE slack_ts IS NULL")
+    [(posted_events,)] = await fetch(app, "SELECT count(*) FROM lead_events WHERE kind = 'posted'")
+    assert (unposted, posted_events) == (0, 1000)
