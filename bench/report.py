@@ -84,7 +84,7 @@ def header(title: str, intro: str, *, load: tuple[float, float], extra: str = ""
 
 def section_markdown(section: Section, level: int = 2) -> list[str]:
     """A benchmark's section: its summary rows as a table, then its detail (headings pushed down to `level`)."""
-    push = "#" * (level - 1)
+    push = "#" * (level - 2)  # the bodies' own headings are written as ### under a ## section
     body = [f"{push}{line}" if line.startswith("#") else line for line in section.body]
     return [
         f"{'#' * level} {section.title}",
