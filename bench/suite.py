@@ -166,12 +166,13 @@ def report_path(*, quick: bool, out: Path | None = None) -> Path:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes; the report goes to a scratch file")
+    parser.add_argument("--tiny", action="store_true", help="every benchmark in seconds (a smoke run)")
     parser.add_argument("--no-cache", action="store_true", help="generate the big databases afresh, keep nothing")
     parser.add_argument("--no-postgres", action="store_true", help="intake on SQLite only")
     parser.add_argument("--out", type=Path, help="write the report here instead")
     args = parser.parse_args(argv)
-    size = "quick" if args.quick else "full"
-    out = report_path(quick=args.quick, out=args.out)
+    size = "tiny" if args.tiny else "quick" if args.quick else "full"
+    out = report_path(quick=args.quick or args.tiny, out=args.out)
     postgres = None if args.no_postgres else intake.POSTGRES
     run_suite(size, out, Console(), use_cache=not args.no_cache, postgres=postgres)
     return 0
