@@ -78,7 +78,8 @@ class Settings:
             slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
             database_url=database_url,
             port=int(port_text),
-            host=env.get("HOST", "").strip() or "0.0.0.0",
+            # The sandbox page has no login: it listens on this machine only unless HOST says otherwise.
+            host=env.get("HOST", "").strip() or ("127.0.0.1" if sandbox else "0.0.0.0"),
             config_path=Path(env.get("HANDOFF_CONFIG", "").strip() or "handoff.toml"),
             log_level=log_level,
             log_format=log_format,

@@ -55,6 +55,12 @@ def test_no_credentials_at_all_means_the_sandbox() -> None:
     assert Settings.from_env({}).sandbox
 
 
+def test_the_sandbox_listens_on_this_machine_only_unless_host_is_set() -> None:
+    assert Settings.from_env({}).host == "127.0.0.1"
+    assert Settings.from_env({"HOST": "0.0.0.0"}).host == "0.0.0.0"
+    assert Settings.from_env(GOOD_ENV).host == "0.0.0.0"
+
+
 @pytest.mark.parametrize(
     ("env", "key", "problem"),
     [
