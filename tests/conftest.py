@@ -178,6 +178,10 @@ class Harness:
         for _ in range(500):
             await self.svc.outbox.drain()
             async with self.svc.db.session() as session:
+                # On PostgreSQL a claim the app's loop has not committed yet still looks claimable, and each query
+                # sees what was committed when it began: ask "claimable?" first and "in flight?" second, so a claim
+                # committed in between is seen by the second.
+                due = await session.scalar(claimable(self.clock.now()).limit(1))
                 in_flight = await session.scalar(
                     select(OutboxMessage.id).where(
                         OutboxMessage.delivered_at.is_(None),
@@ -185,8 +189,6 @@ class Harness:
                         OutboxMessage.claimed_by == self.svc.outbox.worker_id,
                     )
                 )
-                # On PostgreSQL a claim the app's loop has not committed yet still looks claimable.
-                due = await session.scalar(claimable(self.clock.now()).limit(1))
             if in_flight is None and due is None:
                 return
             await asyncio.sleep(0.01)  # the app's own worker loop holds a row: wait for it to finish, not for time
