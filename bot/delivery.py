@@ -23,7 +23,7 @@ from message_templates import Renderer
 from storage import leads as lead_queries
 from storage import sla as sla_queries
 from storage.db import Database
-from storage.models import Lead
+from storage.models import Lead, SlaTimer
 from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
@@ -111,8 +111,12 @@ class SlackDelivery:
                 if row.lead_id is not None and row.id in landed:
                     await self._record_first_post(session, row.lead_id, *landed[row.id])
 
-    def _batch_message(self, leads: list[Lead]) -> dict[str, Any]:
-        cards = [lead_card(lead, tz=self._config.tz) for lead in leads]
+    def _batch_message(self, leads: list[Lead], timers: dict[int, list[SlaTimer]] | None = None) -> dict[str, Any]:
+        now, tz = self._clock.now(), self._config.tz
+        cards = [
+            lead_card(lead, tz=tz, clocks=clock_lines((timers or {}).get(lead.id, []), tz=tz, now=now))
+            for lead in leads
+        ]
         footer = f"Posted together: more MQLs than usual arrived at once · leads #{leads[0].id}–#{leads[-1].id}"
         return self._renderer.render(
             "channel/lead_batch.json.j2", cards=cards, title=f"⚡ {len(cards)} new MQLs", footer=footer
@@ -215,7 +219,8 @@ class SlackDelivery:
             channel, ts = lead.slack_channel, lead.slack_ts
             shown = await lead_queries.leads_on_post(session=session, channel=channel, ts=ts) if channel and ts else []
             if len(shown) > 1:
-                message = self._batch_message(shown)
+                clocks = await sla_queries.timers_of_leads(session=session, lead_ids=[lead.id for lead in shown])
+                message = self._batch_message(shown, clocks)
             else:
                 contacted = await lead_queries.find_event(session=session, lead_id=lead_id, kind="contacted")
                 timers = await sla_queries.timers_of(session=session, lead_id=lead_id)

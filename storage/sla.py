@@ -35,6 +35,15 @@ async def timers_of(*, session: AsyncSession, lead_id: int) -> list[SlaTimer]:
     return list(rows.scalars())
 
 
+async def timers_of_leads(*, session: AsyncSession, lead_ids: Sequence[int]) -> dict[int, list[SlaTimer]]:
+    """Every clock of these leads, by lead, oldest first (for a batch message that shows several leads)."""
+    rows = await session.scalars(select(SlaTimer).where(SlaTimer.lead_id.in_(lead_ids)).order_by(SlaTimer.id))
+    by_lead: dict[int, list[SlaTimer]] = {lead_id: [] for lead_id in lead_ids}
+    for timer in rows:
+        by_lead[timer.lead_id].append(timer)
+    return by_lead
+
+
 async def get_timer(*, session: AsyncSession, timer_id: int, for_update: bool = False) -> SlaTimer | None:
     return await session.get(SlaTimer, timer_id, with_for_update=for_update, populate_existing=True)
 

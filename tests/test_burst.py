@@ -104,6 +104,9 @@ async def test_an_unowned_lead_of_a_batch_escalates_in_the_batch_thread(start_ap
     [alarm] = [m for m in app.slack.messages[LEADS] if m.thread_ts == batch.ts]  # one alarm, in the batch's thread
     assert all(f"Lead {i}" in text_of(alarm.blocks) for i in range(11))  # listing every lead it shows
     assert app.dms(MANAGER) == []
+    [batch] = posts(app)  # and the batch itself shows each lead's breached clock, as a lead's own post does
+    lines = [b["text"]["text"] for b in batch.blocks if b.get("block_id", "").endswith(":line")]
+    assert len(lines) == 11 and all("🚨 *Accept SLA breached*" in line for line in lines)
 
 
 async def test_a_batch_slack_took_before_the_sender_died_is_found_not_posted_twice(start_app: StartApp) -> None:

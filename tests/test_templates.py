@@ -86,7 +86,8 @@ def test_a_full_batch_message_of_hostile_leads_is_valid_block_kit_and_inert(size
     leads = [hostile_lead(stage, size) for stage in stages]
     for number, lead in enumerate(leads, start=1):
         lead.id = number
-    cards = [lead_card(lead, tz=TZ) for lead in leads]
+    clocks = ["🚨 *Accept SLA breached* — was due today 09:30 (30 min target)", "⏱ First contact due Tue 09:00"]
+    cards = [lead_card(lead, tz=TZ, clocks=clocks) for lead in leads]
     message = RENDERER.render("channel/lead_batch.json.j2", cards=cards, title="⚡ 24 new MQLs", footer="leads #1–#24")
 
     assert validate_blocks(message["blocks"], surface="message") == []
