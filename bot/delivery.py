@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from bot.clock import Clock
 from bot.config import HandoffConfig
 from bot.feedback import FeedbackSender
 from bot.kinds import ANNOUNCEMENT, FEEDBACK, LEAD_POST, SLA_NOTICE, WIN_POST, notice_id_of
+from bot.outbox import retry_after
 from bot.pacing import Pacer
 from bot.sla import SlaService
 from bot.sla_cards import alarm_view, clock_lines
@@ -97,18 +99,16 @@ class SlackDelivery:
     async def many(self, rows: list[Claimed]) -> None:
         """A burst's first posts as one batch message, each lead with its own buttons; every lead's accept clock
         starts when the batch lands, exactly as when it lands alone."""
-        channel = self._config.slack.leads_channel
-        landed = await self._find_posted(rows, channel=channel) if any(r.attempts > 1 for r in rows) else {}
-        rest = [row for row in rows if row.id not in landed and row.lead_id is not None]
-        if rest:
+
+        async def batch_of(rest: list[Claimed]) -> dict[str, Any]:
             async with self._db.session() as session:
                 leads = await lead_queries.leads_by_ids(session=session, ids=[r.lead_id for r in rest if r.lead_id])
-            message = self._batch_message(leads)
-            where = await self._post_new(rest, channel=channel, message=message)
-            landed.update({row.id: where for row in rest})
+            return self._batch_message(leads)
+
+        landed = await self._post_once(rows, channel=self._config.slack.leads_channel, render=batch_of)
         async with self._db.session() as session:
             for row in rows:
-                if row.lead_id is not None and row.id in landed:
+                if row.lead_id is not None:
                     await self._record_first_post(session, row.lead_id, *landed[row.id])
 
     def _batch_message(self, leads: list[Lead], timers: dict[int, list[SlaTimer]] | None = None) -> dict[str, Any]:
@@ -125,19 +125,34 @@ class SlackDelivery:
     async def _post(
         self, row: Claimed, *, channel: str, message: dict[str, Any], thread_ts: str | None = None
     ) -> tuple[str, str]:
-        """Post once per outbox row. Every post carries its rows' ids as message metadata; when an earlier attempt's
-        outcome is unknown (the process died, or the connection dropped, after Slack took the post) the row is
-        claimed again, and the conversation is searched for that marker before anything is posted twice."""
-        if row.attempts > 1:
-            found = await self._find_posted([row], channel=channel, thread_ts=thread_ts)
-            if (where := found.get(row.id)) is not None:
-                log.info("outbox %s was posted by an earlier attempt (%s/%s); not posting it again", row.id, *where)
-                return where
-        return await self._post_new([row], channel=channel, message=message, thread_ts=thread_ts)
+        async def fixed(_rows: list[Claimed]) -> dict[str, Any]:
+            return message
 
-    async def _post_new(
-        self, rows: list[Claimed], *, channel: str, message: dict[str, Any], thread_ts: str | None = None
-    ) -> tuple[str, str]:
+        return (await self._post_once([row], channel=channel, render=fixed, thread_ts=thread_ts))[row.id]
+
+    async def _post_once(
+        self,
+        rows: list[Claimed],
+        *,
+        channel: str,
+        render: Callable[[list[Claimed]], Awaitable[dict[str, Any]]],
+        thread_ts: str | None = None,
+    ) -> dict[int, tuple[str, str]]:
+        """Post what `render` makes of `rows`, once: where each row landed, {row id: (channel, ts)}.
+
+        Every post carries its rows' ids as message metadata. When an earlier attempt's outcome is unknown (the
+        process died, or the connection dropped, after Slack took the post) a row is claimed again, and the
+        conversation is searched for that marker first: rows found there are not posted twice."""
+        landed = (
+            await self._find_posted(rows, channel=channel, thread_ts=thread_ts)
+            if any(row.attempts > 1 for row in rows)
+            else {}
+        )
+        for row_id, where in landed.items():
+            log.info("outbox %s was posted by an earlier attempt (%s/%s); not posting it again", row_id, *where)
+        rest = [row for row in rows if row.id not in landed]
+        if not rest:
+            return landed
         await self._pacer.slot(channel)
         extra: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
         try:
@@ -145,16 +160,16 @@ class SlackDelivery:
                 channel=channel,
                 unfurl_links=False,
                 unfurl_media=False,
-                metadata={"event_type": MARKER_EVENT, "event_payload": {"outbox_ids": [r.id for r in rows]}},
+                metadata={"event_type": MARKER_EVENT, "event_payload": {"outbox_ids": [r.id for r in rest]}},
                 **extra,
-                **message,
+                **await render(rest),
             )
         except SlackApiError as exc:
             if exc.response.status_code == 429:
-                retry_after = str(exc.response.headers.get("Retry-After") or "1")
-                self._pacer.close_for(channel, float(retry_after) if retry_after.isdigit() else 1.0)
+                self._pacer.close_for(channel, retry_after(exc))
             raise
-        return str(response["channel"]), str(response["ts"])
+        where = str(response["channel"]), str(response["ts"])
+        return {**landed, **{row.id: where for row in rest}}
 
     async def _find_posted(
         self, rows: list[Claimed], *, channel: str, thread_ts: str | None = None

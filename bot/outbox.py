@@ -60,6 +60,12 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.8, 1.2))
 
 
+def retry_after(exc: SlackApiError) -> float:
+    """The seconds a 429 asks to wait (its Retry-After header; 1 when it sends none that makes sense)."""
+    value = str(exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after") or "")
+    return float(value) if value.isdigit() else 1.0
+
+
 def classify(exc: Exception, attempts: int) -> tuple[timedelta | None, str]:
     """(delay before the next attempt, or None for a permanent failure; the error text to keep)."""
     if isinstance(exc, Retry):
@@ -68,9 +74,8 @@ def classify(exc: Exception, attempts: int) -> tuple[timedelta | None, str]:
         status = exc.response.status_code
         error = str(exc.response.get("error") or f"HTTP {status}")
         if status == 429:
-            retry_after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
-            seconds = float(retry_after) if retry_after and str(retry_after).isdigit() else 1.0
-            return timedelta(seconds=seconds), f"ratelimited (Retry-After {retry_after})"
+            seconds = retry_after(exc)
+            return timedelta(seconds=seconds), f"ratelimited (Retry-After {seconds:g})"
         if status >= 500 or error in TRANSIENT_ERRORS:
             return backoff(attempts), error
         return None, error
