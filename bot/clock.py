@@ -37,8 +37,3 @@ class ManualClock:
 
     def set(self, when: datetime) -> None:
         self._now = when.astimezone(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """Databases hand back naive datetimes (SQLite keeps no zone): every stored time is UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -114,11 +114,6 @@ async def add_event_rows(*, session: AsyncSession, rows: Sequence[dict[str, Any]
         await session.execute(insert(table_of(LeadEvent)), list(rows))
 
 
-async def list_events(*, session: AsyncSession, lead_id: int) -> list[LeadEvent]:
-    rows = await session.execute(select(LeadEvent).where(LeadEvent.lead_id == lead_id).order_by(LeadEvent.id))
-    return list(rows.scalars())
-
-
 async def find_event(*, session: AsyncSession, lead_id: int, kind: str) -> LeadEvent | None:
     rows = await session.execute(
         select(LeadEvent).where(LeadEvent.lead_id == lead_id, LeadEvent.kind == kind).order_by(LeadEvent.id).limit(1)
