@@ -23,15 +23,7 @@ from typing import Any
 
 import aiohttp
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import Progress
 
 from bench.intake import batch_bodies, post_batches
 from bench.protocol import server
@@ -41,6 +33,7 @@ from bench.report import (
     check_handoff,
     load_average,
     log_problems,
+    progress_bar,
     scratch_path,
     single_intro,
     warn_if_busy,
@@ -233,10 +226,8 @@ def plan_for(size: str) -> Plan:
 
 
 async def run_all(plan: Plan, console: Console) -> list[AppRun]:
-    columns: list[ProgressColumn] = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
-    columns += [MofNCompleteColumn(), TimeElapsedColumn()]
     runs: list[AppRun] = []
-    with tempfile.TemporaryDirectory(prefix="handoff-bench-") as tmp, Progress(*columns, console=console) as progress:
+    with tempfile.TemporaryDirectory(prefix="handoff-bench-") as tmp, progress_bar(console) as progress:
         for kind in plan.kinds:
             runs.append(await bench_app(kind, plan, Path(tmp), progress))
     return runs

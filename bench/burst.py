@@ -29,16 +29,7 @@ from typing import Any
 
 import aiohttp
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import Progress, TaskID
 
 from bench.ack_latency import click_body, signed_post
 from bench.intake import HEADERS, app_with_fake_slack, batch_bodies
@@ -50,6 +41,7 @@ from bench.report import (
     log_problems,
     markdown_table,
     passed,
+    progress_bar,
     rich_table,
     scratch_path,
     single_intro,
@@ -345,9 +337,7 @@ def parse_args(argv: list[str]) -> Plan:
 
 
 async def run_all(plan: Plan, console: Console) -> Result:
-    columns: list[ProgressColumn] = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
-    columns += [MofNCompleteColumn(), TimeElapsedColumn()]
-    with tempfile.TemporaryDirectory(prefix="handoff-burst-") as tmp, Progress(*columns, console=console) as progress:
+    with tempfile.TemporaryDirectory(prefix="handoff-burst-") as tmp, progress_bar(console) as progress:
         return await bench(plan, Path(tmp), progress)
 
 

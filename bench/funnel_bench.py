@@ -37,15 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import Progress
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench import cache
@@ -55,6 +47,7 @@ from bench.report import (
     load_average,
     markdown_table,
     ms,
+    progress_bar,
     rich_table,
     scratch_path,
     single_intro,
@@ -776,9 +769,7 @@ def plan_for(size: str, *, cache_db: bool) -> Plan:
 
 
 async def run_all(plan: Plan, console: Console) -> Run:
-    columns: list[ProgressColumn] = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
-    columns += [MofNCompleteColumn(), TimeElapsedColumn()]
-    with tempfile.TemporaryDirectory(prefix="handoff-funnel-") as tmp, Progress(*columns, console=console) as progress:
+    with tempfile.TemporaryDirectory(prefix="handoff-funnel-") as tmp, progress_bar(console) as progress:
         return await bench(plan, Path(tmp), progress)
 
 

@@ -35,15 +35,7 @@ import aiohttp
 import aiosqlite
 import asyncpg
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import Progress
 from sqlalchemy.engine import make_url
 
 from bench.protocol import Server, server
@@ -54,6 +46,7 @@ from bench.report import (
     log_problems,
     markdown_table,
     passed,
+    progress_bar,
     rich_table,
     scratch_path,
     single_intro,
@@ -343,10 +336,8 @@ async def bench_postgres(plan: Plan, url: str, workdir: Path, progress: Progress
 
 
 async def run_all(plan: Plan, console: Console) -> tuple[list[Backend], list[str]]:
-    columns: list[ProgressColumn] = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
-    columns += [MofNCompleteColumn(), TimeElapsedColumn()]
     skipped = []
-    with tempfile.TemporaryDirectory(prefix="handoff-intake-") as tmp, Progress(*columns, console=console) as progress:
+    with tempfile.TemporaryDirectory(prefix="handoff-intake-") as tmp, progress_bar(console) as progress:
         runs = [await bench_sqlite(plan, Path(tmp), progress)]
         if plan.postgres and (why := await postgres_reachable(plan.postgres)) is None:
             runs.append(await bench_postgres(plan, plan.postgres, Path(tmp), progress))

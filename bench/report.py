@@ -14,6 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -279,3 +287,15 @@ def ack_section(
         "",
     ]
     return Section("ack", "Ack latency of an Accept click", summary_rows(runs), body, seconds, load)
+
+
+def progress_bar(console: Console) -> Progress:
+    """The one progress display every benchmark shows: spinner, what it is doing, bar, n of N, time so far."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )

@@ -27,16 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import Progress, TaskID
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import event
 
@@ -47,6 +38,7 @@ from bench.report import (
     load_average,
     markdown_table,
     ms,
+    progress_bar,
     rich_table,
     scratch_path,
     single_intro,
@@ -516,9 +508,7 @@ def plan_for(size: str, *, cache: bool) -> Plan:
 
 
 async def run_all(plan: Plan, console: Console) -> tuple[SizeRun, SizeRun]:
-    columns: list[ProgressColumn] = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
-    columns += [MofNCompleteColumn(), TimeElapsedColumn()]
-    with tempfile.TemporaryDirectory(prefix="handoff-sla-") as tmp, Progress(*columns, console=console) as progress:
+    with tempfile.TemporaryDirectory(prefix="handoff-sla-") as tmp, progress_bar(console) as progress:
         big = await bench_size(plan.leads, plan, Path(tmp), progress)
         small = await bench_size(plan.small, plan, Path(tmp), progress)
     return big, small
