@@ -34,10 +34,8 @@ from bench.report import (
     load_average,
     log_problems,
     progress_bar,
-    scratch_path,
-    single_intro,
+    run_alone,
     warn_if_busy,
-    write_single,
 )
 from bot.ids import Action
 from tests import slack_requests as sr
@@ -247,6 +245,4 @@ def run(plan: Plan, console: Console) -> Section:
 
 def main(argv: list[str] | None = None) -> int:
     plan = parse_args(sys.argv[1:] if argv is None else argv)
-    console = Console()
-    write_single(run(plan, console), scratch_path("ack"), console, intro=single_intro("ack"))
-    return 0
+    return run_alone("ack", lambda console: run(plan, console))

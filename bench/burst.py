@@ -43,10 +43,8 @@ from bench.report import (
     passed,
     progress_bar,
     rich_table,
-    scratch_path,
-    single_intro,
+    run_alone,
     warn_if_busy,
-    write_single,
 )
 from tests import slack_requests as sr
 from tests.conftest import LEADS, REP1, REP2
@@ -354,9 +352,7 @@ def run(plan: Plan, console: Console) -> Section:
 
 def main(argv: list[str] | None = None) -> int:
     plan = parse_args(sys.argv[1:] if argv is None else argv)
-    console = Console()
-    write_single(run(plan, console), scratch_path("burst"), console, intro=single_intro("burst"))
-    return 0
+    return run_alone("burst", lambda console: run(plan, console))
 
 
 if __name__ == "__main__":

@@ -49,10 +49,8 @@ from bench.report import (
     ms,
     progress_bar,
     rich_table,
-    scratch_path,
-    single_intro,
+    run_alone,
     warn_if_busy,
-    write_single,
 )
 from bench.sla_sweep import SqlLog, flush_to_disk, query_plan, remove, statement_kind, verdict
 from bot.clock import ManualClock
@@ -785,9 +783,7 @@ def run(plan: Plan, console: Console) -> Section:
 
 def main(argv: list[str] | None = None) -> int:
     plan = parse_args(sys.argv[1:] if argv is None else argv)
-    console = Console()
-    write_single(run(plan, console), scratch_path("funnel"), console, intro=single_intro("funnel"))
-    return 0
+    return run_alone("funnel", lambda console: run(plan, console))
 
 
 if __name__ == "__main__":

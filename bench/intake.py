@@ -48,10 +48,8 @@ from bench.report import (
     passed,
     progress_bar,
     rich_table,
-    scratch_path,
-    single_intro,
+    run_alone,
     warn_if_busy,
-    write_single,
 )
 from bot.kinds import LEAD_POST
 from storage.db import Database, async_url
@@ -443,9 +441,7 @@ def run(plan: Plan, console: Console) -> Section:
 
 def main(argv: list[str] | None = None) -> int:
     plan = parse_args(sys.argv[1:] if argv is None else argv)
-    console = Console()
-    write_single(run(plan, console), scratch_path("intake"), console, intro=single_intro("intake"))
-    return 0
+    return run_alone("intake", lambda console: run(plan, console))
 
 
 if __name__ == "__main__":

@@ -30,10 +30,8 @@ from bench.report import (
     markdown_table,
     passed,
     rich_table,
-    scratch_path,
-    single_intro,
+    run_alone,
     warn_if_busy,
-    write_single,
 )
 from sandbox.slack_api import FakeSlack
 from tests.conftest import BOT_TOKEN, INTAKE_TOKEN, LEADS, MANAGER, REP1, REP2, SIGNING_SECRET
@@ -185,9 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench memory", description=__doc__.splitlines()[0])
     parser.add_argument("--idle", type=float, default=idle_for("full"), help="seconds idle after ready")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    console = Console()
-    write_single(run(args.idle, console), scratch_path("memory"), console, intro=single_intro("memory"))
-    return 0
+    return run_alone("memory", lambda console: run(args.idle, console))
 
 
 if __name__ == "__main__":

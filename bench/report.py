@@ -6,6 +6,7 @@ import os
 import platform
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -299,3 +300,10 @@ def progress_bar(console: Console) -> Progress:
         TimeElapsedColumn(),
         console=console,
     )
+
+
+def run_alone(name: str, run: Callable[[Console], Section]) -> int:
+    """`python -m bench <name>`: one benchmark on its own, its report written to a scratch file."""
+    console = Console()
+    write_single(run(console), scratch_path(name), console, intro=single_intro(name))
+    return 0

@@ -40,10 +40,8 @@ from bench.report import (
     ms,
     progress_bar,
     rich_table,
-    scratch_path,
-    single_intro,
+    run_alone,
     warn_if_busy,
-    write_single,
 )
 from bot.clock import ManualClock
 from bot.config import parse_config
@@ -527,9 +525,7 @@ def run(plan: Plan, console: Console) -> Section:
 
 def main(argv: list[str] | None = None) -> int:
     plan = parse_args(sys.argv[1:] if argv is None else argv)
-    console = Console()
-    write_single(run(plan, console), scratch_path("sla"), console, intro=single_intro("sla"))
-    return 0
+    return run_alone("sla", lambda console: run(plan, console))
 
 
 if __name__ == "__main__":
