@@ -81,13 +81,13 @@ class SlackDelivery:
         posts = {row.lead_id: row for row in rows if row.kind == LEAD_POST and row.lead_id is not None}
         if not over or len(posts) < 2:
             return singles
-        async with self._db.session() as session:
-            leads = await lead_queries.leads_by_ids(session=session, ids=list(posts))
-            unposted = [posts[lead.id] for lead in leads if lead.slack_ts is None]
-            if len(unposted) < 2:
-                return singles
+        async with self._db.session() as session:  # the count first: most claims come outside a burst
             recent = await lead_queries.received_since(session=session, since=self._clock.now() - BURST_WINDOW)
-        if recent <= over:
+            if recent <= over:
+                return singles
+            leads = await lead_queries.leads_by_ids(session=session, ids=list(posts))
+        unposted = [posts[lead.id] for lead in leads if lead.slack_ts is None]
+        if len(unposted) < 2:
             return singles
         unposted.sort(key=lambda row: row.id)
         chunks = {chunk[0].id: chunk for chunk in (unposted[i : i + size] for i in range(0, len(unposted), size))}
