@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,7 @@ from storage.models import Lead
 STAGE_ORDER = {"mql": 0, "sal": 1, "sql": 2, "opportunity": 3, "won": 4, "lost": 4}
 CLOSED = frozenset({"won", "lost", "rejected", "recycled"})
 MOVES = ("sql", "opportunity", "won", "lost", "recycled")
+CLOCK_SKEW = timedelta(minutes=5)  # how far in the future a CRM's `at` may be (its clock may run ahead of ours)
 
 
 @dataclass(frozen=True)
@@ -291,6 +292,8 @@ class LeadService:
             if lead.stage == to and via == "crm":
                 return Moved(lead_id, to, False)
             await self._check_move(lead, to=to, actor=actor, via=via)
+            if at is not None:
+                self._check_at(lead, at, now)
             if via == "slack" and to in ("opportunity", "won") and amount_cents is None:
                 raise UserError("Enter the amount.", field="amount")
             if via == "slack" and to == "lost" and reason not in self._team.config.lost.reasons:
@@ -342,6 +345,22 @@ class LeadService:
             raise Conflict("Accept the lead first: moves start from an accepted lead.", field="stage")
         if to in STAGE_ORDER and STAGE_ORDER[to] <= STAGE_ORDER[lead.stage]:
             raise Conflict(f"A lead cannot move back from {lead.stage} to {to}.", field="stage")
+
+    @staticmethod
+    def _check_at(lead: Lead, at: datetime, now: datetime) -> None:
+        """A reported time must fit the lead's history: not in the future (5 minutes of clock skew allowed), not
+        before the lead was received, not before the step it is leaving."""
+        if at > now + CLOCK_SKEW:
+            raise UserError(f"{at.isoformat()} is in the future (it is {now.isoformat()} here).", field="at")
+        if at < lead.received_at:
+            raise UserError(
+                f"{at.isoformat()} is before the lead was received ({lead.received_at.isoformat()}).", field="at"
+            )
+        since = {"sal": lead.decided_at, "sql": lead.sql_at, "opportunity": lead.opportunity_at}.get(lead.stage)
+        if since is not None and at < since:
+            raise UserError(
+                f"{at.isoformat()} is before the lead became {lead.stage} ({since.isoformat()}).", field="at"
+            )
 
     async def check_can_move(self, lead_id: int, *, to: str, user_id: str) -> Lead:
         """Before a move's modal opens: refuse early (ephemerally) if the move could not succeed."""

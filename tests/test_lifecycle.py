@@ -100,6 +100,9 @@ async def test_a_lead_walks_from_mql_to_won_entirely_from_the_crm_and_is_celebra
     answers = [
         await stage(app, "sf-1", {"stage": "sql"}),
         await stage(app, "sf-1", {"stage": "opportunity", "amount": 10000}),
+    ]
+    app.clock.set(START + timedelta(days=10, minutes=30))  # the CRM reports the win half an hour late
+    answers += [
         await stage(app, "sf-1", {"stage": "won", "amount": "12000.50", "at": "2026-12-03T15:00:00Z"}),
         await stage(app, "sf-1", {"stage": "won", "amount": 12000.50}),  # the CRM's workflow fires again
     ]
@@ -157,6 +160,32 @@ async def test_a_bad_stage_update_names_the_field_and_changes_nothing(
     [error] = answer["errors"]
     assert error["field"] == field and message in error["message"], error
     assert (await app.lead(lead_id)).stage == "mql"
+
+
+async def test_a_stage_update_with_an_impossible_at_is_refused_naming_at(app: Harness) -> None:
+    lead_id = await app.new_lead(external_id="sf-at")  # received at START
+    await stage(app, "sf-at", {"stage": "sql", "at": (START + timedelta(minutes=1)).isoformat()})
+    app.clock.set(START + timedelta(hours=1))
+
+    answers = {
+        "future": await stage(
+            app, "sf-at", {"stage": "won", "at": (START + timedelta(hours=1, minutes=6)).isoformat()}
+        ),
+        "before received": await stage(app, "sf-at", {"stage": "won", "at": "2026-11-01T00:00:00Z"}),
+        "before its last step": await stage(app, "sf-at", {"stage": "won", "at": START.isoformat()}),
+    }
+    ok = await stage(app, "sf-at", {"stage": "won", "at": (START + timedelta(hours=1, minutes=4)).isoformat()})
+
+    for case, (status, body) in answers.items():
+        assert status == 422, case
+        [error] = body["errors"]
+        assert error["field"] == "at", (case, error)
+    assert "in the future" in answers["future"][1]["errors"][0]["message"]
+    assert "before the lead was received" in answers["before received"][1]["errors"][0]["message"]
+    assert "before the lead became sql" in answers["before its last step"][1]["errors"][0]["message"]
+    assert ok[0] == 200
+    lead = await app.lead(lead_id)
+    assert (lead.stage, lead.won_at) == ("won", START + timedelta(hours=1, minutes=4))
 
 
 async def test_stage_updates_need_the_token_and_a_known_lead(app: Harness) -> None:
