@@ -21,7 +21,7 @@ from bot import kinds
 from bot.background import Background, reference
 from bot.clock import Clock, SystemClock
 from bot.config import HandoffConfig
-from bot.delivery import SlackDelivery
+from bot.delivery import LOOKUP_REFUSALS, SlackDelivery
 from bot.digest import Digest
 from bot.errors import ConfigError
 from bot.feedback import FeedbackSender
@@ -54,7 +54,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
     renderer = Renderer()
     team = Team(config, client, clock)
     worker_box: list[OutboxWorker] = []
-    observability = Observability(db, clock, kinds=kinds.ALL, clocks=config.sla.clocks())
+    observability = Observability(db, clock, kinds=kinds.ALL, clocks=config.sla.clocks(), refusals=LOOKUP_REFUSALS)
 
     def wake() -> None:
         worker_box[0].wake()
@@ -72,7 +72,9 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
             return client.session
 
         feedback = FeedbackSender(config.feedback.webhook_url, settings.feedback_secret, http)
-    deliver = SlackDelivery(db, client, renderer, config, clock, sla, feedback)
+    deliver = SlackDelivery(
+        db, client, renderer, config, clock, sla, feedback, on_lookup_skipped=observability.lookup_skipped
+    )
     worker = OutboxWorker(db, deliver, clock, on_settled=observability.delivery_settled)
     worker_box.append(worker)
     return Services(

@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +35,9 @@ MARKER_EVENT = "handoff_delivery"
 LOOKBACK = timedelta(days=1)
 BURST_WINDOW = timedelta(minutes=1)
 LOOKUP_PAGES = 10
+LOOKUP_REFUSALS = ("missing_scope", "not_in_channel", "channel_not_found", "unknown_method")
+"""What Slack answers when the duplicate lookup cannot run: an install made before the history scopes, a private
+channel the bot reads no history of, a Slack that does not offer the method. (`/metrics` starts these at 0.)"""
 
 
 class SlackDelivery:
@@ -47,8 +51,11 @@ class SlackDelivery:
         sla: SlaService,
         feedback: FeedbackSender | None = None,
         pacer: Pacer | None = None,
+        on_lookup_skipped: Callable[[str], None] | None = None,
     ) -> None:
         self._db = db
+        self._on_lookup_skipped = on_lookup_skipped or (lambda reason: None)
+        self._warned: set[tuple[str, str]] = set()  # (channel, reason) already logged
         self._pacer = pacer or Pacer(config.slack.posts_per_second, config.slack.post_burst)
         self._client = client
         self._renderer = renderer
@@ -144,7 +151,7 @@ class SlackDelivery:
         process died, or the connection dropped, after Slack took the post) a row is claimed again, and the
         conversation is searched for that marker first: rows found there are not posted twice."""
         landed = (
-            await self._find_posted(rows, channel=channel, thread_ts=thread_ts)
+            await self._earlier_posts(rows, channel=channel, thread_ts=thread_ts)
             if any(row.attempts > 1 for row in rows)
             else {}
         )
@@ -170,6 +177,28 @@ class SlackDelivery:
             raise
         where = str(response["channel"]), str(response["ts"])
         return {**landed, **{row.id: where for row in rest}}
+
+    async def _earlier_posts(
+        self, rows: list[Claimed], *, channel: str, thread_ts: str | None
+    ) -> dict[int, tuple[str, str]]:
+        """`_find_posted`, or nothing found when Slack refuses the lookup. The lookup only avoids a rare duplicate:
+        a lead posted twice is better than a lead never posted, so a refusal (a missing history scope, a channel the
+        bot is not in, any error) means posting without it: warned once per channel and reason, counted each time."""
+        try:
+            return await self._find_posted(rows, channel=channel, thread_ts=thread_ts)
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            reason = _refusal(exc)
+        self._on_lookup_skipped(reason)
+        if (channel, reason) not in self._warned:
+            self._warned.add((channel, reason))
+            log.warning(
+                "cannot look for earlier posts in %s (%s): posting retries there without the duplicate check, so a "
+                "post Slack took before an error may show twice. Grant channels:history, groups:history and "
+                "im:history and invite the bot to the channel to restore it.",
+                channel,
+                reason,
+            )
+        return {}
 
     async def _find_posted(
         self, rows: list[Claimed], *, channel: str, thread_ts: str | None = None
@@ -307,3 +336,15 @@ class SlackDelivery:
             "channel/announcement.json.j2", title=payload["title"], lines=payload["lines"], footer=payload["footer"]
         )
         await self._post(row, channel=str(payload.get("channel") or self._config.slack.leads_channel), message=message)
+
+
+def _refusal(exc: Exception) -> str:
+    """A short, bounded reason for a failed lookup: Slack's error code, or the kind of failure."""
+    if isinstance(exc, SlackApiError):
+        status = exc.response.status_code
+        if status == 429:
+            return "ratelimited"
+        if status >= 500:
+            return f"http_{status}"
+        return str(exc.response.get("error") or f"http_{status}")
+    return "network" if isinstance(exc, (aiohttp.ClientError, TimeoutError)) else type(exc).__name__

@@ -70,7 +70,15 @@ def _age(now: datetime, oldest: datetime | None) -> float:
 
 
 class Observability:
-    def __init__(self, db: Database, clock: Clock, *, kinds: Iterable[str] = (), clocks: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        kinds: Iterable[str] = (),
+        clocks: Iterable[str] = (),
+        refusals: Iterable[str] = (),
+    ) -> None:
         self._db = db
         self.head = head_revision()  # once: parsing the migration scripts per probe would not be cheap
         self.registry = CollectorRegistry()
@@ -88,6 +96,12 @@ class Observability:
         self.escalations = Counter(
             "handoff_sla_escalations", "SLA escalation steps fired, by clock.", ["clock"], registry=self.registry
         )
+        self.lookups_skipped = Counter(
+            "handoff_duplicate_check_skipped",
+            "Retried posts sent without looking for an earlier copy, because Slack refused the lookup, by reason.",
+            ["reason"],
+            registry=self.registry,
+        )
         self.latency = Histogram(
             "handoff_http_request_duration_seconds",
             "HTTP request latency by route (the route's pattern, not the raw path), method and status.",
@@ -100,11 +114,16 @@ class Observability:
         for name in clocks:
             self.breaches.labels(clock=name)
             self.escalations.labels(clock=name)
+        for reason in refusals:
+            self.lookups_skipped.labels(reason=reason)
 
     # --- fed by the outbox worker and the SLA sweep ----------------------------------------------------------
 
     def delivery_settled(self, kind: str, outcome: str) -> None:
         self.deliveries.labels(kind=kind, outcome=outcome).inc()
+
+    def lookup_skipped(self, reason: str) -> None:
+        self.lookups_skipped.labels(reason=reason).inc()
 
     def sla_recorded(self, event: str, clock: str) -> None:
         if event == "sla_breached":

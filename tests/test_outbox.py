@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
+import pytest
+
 from bot.ids import Action
-from tests.conftest import LEADS, REP1, Harness, StartApp
+from tests.conftest import LEADS, REP1, Harness, StartApp, team_config
+from tests.test_operations import scrape, value
 
 
 async def test_429_waits_for_retry_after_then_posts_once(app: Harness) -> None:
@@ -124,8 +128,6 @@ async def test_changes_queued_together_coalesce_and_the_post_shows_the_latest(ap
 
 
 async def test_an_error_retrying_cannot_fix_is_kept_on_the_row_not_retried(start_app: StartApp) -> None:
-    from tests.conftest import team_config
-
     app = await start_app(team_config(slack={"leads_channel": "C0NOSUCH01"}))
 
     await app.post_leads({"external_id": "nowhere-1"})
@@ -170,3 +172,47 @@ async def test_a_retry_after_a_post_that_never_reached_slack_posts_it(app: Harne
     assert [c.status for c in app.slack.calls_to("chat.postMessage")] == [500, 200]
     assert len(app.slack.calls_to("conversations.history")) == 1  # looked first: nothing there, so it posted
     assert (await app.lead(body["id"])).slack_ts == app.slack.messages[LEADS][0].ts
+
+
+@pytest.mark.parametrize("refusal", ["missing_scope", "not_in_channel", "channel_not_found", "unknown_method"])
+async def test_a_retry_slack_will_not_let_look_itself_up_posts_anyway_warns_once_and_counts(
+    app: Harness, refusal: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.slack.fail_next("chat.postMessage", status=500, times=2)
+    app.slack.fail_next("conversations.history", status=200, error=refusal, times=2)  # an install without history
+
+    _, first = await app.post_leads({"external_id": "scope-1"})
+    _, second = await app.post_leads({"external_id": "scope-2"})
+    await app.settle()
+    app.clock.advance(5)
+    with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+        await app.settle()
+
+    assert [c.status for c in app.slack.calls_to("conversations.history")] == [200, 200]
+    for body in (first, second):  # neither lead is lost: each is posted, recorded, its accept clock running
+        lead = await app.lead(body["id"])
+        assert lead.slack_ts is not None
+        assert [e.kind for e in await app.events(body["id"])] == ["mql_received", "posted"]
+    rows = await app.outbox_rows()
+    assert [(r.delivered_at is not None, r.failed_at) for r in rows] == [(True, None), (True, None)]
+    assert len([m for m in app.slack.messages[LEADS] if m.thread_ts is None]) == 2
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and refusal in r.getMessage()]
+    assert len(warnings) == 1 and LEADS in warnings[0]  # once per channel and reason, not once per post
+    samples = await scrape(app)
+    assert value(samples, "handoff_duplicate_check_skipped_total", reason=refusal) == 2
+
+
+async def test_a_thread_reply_whose_lookup_is_refused_is_posted(start_app: StartApp) -> None:
+    sla = {"accept": {"target": "30m", "warn_at": "50%"}}
+    app = await start_app(team_config(sla=sla))
+    lead_id = await app.new_lead(name="threaded")
+    app.slack.fail_next("chat.postMessage", status=500)
+    app.slack.fail_next("conversations.replies", status=200, error="missing_scope")
+    app.clock.advance(timedelta(minutes=16))
+    await app.sweep()
+    app.clock.advance(5)
+    await app.settle()
+
+    assert len(app.slack.calls_to("conversations.replies")) == 1
+    assert len(await app.thread_replies(lead_id)) == 1
+    assert [r.failed_at for r in await app.outbox_rows()] == [None, None]
