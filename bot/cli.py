@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import HandoffConfig, load_config
 from bot.errors import ConfigError
-from bot.settings import Settings
+from bot.settings import Settings, redact
 from storage.db import Database, SchemaBehind
 
 log = logging.getLogger("handoff")
@@ -139,8 +140,21 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def cannot_start(problem: str) -> int:
+    """The one line start-up ends with (exit code 2): JSON too when LOG_FORMAT=json, even if settings failed."""
+    line = f"handoff: cannot start: {problem}"
+    if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
+        from bot.jsonlog import JsonFormatter
+
+        record = logging.LogRecord("handoff", logging.ERROR, __file__, 0, line, None, None)
+        line = JsonFormatter().format(record)
+    print(line, file=sys.stderr)
+    return EXIT_CONFIG
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    database_url = os.environ.get("DATABASE_URL", "")
     try:
         settings = Settings.from_env()
         configure_logging(settings.log_level, settings.log_format)
@@ -152,15 +166,13 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_import(settings, args.csv, post=not args.no_post)
         return cmd_run(settings)
     except ConfigError as exc:
-        print(f"handoff: cannot start: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        return cannot_start(redact(str(exc), database_url))
     except (SQLAlchemyError, ModuleNotFoundError, OSError) as exc:
-        reason = str(exc).splitlines()[0][:300]
-        print(f"handoff: cannot start: DATABASE_URL: cannot use the database ({reason})", file=sys.stderr)
-        return EXIT_CONFIG
+        # SQLAlchemy quotes a URL it cannot parse whole, password and all.
+        reason = redact((str(exc).splitlines() or [type(exc).__name__])[0], database_url)[:300]
+        return cannot_start(f"DATABASE_URL: cannot use the database ({reason})")
     except SchemaBehind as exc:
-        print(f"handoff: cannot start: {exc}; run `handoff db upgrade`", file=sys.stderr)
-        return EXIT_CONFIG
+        return cannot_start(f"{exc}; run `handoff db upgrade`")
     except KeyboardInterrupt:
         return 130
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigError
 
@@ -14,6 +18,26 @@ DATABASE_DEFAULT = "sqlite+aiosqlite:///handoff.db"
 SANDBOX_BOT_TOKEN = "xoxb-sandbox"
 SANDBOX_SIGNING_SECRET = "sandbox-signing-secret"
 SANDBOX_INTAKE_TOKEN = "sandbox-intake-token"
+PORT = re.compile(r"[0-9]{1,5}")  # ASCII digits only: str.isdigit() also takes "²", which int() refuses
+
+
+def url_password(url: str) -> str | None:
+    """The password in `scheme://user:password@host/…`, or None."""
+    _, sep, rest = url.partition("://")
+    userinfo, at, _ = rest.split("/", 1)[0].rpartition("@") if sep else ("", "", "")
+    password = userinfo.partition(":")[2] if at else ""
+    return password or None
+
+
+def redact_url(url: str) -> str:
+    password = url_password(url)
+    return url.replace(f":{password}@", ":***@", 1) if password else url
+
+
+def redact(text: str, url: str) -> str:
+    """`text` (an error message) with the database URL's password, wherever it appears, shown as `***`."""
+    password = url_password(url)
+    return text.replace(password, "***") if password else text
 
 
 @dataclass(frozen=True)
@@ -22,7 +46,8 @@ class Settings:
     slack_signing_secret: str = field(repr=False)
     intake_token: str = field(repr=False)
     slack_api_url: str = SLACK_API_DEFAULT
-    database_url: str = DATABASE_DEFAULT
+    database_url: str = field(default=DATABASE_DEFAULT, repr=False)
+    """May carry a password: `repr` shows it as `***` (see `__repr__`)."""
     port: int = 3000
     host: str = "0.0.0.0"
     config_path: Path = Path("handoff.toml")
@@ -33,6 +58,12 @@ class Settings:
     """Shared secret that signs the outbound feedback webhook (HMAC-SHA256 over the body)."""
     sandbox: bool = False
     """No Slack credentials: run against the local Slack emulation (see sandbox/)."""
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr or f.name == "database_url"
+        ).replace(f"database_url={self.database_url!r}", f"database_url={redact_url(self.database_url)!r}")
+        return f"Settings({shown})"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -61,10 +92,17 @@ class Settings:
             raise ConfigError("SLACK_API_URL", f"{api_url!r} is not an http(s) URL")
         database_url = env.get("DATABASE_URL", "").strip() or DATABASE_DEFAULT
         if "://" not in database_url:
-            raise ConfigError("DATABASE_URL", f"{database_url!r} is not a database URL such as {DATABASE_DEFAULT}")
+            # Not echoed: without a scheme there is no telling where a password in it starts and ends.
+            raise ConfigError("DATABASE_URL", f"is not a database URL such as {DATABASE_DEFAULT} (it has no '://')")
+        try:
+            make_url(database_url)
+        except (ArgumentError, ValueError) as exc:
+            reason = redact(str(exc).splitlines()[0], database_url)[:200]
+            raise ConfigError("DATABASE_URL", f"{redact_url(database_url)!r} cannot be parsed ({reason})") from None
         port_text = env.get("PORT", "").strip() or "3000"
-        if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
-            raise ConfigError("PORT", f"{port_text!r} is not a port number (0-65535)")
+        if not PORT.fullmatch(port_text) or not 0 <= int(port_text) <= 65535:
+            shown = port_text if len(port_text) <= 20 else port_text[:20] + "…"
+            raise ConfigError("PORT", f"{shown!r} is not a port number (0-65535)")
         log_level = (env.get("LOG_LEVEL", "").strip() or "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError("LOG_LEVEL", f"{log_level!r} is not one of DEBUG, INFO, WARNING, ERROR")

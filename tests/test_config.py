@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -275,3 +276,48 @@ def test_start_up_with_a_bad_sla_duration_is_one_line_naming_the_key(tmp_path: P
 
 def test_example_file_is_plain_toml() -> None:
     tomllib.loads((ROOT / "handoff.example.toml").read_text())
+
+
+# --- secrets stay out of repr and errors ------------------------------------------------------------------------
+
+
+def test_repr_of_settings_shows_no_password_token_or_secret() -> None:
+    env = {
+        **GOOD_ENV,
+        "DATABASE_URL": "postgresql://handoff:pg-pass-9876@db.internal:5432/handoff",
+        "FEEDBACK_SECRET": "feedback-secret-5555",
+    }
+    shown = repr(Settings.from_env(env))
+    for secret in ("pg-pass-9876", "s3cr3t", "xoxb-1-2-3", GOOD_ENV["INTAKE_TOKEN"], "feedback-secret-5555"):
+        assert secret not in shown
+    assert "db.internal" in shown  # the host is not a secret, and it helps
+
+
+@pytest.mark.parametrize(
+    "url", ["handoff:pg-pass-9876@db.internal/handoff", "postgresql://handoff:pg-pass-9876@db.internal:port/x"]
+)
+def test_a_malformed_database_url_never_echoes_its_password(tmp_path: Path, url: str) -> None:
+    (tmp_path / "handoff.toml").write_text((ROOT / "handoff.example.toml").read_text())
+    result = run_handoff(tmp_path, {**GOOD_ENV, "DATABASE_URL": url}, "run")
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("handoff: cannot start: DATABASE_URL:")
+    assert "pg-pass-9876" not in line
+
+
+@pytest.mark.parametrize("port", ["²", "3000" * 1300, "-1", "80 80"])
+def test_a_port_that_is_not_a_number_is_one_line_and_exit_2(tmp_path: Path, port: str) -> None:
+    result = run_handoff(tmp_path, {**GOOD_ENV, "PORT": port}, "run")
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("handoff: cannot start: PORT:") and "is not a port number" in line
+    assert len(line) < 200
+
+
+def test_with_log_format_json_the_cannot_start_line_is_json(tmp_path: Path) -> None:
+    result = run_handoff(tmp_path, {**GOOD_ENV, "LOG_FORMAT": "json", "PORT": "eighty"}, "run")
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    record = json.loads(line)
+    assert record["level"] == "ERROR" and record["logger"] == "handoff"
+    assert record["message"] == "handoff: cannot start: PORT: 'eighty' is not a port number (0-65535)"
