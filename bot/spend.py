@@ -10,7 +10,6 @@ import csv
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from rich.console import Console
@@ -19,13 +18,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from bot.clock import Clock, SystemClock
 from bot.config import HandoffConfig
 from bot.errors import ConfigError, Forbidden, UserError
+from bot.money import parse_amount
 from bot.settings import Settings
 from bot.team import Team
 from storage import metrics as queries
 from storage.db import Database
 
 COLUMNS = ("month", "source", "amount")
-MAX_CENTS = 10**15
 
 
 def parse_month(text: str) -> date:
@@ -33,21 +32,6 @@ def parse_month(text: str) -> date:
     if match is None or not 1 <= int(match.group(2)) <= 12:
         raise UserError(f"{text!r} is not a month: write it like 2026-11", field="month")
     return date(int(match.group(1)), int(match.group(2)), 1)
-
-
-def parse_amount(text: str) -> int:
-    """ "1,234.50", "$1234.5", "1234" → cents. Negative amounts and more than two decimals are refused."""
-    cleaned = (text or "").strip().removeprefix("$").replace(",", "").strip()
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise UserError(f"{text!r} is not an amount: write it like 1250.00", field="amount") from None
-    if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise UserError(f"{text!r} must be a positive amount with at most two decimals", field="amount")
-    cents = int(amount * 100)
-    if cents >= MAX_CENTS:
-        raise UserError(f"{text!r} is too large", field="amount")
-    return cents
 
 
 def parse_source(text: str) -> str:

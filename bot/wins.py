@@ -13,7 +13,7 @@ from bot.cards import humanize, mention, money
 from bot.clock import Clock
 from bot.config import USER_ID, HandoffConfig
 from bot.errors import UserError
-from bot.spend import parse_amount
+from bot.money import parse_amount
 from message_templates import mrkdwn
 from storage import outbox
 from storage.db import Database

@@ -12,8 +12,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.errors import UserError
 from bot.ids import BANT, Action, Block, Callback
+from bot.money import parse_amount
 from bot.services import Services
-from bot.spend import parse_amount
 
 STALE = "This form is out of date; reopen it."
 

@@ -57,7 +57,7 @@ async def test_marketing_enters_spend_in_a_modal_and_funnel_shows_its_cost(app: 
         }
 
     _, bad = await app.submit(Callback.SPEND, MARKETER, "", form("2026-11", "ads", "lots"))
-    assert json.loads(bad)["errors"] == {Block.SPEND_AMOUNT: "'lots' is not an amount: write it like 1250.00"}
+    assert json.loads(bad)["errors"] == {Block.SPEND_AMOUNT: "'lots' is not an amount: write it like 1,250.00"}
     status, good = await app.submit(Callback.SPEND, MARKETER, "", form("2026-11", "ads", "600"))
     assert (status, good) == (200, "")
 
