@@ -10,6 +10,7 @@ Every endpoint answers bad input with HTTP 400 naming the field.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,9 +24,12 @@ from bot.services import SERVICES
 from sandbox.clock import OffsetClock
 from sandbox.elements import BadInput
 from sandbox.frontend import AppTrouble, SlackFrontend
+from sandbox.persistence import Persistence
 from sandbox.sample_leads import sample_leads
 from sandbox.slack_api import FakeSlack
 from sandbox.slack_models import Message, SlackError
+
+log = logging.getLogger("handoff.sandbox")
 
 STATIC: Final = Path(__file__).parent / "static"
 MAX_BURST: Final = 50
@@ -83,6 +87,8 @@ class SandboxPage:
         channels: dict[str, str],
         intake_token: str,
         timezone: str = "UTC",
+        persistence: Persistence | None = None,
+        notice: str | None = None,
     ) -> None:
         self.fake = fake
         self.frontend = frontend
@@ -91,10 +97,19 @@ class SandboxPage:
         self.channels = channels  # channel id -> name
         self._intake_token = intake_token
         self.timezone = timezone  # the team's: the page shows times as the team reads them
-        self._run = f"{int(clock()):x}"  # sample lead ids are new each run, their people the same every run
-        self._next_lead = 1
+        self.persistence = persistence
+        self.notice = notice  # said on the page: how this start found its workspace
+        saved = persistence.page_state if persistence is not None else {}
+        # Sample lead ids are new each run, their people the same every run; a restart goes on where it stopped.
+        self._run = str(saved.get("run") or f"{int(clock()):x}")
+        self._next_lead = int(saved.get("next_lead") or 1)
+        self._keep_page_state()
         self._stopping = False
         self._app: web.Application | None = None
+
+    def _keep_page_state(self) -> None:
+        if self.persistence is not None:
+            self.persistence.page_state = {"run": self._run, "next_lead": self._next_lead}
 
     def mount(self, app: web.Application) -> None:
         """Add the page's routes and its HTTP session to the app (before it starts)."""
@@ -110,6 +125,7 @@ class SandboxPage:
             "leads": self.leads,
             "clock": self.advance,
             "slack": self.slack_mode,
+            "reset": self.reset,
         }
         app.add_routes(
             [
@@ -200,6 +216,7 @@ class SandboxPage:
                     "offset_seconds": self.clock.offset.total_seconds(),
                     "timezone": self.timezone,
                 },
+                "notice": self.notice,
                 "slack": {
                     "down": fake.down,
                     "failures": [{"method": m, "status": s, "times": t} for m, s, t in fake.queued_failures()],
@@ -284,6 +301,7 @@ class SandboxPage:
         count = whole_number(body, "count", 1, MAX_BURST)
         leads = sample_leads(self._next_lead, count, self.clock.now(), run=self._run)
         self._next_lead += count
+        self._keep_page_state()
         assert self.frontend.http is not None
         async with self.frontend.http.post(
             f"{self.frontend.app_url}/api/leads",
@@ -317,6 +335,20 @@ class SandboxPage:
             self.fake.set_down(mode == "down")
         else:
             raise BadInput("mode", "must be one of ratelimit, error, down, up")
+        return {}
+
+    async def reset(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Start over: every lead, clock and announcement goes from the database, every message from the workspace,
+        and the clock is back at the real time."""
+        if body.get("confirm") is not True:
+            raise BadInput("confirm", "must be true: a reset deletes every lead and message of the sandbox")
+        if self.persistence is None:
+            raise BadInput("confirm", "this sandbox keeps no state to reset")
+        assert self._app is not None
+        self._run, self._next_lead, self.notice = f"{int(self.clock()):x}", 1, None
+        await self.persistence.reset(self._app[SERVICES].db)
+        self._keep_page_state()
+        log.info("sandbox reset: an empty workspace and database, the clock at the real time")
         return {}
 
 

@@ -7,8 +7,11 @@ every click on the page reaches it as a signed request to /slack/events.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Final
 
@@ -21,7 +24,9 @@ from sandbox.clock import OffsetClock
 from sandbox.demo import PEOPLE
 from sandbox.frontend import SlackFrontend
 from sandbox.page import Person, SandboxPage
+from sandbox.persistence import Persistence, snapshot_path
 from sandbox.slack_api import FakeSlack
+from storage.db import Database
 
 log = logging.getLogger("handoff.sandbox")
 
@@ -53,6 +58,14 @@ async def build_sandbox(settings: Settings, config: HandoffConfig, *, slack_port
     people = people_of(config)
     for person in people:
         fake.users[person.id] = {"real_name": person.name, "profile": {"real_name": person.name}}
+    # The workspace and the clock as the last run left them, before the app (and its outbox) starts.
+    persistence = Persistence(snapshot_path(settings.database_url), fake, clock)
+    db = Database(settings.database_url)
+    try:
+        await db.prepare()
+        loaded = await persistence.load(db)
+    finally:
+        await db.dispose()
     await fake.start(host="127.0.0.1", port=slack_port)
     try:
         app = await create_app(replace(settings, slack_api_url=fake.base_url), config, clock=clock)
@@ -68,13 +81,25 @@ async def build_sandbox(settings: Settings, config: HandoffConfig, *, slack_port
         channels=channels,
         intake_token=settings.intake_token,
         timezone=config.timezone,
+        persistence=persistence,
+        notice=loaded.notice,
     )
     page.mount(app)
 
+    async def keep_saving(_app: web.Application) -> AsyncIterator[None]:
+        saver = asyncio.create_task(persistence.keep_saving(), name="sandbox snapshot")
+        yield
+        saver.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await saver
+
     async def stop_fake(_app: web.Application) -> None:
+        persistence.save()  # after the outbox stopped: the last posts are in
         await fake.stop()
 
+    app.cleanup_ctx.append(keep_saving)
     app.on_cleanup.append(stop_fake)
+    log.info("the sandbox's Slack workspace is kept in %s (Reset sandbox on the page empties it)", persistence.path)
     log.info("Slack emulation listening at %s", fake.base_url)
     return app
 

@@ -129,6 +129,8 @@
     const toggle = $("slack-down");
     toggle.dataset.slack = s.slack.down ? "up" : "down";
     toggle.textContent = s.slack.down ? "Bring Slack back" : "Take Slack down";
+    $("notice").hidden = !s.notice;
+    $("notice").textContent = s.notice || "";
   }
 
   function zone() {
@@ -392,6 +394,10 @@
     document.querySelectorAll("[data-slack]").forEach((button) =>
       button.addEventListener("click", () => busy(button, send("slack", { mode: button.dataset.slack }))),
     );
+    $("reset").addEventListener("click", () => {
+      const sure = "Reset the sandbox? Every lead, message and announcement is deleted and the clock goes back to now.";
+      if (window.confirm(sure)) busy($("reset"), send("reset", { confirm: true }));
+    });
     $("log-toggle").addEventListener("click", () => {
       const log = $("api-log");
       log.hidden = !log.hidden;
