@@ -41,6 +41,11 @@ def starter(db_file: Path) -> Start:
     return start
 
 
+def delete_database(folder: Path) -> None:
+    for part in folder.glob("handoff.db*"):
+        part.unlink()
+
+
 async def state_of(sandbox: Sandbox) -> dict[str, Any]:
     status, body = await sandbox.get("/sandbox/state")
     assert status == 200
@@ -80,8 +85,7 @@ async def test_a_second_start_on_the_same_database_shows_the_channel_threads_and
 async def test_a_saved_workspace_of_another_database_is_not_loaded(tmp_path: Path) -> None:
     async with starter(tmp_path / "handoff.db")() as first:
         await first.new_lead()
-    for stale in tmp_path.glob("handoff.db*"):
-        stale.unlink()  # the database is deleted, its saved workspace left behind
+    delete_database(tmp_path)  # its saved workspace is left behind
 
     async with starter(tmp_path / "handoff.db")() as second:
         state = await state_of(second)
