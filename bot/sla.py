@@ -65,6 +65,7 @@ class _Outbox:
 
     rows: list[Outgoing] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    changed: set[int] = field(default_factory=set)  # leads whose alarms already sent must show a new state
 
 
 class SlaService:
@@ -169,8 +170,9 @@ class SlaService:
             for timer, lead in due:
                 fires.extend(self._advance(timer, lead, now, queued))
             notices = self._group(fires, groups, queued, now)
+            sent = await queries.notice_ids_for_leads(session=session, lead_ids=sorted(queued.changed))
             ids = await queries.add_notices(session=session, notices=notices, at=now)
-            queued.rows.extend(kinds.sla_notice(i) for i in ids)
+            queued.rows.extend(kinds.sla_notice(i) for i in [*sent, *ids])
             await lead_queries.add_event_rows(session=session, rows=queued.events)
             await outbox.enqueue_many(session=session, rows=queued.rows, now=now)
         if queued.rows:
@@ -202,6 +204,7 @@ class SlaService:
         if timer.snoozed_until is not None:
             fires.append(Fire("snooze_over", timer, lead, to=timer.snoozed_by))
             timer.snoozed_until = timer.snoozed_by = None
+            queued.changed.add(lead.id)
         time = self.config.working_time(timer.business_hours)
         if timer.state == "running":
             if timer.warn_at is not None and timer.warned_at is None and now >= timer.warn_at:
@@ -215,6 +218,7 @@ class SlaService:
                     _event(lead, "sla_breached", timer.due_at, clock=timer.clock, target_seconds=timer.target_seconds)
                 )
                 queued.rows.append(kinds.lead_post(lead.id))
+                queued.changed.add(lead.id)
         next_step_at: datetime | None = None
         if timer.state == "breached" and timer.breached_at is not None:
             while timer.steps_fired < len(cfg.escalate):

@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo
 from bot.cards import Button, clock_name, humanize, mention
 from bot.config import HandoffConfig
 from bot.ids import Action
+from bot.sla import SNOOZE
 from message_templates import mrkdwn
 from storage.models import Lead, SlaNotice, SlaTimer
 from storage.sla import NoticeItem
 
 MAX_ITEMS = 20  # two blocks each: stays well inside Slack's 50 blocks per message
 GOAL = {"accept": "accept", "first_touch": "log first contact"}
+DOER_KINDS = ("warn", "nudge", "pickup")  # alarms that ask the reader to act on the lead itself
 
 
 @dataclass(frozen=True)
@@ -78,35 +80,59 @@ def resolution(timer: SlaTimer, lead: Lead) -> str:
     return f"✅ Resolved: first contact logged after {took}{late}"
 
 
+def audience(notice: SlaNotice, lead: Lead) -> str:
+    """Who reads an alarm, which decides what it may offer: "public" (a message in the channel, read by everyone in
+    it), "owner" (the lead's owner), "doer" (a rep asked to pick up a lead nobody owns) or "chain" (a manager or
+    someone else on the escalation chain, who may reassign, nudge and snooze)."""
+    if not notice.recipient.startswith(("U", "W")):
+        return "public"
+    if notice.recipient == lead.owner:
+        return "owner"
+    return "doer" if notice.kind in DOER_KINDS else "chain"
+
+
+def goal_buttons(timer: SlaTimer, lead: Lead, who: str) -> list[Button]:
+    """What the reader may do about the lead itself: anyone in sales may accept a lead nobody owns; only its owner
+    (or a manager, from the post) logs first contact."""
+    if timer.clock == "accept" and lead.owner is None and lead.stage == "mql":
+        return [Button("Accept", Action.ACCEPT, "primary")]
+    if timer.clock == "first_touch" and who == "owner":
+        return [Button("Log contact", Action.LOG_CONTACT, "primary")]
+    return []
+
+
+def chain_buttons(timer: SlaTimer, lead: Lead, config: HandoffConfig) -> list[Button]:
+    buttons = [
+        Button("Reassign", Action.SLA_REASSIGN, "primary"),
+        Button("Nudge owner" if lead.owner else "Nudge sales", Action.SLA_NUDGE),
+    ]
+    if timer.state == "breached":
+        buttons.append(Button(f"Snooze {humanize(SNOOZE)}", Action.SLA_SNOOZE))
+    return buttons
+
+
 def _open_item(notice: SlaNotice, item: NoticeItem, config: HandoffConfig, now: datetime) -> AlarmItem:
+    """An open clock, in absolute times so the text stays true however long the message sits unread; it is
+    re-rendered when the clock's state changes (breached, snoozed, snooze over, handled)."""
     timer, lead = item.timer, item.lead
     tz = config.tz
-    time = config.working_time(timer.business_hours)
     owner = mention(lead.owner) if lead.owner else "nobody yet"
-    value = str(timer.id)
+    who = audience(notice, lead)
     if timer.state == "running":
-        left = humanize(time.elapsed(now, timer.due_at))
-        text = f"⏳ *{left} left* to {GOAL.get(timer.clock, 'act')} · due {when(timer.due_at, tz, now)} · owner {owner}"
-        actions = []
-        if timer.clock == "accept":
-            actions = [Button("Accept", Action.ACCEPT, "primary")]
-        elif timer.clock == "first_touch":
-            actions = [Button("Log contact", Action.LOG_CONTACT, "primary")]
-        return AlarmItem(text, actions, str(lead.id))
-    late = humanize(time.elapsed(timer.due_at, now))
-    text = f"🚨 *{late} late* · was due {when(timer.due_at, tz, now)} · owner {owner}"
+        text = f"⏳ *Due {when(timer.due_at, tz, now)}* to {GOAL.get(timer.clock, 'act')} · owner {owner}"
+    else:
+        text = f"🚨 *Breached at {when(timer.due_at, tz, now)}* · owner {owner}"
     if timer.snoozed_until is not None and timer.snoozed_until > now:
         text += f"\n😴 Snoozed by {mention(timer.snoozed_by)} until {when(timer.snoozed_until, tz, now)}"
-    if notice.kind == "nudge":  # the owner is asked to act, not to escalate
-        goal = Button("Log contact", Action.LOG_CONTACT, "primary") if timer.clock == "first_touch" else None
-        accept = Button("Accept", Action.ACCEPT, "primary") if timer.clock == "accept" else None
-        return AlarmItem(text, [b for b in (goal, accept) if b], str(lead.id))
-    actions = [
-        Button("Reassign", Action.SLA_REASSIGN, "primary"),
-        Button("Nudge owner" if lead.owner else "Nudge channel", Action.SLA_NUDGE),
-        Button("Snooze 1 h", Action.SLA_SNOOZE),
-    ]
-    return AlarmItem(text, actions, value)
+    if who == "chain" and timer.state == "breached":
+        return AlarmItem(text, chain_buttons(timer, lead, config), str(timer.id))
+    return AlarmItem(text, goal_buttons(timer, lead, who), str(lead.id))
+
+
+def _leads(n: int, public: bool) -> str:
+    if n == 1:
+        return "this lead" if public else "a lead"
+    return f"{n} leads"
 
 
 def alarm_view(notice: SlaNotice, items: list[NoticeItem], *, config: HandoffConfig, now: datetime) -> AlarmView:
@@ -124,15 +150,18 @@ def alarm_view(notice: SlaNotice, items: list[NoticeItem], *, config: HandoffCon
             entry = AlarmItem(f"{line}\n{opened.text}", opened.actions, opened.value)
         groups.setdefault(clock_title(item.timer), []).append(entry)
     n = len(items)
-    in_thread = notice.thread_ts is not None or not notice.recipient.startswith(("U", "W"))
-    leads = "this lead" if in_thread else ("a lead" if n == 1 else f"{n} leads")
+    public = not notice.recipient.startswith(("U", "W"))
+    leads = _leads(n, public)
     titles = {
         "warn": ("⏳", f"Heads-up: the SLA clock is running out on {leads}"),
         "breach": ("🚨", f"SLA breached on {leads}"),
         "snooze_over": ("⏰", f"Snooze over: {leads} still waiting"),
         "nudge": ("👋", f"{mention(notice.actor)} nudged you about {leads}"),
     }
-    icon, title = titles.get(notice.kind, ("⏱", f"SLA update on {leads}"))
+    kind = notice.kind
+    if kind == "warn" and open_count and all(i.timer.state == "breached" for i in items if i.timer.stopped_at is None):
+        kind = "breach"  # the heads-up came true: say so, not "running out"
+    icon, title = titles.get(kind, ("⏱", f"SLA update on {leads}"))
     title = f"✅ Handled — {title}" if items and open_count == 0 else f"{icon} {title}"
     footer = f"{n - MAX_ITEMS} more not shown: see the leads channel" if n > MAX_ITEMS else "Handoff · SLA"
     return AlarmView(

@@ -113,6 +113,17 @@ async def notice_ids_for_lead(*, session: AsyncSession, lead_id: int) -> list[in
     return [int(notice_id) for notice_id in rows.scalars()]
 
 
+async def notice_ids_for_leads(*, session: AsyncSession, lead_ids: Sequence[int]) -> list[int]:
+    """Every notice that mentions any of these leads, oldest first."""
+    found: set[int] = set()
+    for start in range(0, len(lead_ids), 500):
+        rows = await session.execute(
+            select(SlaNoticeItem.notice_id).where(SlaNoticeItem.lead_id.in_(lead_ids[start : start + 500])).distinct()
+        )
+        found.update(int(notice_id) for notice_id in rows.scalars())
+    return sorted(found)
+
+
 @dataclass(frozen=True)
 class NoticeItem:
     step: int | None

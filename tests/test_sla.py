@@ -74,7 +74,7 @@ async def test_a_lead_left_alone_warns_in_its_thread_then_escalates_to_the_manag
     await app.sweep()
     [warning] = await app.thread_replies(lead_id)
     assert "Heads-up" in warning.text
-    assert "*7 min left* to accept · due 09:30 CST · owner nobody yet" in text_of(warning.blocks)
+    assert "⏳ *Due 09:30 CST* to accept · owner nobody yet" in text_of(warning.blocks)
     assert action_ids(warning.blocks) == [Action.ACCEPT]
     assert app.dms(MANAGER) == []
 
@@ -87,7 +87,7 @@ async def test_a_lead_left_alone_warns_in_its_thread_then_escalates_to_the_manag
     [alarm] = app.dms(MANAGER)  # no owner yet: "manager" means every manager in team.managers
     shown = text_of(alarm.blocks)
     assert "SLA breached on a lead" in shown
-    assert "*Dana Buyer* — Globex" in shown and "*1 min late* · was due 09:30 CST · owner nobody yet" in shown
+    assert "*Dana Buyer* — Globex" in shown and "🚨 *Breached at 09:30 CST* · owner nobody yet" in shown
     assert "Accept within 30 min" in shown
     assert action_ids(alarm.blocks) == [Action.SLA_REASSIGN, Action.SLA_NUDGE, Action.SLA_SNOOZE]
     post = await app.post_of(lead_id)
@@ -100,7 +100,7 @@ async def test_a_lead_left_alone_warns_in_its_thread_then_escalates_to_the_manag
     app.clock.set(at(30 + 120))
     await app.sweep()
     [vp_alarm] = app.dms(VP)
-    assert "*2 h late*" in text_of(vp_alarm.blocks)
+    assert "*Breached at 09:30 CST*" in text_of(vp_alarm.blocks)
 
     for minutes in (200, 500, 5000):  # nothing is left to fire, however long it waits
         app.clock.set(at(minutes))
@@ -190,7 +190,7 @@ async def test_first_contact_warns_the_owner_by_dm_and_escalates_to_their_own_ma
     app.clock.set(at(120))
     await app.sweep()
     [heads_up] = app.dms(REP2)
-    assert "*2 h left* to log first contact" in text_of(heads_up.blocks)
+    assert "*Due 13:00 CST* to log first contact" in text_of(heads_up.blocks)
     assert action_ids(heads_up.blocks) == [Action.LOG_CONTACT]
 
     app.clock.set(at(241))
@@ -246,7 +246,7 @@ async def test_a_breach_during_downtime_is_escalated_once_when_the_app_comes_bac
     assert await again.thread_replies(lead_id) == []  # a heads-up after the breach would be noise
     [alarm] = again.dms(MANAGER)
     [vp_alarm] = again.dms(VP)
-    assert "*3 h late*" in text_of(alarm.blocks) and "*3 h late*" in text_of(vp_alarm.blocks)
+    assert "*Breached at 09:30 CST*" in text_of(alarm.blocks) and "*Breached at 09:30 CST*" in text_of(vp_alarm.blocks)
     assert [k for k in await kinds(again, lead_id) if k.startswith("sla_")] == [
         "sla_breached", "sla_escalated", "sla_escalated",
     ]  # fmt: skip
@@ -477,3 +477,54 @@ async def test_the_accept_clock_starts_when_the_post_lands_and_the_lag_is_record
     assert (timer.started_at, timer.due_at) == (at(5), at(35))
     posted = next(e for e in await app.events(body["id"]) if e.kind == "posted")
     assert posted.data["lag_seconds"] == 300
+
+
+# --- alarms stay current, and offer only what their audience may do ------------------------------------------
+
+
+async def test_a_heads_up_dm_is_re_rendered_at_the_breach_and_states_absolute_times(start_app: StartApp) -> None:
+    sla = {"first_touch": {"target": "4h", "warn_at": "50%", "escalate": [{"after": "0s", "notify": "manager"}]}}
+    app = await start_sla(start_app, sla)
+    lead_id = await app.new_lead(name="Dana Buyer")
+    await app.click(Action.ACCEPT, lead_id, REP1)
+    await app.settle()
+    app.clock.set(at(120))
+    await app.sweep()
+    [heads_up] = app.dms(REP1)
+    assert "*Due 13:00 CST* to log first contact" in text_of(heads_up.blocks)
+
+    app.clock.set(at(240) + timedelta(seconds=5))
+    await app.sweep()
+    [heads_up_now] = app.dms(REP1)
+    shown = text_of(heads_up_now.blocks)
+    assert heads_up_now.ts == heads_up.ts and heads_up_now.updated >= 1
+    assert "*Breached at 13:00 CST*" in shown and "left" not in shown  # never "1 min left" after the breach
+    assert action_ids(heads_up_now.blocks) == [Action.LOG_CONTACT]  # the rep's own DM: no manager buttons
+    [alarm] = app.dms(MANAGER)
+    assert "*Breached at 13:00 CST*" in text_of(alarm.blocks) and " late" not in text_of(alarm.blocks)
+
+
+async def test_a_public_heads_up_re_rendered_after_the_breach_offers_only_accept(start_app: StartApp) -> None:
+    app = await start_sla(start_app)
+    lead_id = await app.new_lead(name="Dana Buyer")
+    app.clock.set(at(23))
+    await app.sweep()
+    app.clock.set(at(31))
+    await app.sweep()
+
+    [warning] = await app.thread_replies(lead_id)
+    assert warning.updated >= 1 and "*Breached at 09:30 CST*" in text_of(warning.blocks)
+    assert action_ids(warning.blocks) == [Action.ACCEPT]
+
+
+async def test_a_thread_alarm_about_a_batch_of_leads_counts_them(start_app: StartApp) -> None:
+    slack = {"leads_channel": "C0LEADS001", "posts_per_second": 100, "post_burst": 100, "batch_when_over": 10}
+    app = await start_sla(start_app, slack=slack)
+    status, _ = await app.post_leads([{"external_id": f"b-{i}", "name": f"Lead {i}"} for i in range(12)])
+    await app.settle()
+    assert status == 201
+    app.clock.set(at(23))
+    await app.sweep()
+
+    [warning] = [m for m in app.slack.messages["C0LEADS001"] if m.thread_ts and m.ts != m.thread_ts]
+    assert "12 leads" in warning.text and "this lead" not in warning.text
