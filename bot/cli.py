@@ -1,6 +1,6 @@
 """`handoff` — run the app, manage the database, import leads.
 
-    handoff [run]              start the app (the default; `python -m bot` and the Procfile do this)
+    handoff run                start the app (`python -m bot`, `make run` and the Procfile do this)
     handoff db upgrade         bring the database schema up to date
     handoff db current         print the schema revision
     handoff import leads.csv   backfill leads from a CSV file
@@ -126,9 +126,15 @@ def cmd_spend(settings: Settings, path: Path) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="handoff", description="Marketing-to-sales handoff, accountable, in Slack.")
-    sub = p.add_subparsers(dest="command")
-    sub.add_parser("run", help="start the app (default)")
+    p = argparse.ArgumentParser(
+        prog="handoff",
+        description="Marketing-to-sales handoff, accountable, in Slack.",
+        epilog="examples:\n  handoff run\n  handoff import leads.csv --no-post\n  handoff spend import spend.csv\n"
+        "  handoff db upgrade",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = p.add_subparsers(dest="command", metavar="{run,db,import,spend}")
+    sub.add_parser("run", help="start the app (web server, SLA sweep, Slack delivery)")
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "current"])
     imp = sub.add_parser("import", help="backfill leads from a CSV file")
@@ -153,7 +159,11 @@ def cannot_start(problem: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    cli = parser()
+    args = cli.parse_args(argv)
+    if args.command is None:  # a person exploring the CLI: say what it does rather than start a second app
+        cli.print_help()
+        return EXIT_CONFIG
     database_url = os.environ.get("DATABASE_URL", "")
     try:
         settings = Settings.from_env()

@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import SystemClock
 from bot.config import HandoffConfig
+from bot.csv_cells import surplus_cells
 from bot.errors import ConfigError
 from bot.lead_input import MAX_BATCH, LeadIn, field_errors
 from bot.leads import LeadService
@@ -40,7 +41,10 @@ class ImportReport:
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+Row = dict[str, Any] | str  # a row's cells by column, or why the row cannot be read
+
+
+def _rows(path: Path) -> Iterator[tuple[int, Row]]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         columns = {c.strip() for c in reader.fieldnames or []}
@@ -48,8 +52,11 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         if missing:
             raise ConfigError(str(path), f"the header row lacks the column(s) {', '.join(sorted(missing))}")
         for row in reader:
-            cleaned = {(k or "").strip(): v for k, v in row.items() if k}
-            yield reader.line_num, cleaned
+            split = surplus_cells([c.strip() for c in reader.fieldnames or []], row)
+            if split is not None:
+                yield reader.line_num, f"{split[0]}: {split[1]}"
+                continue
+            yield reader.line_num, {(k or "").strip(): v for k, v in row.items() if k}
 
 
 def parse_row(row: dict[str, Any]) -> LeadIn:
@@ -65,7 +72,7 @@ def parse_row(row: dict[str, Any]) -> LeadIn:
 
 async def import_rows(
     leads: LeadService,
-    rows: Iterator[tuple[int, dict[str, Any]]],
+    rows: Iterator[tuple[int, Row]],
     *,
     post: bool,
     progress: Progress | None = None,
@@ -87,6 +94,8 @@ async def import_rows(
 
     for line, row in rows:
         try:
+            if isinstance(row, str):
+                raise ValueError(row)
             batch.append(parse_row(row))
         except ValidationError as exc:
             problems = "; ".join(f"{e['field']}: {e['message']}" for e in field_errors(exc, in_list=False))
@@ -127,8 +136,6 @@ async def import_csv(settings: Settings, config: HandoffConfig, path: Path, *, p
         f"[bold]{report.imported}[/] imported, [bold]{report.duplicates}[/] skipped as duplicates, "
         f"[bold]{len(report.rejected)}[/] rejected" + ("" if post else " (not posted to Slack: --no-post)")
     )
-    for line, why in report.rejected[:50]:
-        console.print(f"  line {line}: {why}", markup=False, highlight=False)
-    if len(report.rejected) > 50:
-        console.print(f"  … and {len(report.rejected) - 50} more")
-    return 1 if report.rejected and not report.imported else 0
+    for line, why in report.rejected:
+        console.print(f"  line {line}: {why}", markup=False, highlight=False, soft_wrap=True)
+    return 1 if report.rejected else 0

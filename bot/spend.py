@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from bot.clock import Clock, SystemClock
 from bot.config import HandoffConfig
+from bot.csv_cells import surplus_cells
 from bot.errors import ConfigError, Forbidden, UserError
 from bot.money import parse_amount
 from bot.settings import Settings
@@ -58,7 +59,8 @@ class SpendService:
             await queries.upsert_spend(session=session, rows=[row], at=self._clock.now(), by=user_id)
         return row
 
-    async def record(self, rows: list[tuple[date, str, int]], *, by: str) -> tuple[int, int]:
+    async def record(self, rows: list[tuple[date, str, int]], *, by: str) -> tuple[int, int, int]:
+        """(added, replaced, unchanged)."""
         async with self._db.session() as session:
             return await queries.upsert_spend(session=session, rows=rows, at=self._clock.now(), by=by)
 
@@ -78,6 +80,10 @@ def read_spend(path: Path, progress: Progress | None = None) -> SpendReport:
             raise ConfigError(str(path), f"the header row lacks the column(s) {', '.join(sorted(missing))}")
         task = progress.add_task("Reading spend", total=None) if progress else None
         for row in reader:
+            split = surplus_cells(reader.fieldnames or [], row)
+            if split is not None:
+                report.rejected.append((reader.line_num, f"{split[0]}: {split[1]}"))
+                continue
             cells = {(k or "").strip().lower(): v or "" for k, v in row.items() if k}
             try:
                 report.rows.append(
@@ -102,10 +108,13 @@ async def import_spend(settings: Settings, config: HandoffConfig, path: Path) ->
     clock = SystemClock()
     try:
         team = Team(config, AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url), clock)
-        added, replaced = await SpendService(db, team, clock).record(report.rows, by="import")
+        added, replaced, unchanged = await SpendService(db, team, clock).record(report.rows, by="import")
     finally:
         await db.dispose()
-    console.print(f"[bold]{added}[/] added, [bold]{replaced}[/] replaced, [bold]{len(report.rejected)}[/] rejected")
+    console.print(
+        f"[bold]{added}[/] added, [bold]{replaced}[/] replaced, [bold]{unchanged}[/] unchanged, "
+        f"[bold]{len(report.rejected)}[/] rejected"
+    )
     for line, why in report.rejected:
-        console.print(f"  line {line}: {why}")
+        console.print(f"  line {line}: {why}", markup=False, highlight=False, soft_wrap=True)
     return 1 if report.rejected else 0

@@ -190,24 +190,29 @@ async def spend_between(*, session: AsyncSession, first_month: date, last_month:
 
 async def upsert_spend(
     *, session: AsyncSession, rows: list[tuple[date, str, int]], at: datetime, by: str | None
-) -> tuple[int, int]:
-    """Set the spend of each (month, source), replacing what was there; returns (added, replaced)."""
-    if not rows:
-        return 0, 0
-    keys = {(m, s) for m, s, _ in rows}
+) -> tuple[int, int, int]:
+    """Set the spend of each (month, source), replacing what was there; returns (added, replaced, unchanged). A row
+    equal to what is stored is left alone (its updated_at and updated_by stay)."""
+    latest = {(m, s): c for m, s, c in rows}  # a (month, source) given twice: the later amount counts
+    if not latest:
+        return 0, 0, 0
     existing = await session.execute(
-        select(Spend.month, Spend.source).where(
-            Spend.month.in_({m for m, _ in keys}), Spend.source.in_({s for _, s in keys})
+        select(Spend.month, Spend.source, Spend.amount_cents).where(
+            Spend.month.in_({m for m, _ in latest}), Spend.source.in_({s for _, s in latest})
         )
     )
-    known = {(m, s) for m, s in existing} & keys
-    statement = upsert_for(session)(Spend)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["month", "source"],
-            set_={"amount_cents": statement.excluded.amount_cents, "updated_at": statement.excluded.updated_at,
-                  "updated_by": statement.excluded.updated_by},
-        ),
-        [{"month": m, "source": s, "amount_cents": c, "updated_at": at, "updated_by": by} for m, s, c in rows],
-    )  # fmt: skip
-    return len(keys) - len(known), len(known)
+    stored = {(m, s): int(c) for m, s, c in existing if (m, s) in latest}
+    changed = {key: cents for key, cents in latest.items() if stored.get(key) != cents}
+    if changed:
+        statement = upsert_for(session)(Spend)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["month", "source"],
+                set_={"amount_cents": statement.excluded.amount_cents, "updated_at": statement.excluded.updated_at,
+                      "updated_by": statement.excluded.updated_by},
+            ),
+            [{"month": m, "source": s, "amount_cents": c, "updated_at": at, "updated_by": by}
+             for (m, s), c in changed.items()],
+        )  # fmt: skip
+    replaced = sum(key in stored for key in changed)
+    return len(changed) - replaced, replaced, len(latest) - len(changed)

@@ -30,7 +30,7 @@ async def test_import_reports_imported_duplicates_and_rejected_rows_with_line_nu
     result = run_handoff(tmp_path, env, "import", "leads.csv")
     again = run_handoff(tmp_path, env, "import", "leads.csv")
 
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # rows were rejected: a script running the import must notice
     out = " ".join(result.stderr.split())
     assert "2 imported, 1 skipped as duplicates, 4 rejected" in out
     assert "line 5: email: is not an email address" in out
@@ -77,3 +77,27 @@ def test_import_of_a_missing_file_names_it(tmp_path: Path) -> None:
     result = run_handoff(tmp_path, GOOD_ENV, "import", "nope.csv")
     assert result.returncode == 2
     assert result.stderr.strip() == "handoff: cannot start: nope.csv: no such file"
+
+
+def test_import_names_an_unquoted_comma_and_exits_1_listing_every_rejected_row(tmp_path: Path) -> None:
+    (tmp_path / "handoff.toml").write_text((ROOT / "handoff.example.toml").read_text())
+    bad = "".join(f"bad-{i},not-an-email,X\n" for i in range(60))
+    (tmp_path / "leads.csv").write_text(
+        f"external_id,email,name,company\nok-1,a@b.co,Ann,Initech\nok-2,b@b.co,Bob,Acme, Inc.\n{bad}"
+    )
+    db = tmp_path / "x.db"
+
+    result = run_handoff(tmp_path, {**GOOD_ENV, "DATABASE_URL": f"sqlite+aiosqlite:///{db}"}, "import", "leads.csv")
+
+    assert result.returncode == 1
+    assert "1 imported, 0 skipped as duplicates, 61 rejected" in result.stderr
+    assert "line 3: row: 5 cells but the header has 4 columns: quote every value that contains a comma" in result.stderr
+    assert "line 63: email: is not an email address" in result.stderr  # every row, not the first 50
+
+
+def test_handoff_without_a_command_prints_help_and_starts_nothing(tmp_path: Path) -> None:
+    result = run_handoff(tmp_path, GOOD_ENV)
+
+    assert result.returncode == 2
+    assert "usage: handoff" in result.stdout and "handoff run" in result.stdout and "import" in result.stdout
+    assert "cannot start" not in result.stderr

@@ -23,7 +23,7 @@ async def test_spend_import_stores_valid_rows_and_lists_bad_lines(tmp_path: Path
     result = run_handoff(tmp_path, env, "spend", "import", "spend.csv")
 
     assert result.returncode == 1, result.stderr
-    assert "2 added, 0 replaced, 3 rejected" in result.stderr
+    assert "2 added, 0 replaced, 0 unchanged, 3 rejected" in result.stderr
     for line in ("line 4: month: '2026-13' is not a month", "line 5: amount: '-5' must be a positive amount",
                  "line 6: amount: '12.345' must be a positive amount"):  # fmt: skip
         assert line in result.stderr
@@ -32,6 +32,30 @@ async def test_spend_import_stores_valid_rows_and_lists_bad_lines(tmp_path: Path
         ("2026-10-01", "webinar", 300000),
         ("2026-11-01", "ads", 175000),
     ]  # the later ads row wins
+
+
+async def test_spend_import_names_an_unquoted_thousands_comma_and_says_what_an_identical_reimport_changed(
+    tmp_path: Path, db_url: str
+) -> None:
+    (tmp_path / "handoff.toml").write_text((ROOT / "handoff.example.toml").read_text())
+    (tmp_path / "spend.csv").write_text(
+        'month,source,amount\n2026-10,webinar,"3,000.00"\n2026-11,ads,$1,000\n2026-11,seo,250\n2026-11,events,90\n'
+    )
+    env = {**GOOD_ENV, "DATABASE_URL": db_url}
+
+    first = run_handoff(tmp_path, env, "spend", "import", "spend.csv")
+    (tmp_path / "spend.csv").write_text(
+        "month,source,amount\n2026-10,webinar,3000\n2026-11,seo,250\n2026-11,events,95\n"
+    )
+    again = run_handoff(tmp_path, env, "spend", "import", "spend.csv")
+
+    assert first.returncode == 1
+    assert "3 added, 0 replaced, 0 unchanged, 1 rejected" in first.stderr
+    assert 'line 3: amount: "$1" then "000": a value with a comma must be quoted ("$1,000")' in first.stderr
+    assert again.returncode == 0, again.stderr
+    assert "0 added, 1 replaced, 2 unchanged, 0 rejected" in again.stderr
+    rows = await fetch(db_url, "SELECT source, amount_cents FROM spend ORDER BY source")
+    assert rows == [("events", 9500), ("seo", 25000), ("webinar", 300000)]
 
 
 async def test_marketing_enters_spend_in_a_modal_and_funnel_shows_its_cost(app: Harness) -> None:
