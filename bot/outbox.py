@@ -19,6 +19,7 @@ from typing import Protocol
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock
 from storage import outbox as queries
@@ -66,6 +67,11 @@ def retry_after(exc: SlackApiError) -> float:
     return float(value) if value.isdigit() else 1.0
 
 
+def first_line(exc: Exception) -> str:
+    """The gist of an error, without the SQL statement and parameters SQLAlchemy appends (lead data among them)."""
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+
+
 def classify(exc: Exception, attempts: int) -> tuple[timedelta | None, str]:
     """(delay before the next attempt, or None for a permanent failure; the error text to keep)."""
     if isinstance(exc, Retry):
@@ -81,6 +87,10 @@ def classify(exc: Exception, attempts: int) -> tuple[timedelta | None, str]:
         return None, error
     if isinstance(exc, (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError)):
         return backoff(attempts), f"network: {type(exc).__name__}: {exc}"
+    if isinstance(exc, SQLAlchemyError):
+        # A held lock, a dropped connection, a restarting server: never final. If Slack took the post before the
+        # error, the next attempt finds it by its metadata and records it instead of posting again.
+        return backoff(attempts), f"database: {type(exc).__name__}: {first_line(exc)}"
     return None, f"{type(exc).__name__}: {exc}"
 
 

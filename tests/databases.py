@@ -22,7 +22,7 @@ BACKENDS: Final = ("sqlite", "postgresql") if TEST_DATABASE_URL else ("sqlite",)
 _names = itertools.count(1)
 
 
-def _dsn(url: str) -> str:
+def dsn(url: str) -> str:
     """What asyncpg itself takes: the SQLAlchemy URL without its driver name."""
     return make_url(async_url(url)).set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -31,7 +31,7 @@ def _dsn(url: str) -> str:
 async def fresh_postgres(server_url: str = TEST_DATABASE_URL) -> AsyncIterator[str]:
     """A new, empty database on the server `server_url` points at; yields its SQLAlchemy URL."""
     name = f"handoff_test_{os.getpid()}_{next(_names)}"
-    admin = await asyncpg.connect(_dsn(server_url))
+    admin = await asyncpg.connect(dsn(server_url))
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{name}"')
@@ -40,7 +40,7 @@ async def fresh_postgres(server_url: str = TEST_DATABASE_URL) -> AsyncIterator[s
     try:
         yield make_url(async_url(server_url)).set(database=name).render_as_string(hide_password=False)
     finally:
-        admin = await asyncpg.connect(_dsn(server_url))
+        admin = await asyncpg.connect(dsn(server_url))
         try:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
