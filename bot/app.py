@@ -99,16 +99,29 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
     )
 
 
+REFUSED = frozenset({"invalid_auth", "token_revoked", "account_inactive", "not_authed"})
+"""auth.test answers that mean the token is wrong, not that Slack is down: start-up stops on them."""
+
+
 class BotIdentity:
     """Who the bot is in its one workspace. Bolt's default authorization calls auth.test on the first request and
     fails every click while Slack is unreachable; this answers from the configured token at once and learns the
-    bot's ids (used to ignore its own events) in the background."""
+    bot's ids (used to ignore its own events) with auth.test.
+
+    Start-up waits for the first answer (`check`): a refused token stops it with a `ConfigError` naming
+    SLACK_BOT_TOKEN. A network error or a 5xx is retried in the background (`keep_trying`), with back-off, and
+    `/readyz` answers 503 until auth.test has succeeded."""
 
     def __init__(self, svc: Services) -> None:
         self._svc = svc
         self.team_id: str | None = None
         self.bot_id: str | None = None
         self.bot_user_id: str | None = None
+        self.connected = asyncio.Event()
+        self.refused: str | None = None
+        self.attempts = 0
+        self._attempted = asyncio.Condition()
+        self._retry = asyncio.Event()
 
     def authorizer(self) -> Callable[..., Awaitable[AuthorizeResult]]:
         # A plain function: Bolt injects arguments by parameter name, and a bound method's `self` confuses it.
@@ -123,20 +136,69 @@ class BotIdentity:
 
         return authorize
 
-    async def learn(self) -> None:
+    def not_ready(self) -> str | None:
+        """Why the app is not ready as far as Slack goes, or None once auth.test succeeded."""
+        if self.connected.is_set():
+            return None
+        if self.refused:
+            return f"Slack refused SLACK_BOT_TOKEN ({self.refused})"
+        return "Slack has not answered auth.test yet"
+
+    async def check(self) -> bool:
+        """One auth.test: True when connected, False when Slack could not be reached; raises when refused."""
+        try:
+            response = await self._svc.client.auth_test()
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", ""))
+            if exc.response.status_code < 500 and error in REFUSED:
+                self.refused = error
+                raise ConfigError(
+                    "SLACK_BOT_TOKEN", f"Slack refused it ({error}): use the bot token of the installed app"
+                ) from None
+            log.warning("auth.test failed (%s %s)", exc.response.status_code, error or "no error code")
+            return False
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("auth.test failed: Slack unreachable (%s)", str(exc) or type(exc).__name__)
+            return False
+        finally:
+            async with self._attempted:
+                self.attempts += 1
+                self._attempted.notify_all()
+        self.team_id = response.get("team_id")
+        self.bot_id = response.get("bot_id")
+        self.bot_user_id = response.get("user_id")
+        self.connected.set()
+        log.info("connected to Slack workspace %s as %s", response.get("team"), response.get("user"))
+        return True
+
+    async def keep_trying(self) -> None:
+        """After a failed `check` at start-up: retry with back-off until connected or refused."""
         for attempt in range(1, 1_000_000):
+            delay = min(2**attempt, 300)
+            log.info("trying auth.test again in %d s", delay)
             try:
-                response = await self._svc.client.auth_test()
-            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-                delay = min(2**attempt, 300)
-                log.warning("auth.test failed (%s); trying again in %d s", exc, delay)
-                await asyncio.sleep(delay)
-                continue
-            self.team_id = response.get("team_id")
-            self.bot_id = response.get("bot_id")
-            self.bot_user_id = response.get("user_id")
-            log.info("connected to Slack workspace %s as %s", response.get("team"), response.get("user"))
-            return
+                async with asyncio.timeout(delay):
+                    await self._retry.wait()
+            except TimeoutError:
+                pass
+            self._retry.clear()
+            try:
+                if await self.check():
+                    return
+            except ConfigError as exc:
+                log.error("Slack refused the token: %s; not ready until it is fixed and Handoff restarted", exc)
+                return
+
+    def retry_now(self) -> None:
+        """Cut the current back-off short (tests; an operator's nudge)."""
+        self._retry.set()
+
+    async def wait_attempts(self, count: int) -> None:
+        async with asyncio.timeout(5), self._attempted:
+            await self._attempted.wait_for(lambda: self.attempts >= count)
+
+
+IDENTITY = web.AppKey("identity", BotIdentity)
 
 
 def build_bolt(svc: Services, identity: BotIdentity) -> AsyncApp:
@@ -164,6 +226,7 @@ def build_bolt(svc: Services, identity: BotIdentity) -> AsyncApp:
 async def create_app(settings: Settings, config: HandoffConfig, *, clock: Clock | None = None) -> web.Application:
     svc = build_services(settings, config, clock or SystemClock())
     identity = BotIdentity(svc)
+    svc.observability.not_ready.append(identity.not_ready)
     bolt = build_bolt(svc, identity)
 
     async def slack_events(request: web.Request) -> web.Response:
@@ -176,8 +239,14 @@ async def create_app(settings: Settings, config: HandoffConfig, *, clock: Clock 
         await svc.db.prepare()
         session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
         svc.client.session = session
+        try:
+            connected = await identity.check()  # a refused token stops start-up here, before anything starts
+        except BaseException:
+            await session.close()
+            await svc.db.dispose()
+            raise
         svc.outbox.start()
-        learning = asyncio.create_task(identity.learn(), name="auth.test")
+        learning = asyncio.create_task(asyncio.sleep(0) if connected else identity.keep_trying(), name="auth.test")
         scheduler = create_scheduler(
             svc.db,
             svc.clock,
@@ -199,6 +268,7 @@ async def create_app(settings: Settings, config: HandoffConfig, *, clock: Clock 
 
     app = web.Application(client_max_size=MAX_BODY, middlewares=[svc.observability.middleware])
     app[SERVICES] = svc
+    app[IDENTITY] = identity
     app.add_routes([web.post("/slack/events", slack_events), web.get("/healthz", healthz), *handlers.routes()])
     app.add_routes(svc.observability.routes())
     app.cleanup_ctx.append(lifecycle)

@@ -80,6 +80,8 @@ class Observability:
         refusals: Iterable[str] = (),
     ) -> None:
         self._db = db
+        self.not_ready: list[Callable[[], str | None]] = []
+        """More readiness checks (Slack's auth.test): each answers why the app is not ready, or None."""
         self.head = head_revision()  # once: parsing the migration scripts per probe would not be cheap
         self.registry = CollectorRegistry()
         self.outbox = OutboxCollector(db, clock)
@@ -163,6 +165,9 @@ class Observability:
         if current != self.head:
             reason = f"{SchemaBehind(current, self.head)}; run `handoff db upgrade`"
             return web.json_response({"ok": False, "reason": reason, "schema": current, "needs": self.head}, status=503)
+        for check in self.not_ready:
+            if (why := check()) is not None:
+                return web.json_response({"ok": False, "reason": why}, status=503, headers={"Retry-After": "5"})
         return web.json_response({"ok": True, "database": "reachable", "schema": current})
 
     async def handle_metrics(self, _request: web.Request) -> web.Response:
