@@ -39,6 +39,11 @@ class LeadCard:
     clocks: list[str] = field(default_factory=list)
 
 
+# What the post's header says the lead is now: "New MQL" only while nobody has decided.
+HEADLINES = {"mql": "New MQL", "sal": "Accepted MQL", "sql": "SQL", "opportunity": "Opportunity", "won": "🏆 Won",
+             "lost": "Lost", "rejected": "Rejected MQL", "recycled": "Recycled to nurture"}  # fmt: skip
+
+
 def mention(user_id: str | None) -> str:
     """A Slack mention for an id Slack gave us; anything else is shown literally, never as markup."""
     if user_id and USER_ID.match(user_id):
@@ -146,8 +151,8 @@ def lead_card(
     received = lead.received_at.astimezone(tz).strftime("%b %-d, %H:%M %Z")
     return LeadCard(
         id=lead.id,
-        headline=f"New MQL: {name} — {company}",
-        fallback=mrkdwn(f"New MQL: {name} ({company})", 300),
+        headline=f"{HEADLINES.get(lead.stage, 'Lead')}: {name} — {company}",
+        fallback=mrkdwn(f"{HEADLINES.get(lead.stage, 'Lead')}: {name} ({company})", 300),
         person=person,
         company=company,
         source=lead.source or "unknown source",

@@ -24,6 +24,19 @@ log = logging.getLogger(__name__)
 LATE_AFTER = timedelta(days=2)  # a digest the app was down for is still posted within two days, not later
 
 
+def breach_lines(breaches: list[tuple[str, str, int]]) -> list[str]:
+    """One line per rep, with every clock they missed: the most breaches first."""
+    by_rep: dict[str, dict[str, int]] = {}
+    for who, clock, n in breaches:
+        by_rep.setdefault(who, {})[clock] = by_rep.get(who, {}).get(clock, 0) + n
+    ranked = sorted(by_rep.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+    return [
+        f"• {mention(who) if who != 'nobody' else 'not accepted'}: "
+        + " · ".join(f"{n} {clock_name(c).lower()}" for c, n in sorted(clocks.items()))
+        for who, clocks in ranked
+    ]
+
+
 class Digest:
     def __init__(
         self, db: Database, config: HandoffConfig, clock: Clock, metrics: Metrics, on_enqueued: Callable[[], None]
@@ -88,13 +101,7 @@ class Digest:
                 )
             )
         if breaches:
-            lines.append(
-                "*SLA breaches by rep:*\n"
-                + "\n".join(
-                    f"• {mention(who) if who != 'nobody' else 'not accepted'}: {n} {clock_name(c).lower()}"
-                    for who, c, n in breaches[:10]
-                )  # fmt: skip
-            )
+            lines.append("*SLA breaches by rep:*\n" + "\n".join(breach_lines(breaches)[:10]))
         else:
             lines.append("*SLA breaches:* none last week 🎉")
         if wins:

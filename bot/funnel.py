@@ -65,6 +65,16 @@ def duration(seconds: float | None) -> str:
     return "—" if seconds is None else humanize(timedelta(seconds=seconds))
 
 
+def time_to_won(days: float | None) -> str:
+    """Under a day in hours and minutes; then days, with one decimal below ten."""
+    if days is None:
+        return "— days to won"
+    if days < 1:
+        return f"{humanize(timedelta(days=days))} to won"
+    shown = f"{days:.1f}".removesuffix(".0") if days < 10 else f"{days:.0f}"
+    return f"{shown} {'day' if shown == '1' else 'days'} to won"
+
+
 def change(now: float | None, before: float | None, *, points: bool = False) -> str:
     """▲ / ▼ against the previous period: percent change for counts, percentage points for rates."""
     if now is None or before is None:
@@ -118,8 +128,7 @@ def funnel_view(report: FunnelReport, *, image_file_id: str | None) -> FunnelVie
     velocity = t.velocity_cents_per_day
     more = [
         f"*SLA kept*\n{clocks or 'no clocks ran'}",
-        f"*Velocity*\n{f'{t.days_to_won:.0f} days to won' if t.days_to_won is not None else '— days to won'}"
-        f" · {money(velocity)}/day",
+        f"*Velocity*\n{time_to_won(t.days_to_won)} · {money(velocity)}/day",
         f"*Marketing-sourced*\npipeline {money(t.pipeline_cents)} · revenue {money(t.won_cents)}",
     ]
     if t.spend_cents is not None:

@@ -179,6 +179,8 @@ class LeadService:
             raise UserError("Pick one of the listed reasons.", field="reason")
         now = self._clock.now()
         note = (note or "").strip() or None
+        if note is None and reason.casefold() == "other":
+            raise UserError("Say what the other reason is: marketing cannot act on “Other” alone.", field="note")
         async with self._db.session() as session:
             won = await lead_queries.claim_decision(
                 session=session,

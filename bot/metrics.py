@@ -28,12 +28,15 @@ DEFINITIONS = (
     ("Time to accept", "post in the channel → accepted; median and 90th percentile (nearest rank)"),
     ("Time to first contact", "accepted → first contact logged; median and 90th percentile"),
     ("SLA compliance", "clocks of the cohort kept ÷ clocks finished or breached, per clock"),
-    ("Days to won", "average days from MQL received to won"),
-    ("Pipeline velocity", "opportunities × win rate × average deal ÷ days to won: revenue per day"),
+    ("Days to won", "average time from MQL received to won (in hours when under a day)"),
+    ("Pipeline velocity", "opportunities × win rate × average deal ÷ days to won (at least one day): revenue per day"),
     ("Marketing-sourced pipeline", "sum of opportunity amounts of the cohort (every MQL is marketing-sourced)"),
     ("Cost per MQL · CAC", "spend in the period (by month, prorated by days) ÷ MQLs, and ÷ won deals"),
     ("▲ / ▼", "change against the previous period of the same length"),
 )
+
+
+VELOCITY_MIN_DAYS = 1.0
 
 
 def ratio(part: float, whole: float) -> float | None:
@@ -118,10 +121,12 @@ class GroupMetrics:
 
     @property
     def velocity_cents_per_day(self) -> float | None:
+        """Deals won within hours are divided by one day, not by the hours: a same-day win does not make the
+        pipeline earn its whole value many times a day."""
         win_rate, deal, days = self.win_rate, self.average_deal_cents, self.days_to_won
-        if win_rate is None or deal is None or not days:
+        if win_rate is None or deal is None or days is None:
             return None
-        return self.opportunities * win_rate * deal / days
+        return self.opportunities * win_rate * deal / max(days, VELOCITY_MIN_DAYS)
 
     @property
     def cost_per_mql_cents(self) -> float | None:

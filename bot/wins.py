@@ -39,6 +39,14 @@ def first_touch(lead: Lead) -> datetime:
     return min([*times, lead.received_at])
 
 
+def won_after(delta: timedelta) -> str:
+    """ "6 h" within a day, then whole days: "1 day", "10 days"."""
+    if delta < timedelta(days=1):
+        return humanize(delta)
+    days = round(delta / timedelta(days=1))
+    return f"{days} day" if days == 1 else f"{days} days"
+
+
 def win_card(lead: Lead, config: HandoffConfig) -> WinCard:
     tz = config.tz
     company = lead.company or lead.name or lead.external_id
@@ -60,8 +68,7 @@ def win_card(lead: Lead, config: HandoffConfig) -> WinCard:
     if lead.decided_at is not None:
         journey.append(f"accepted in {humanize(lead.decided_at - (lead.posted_at or lead.received_at))}")
     if lead.won_at is not None:
-        days = max((lead.won_at - lead.received_at) / timedelta(days=1), 0)
-        journey.append(f"won in {days:.0f} days")
+        journey.append(f"won in {won_after(lead.won_at - lead.received_at)}")
     journey.append(amount)
     return WinCard(
         fallback=mrkdwn(f"Joint win: {company} — {amount}", 300),

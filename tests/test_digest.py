@@ -32,6 +32,7 @@ async def test_the_weekly_digest_is_the_agenda_of_the_pipeline_review(start_app:
                                   ("r1", "Retargeting", "Bad contact data")):  # fmt: skip
         lead_id = await app.new_lead(external_id=ext, campaign=campaign)
         await reject(app, lead_id, reason)
+    app.clock.set(monday + timedelta(days=4, hours=1))  # the CRM reports the moves afterwards, with their times
     await app.crm_moves(
         "w1",
         {"stage": "sql", "at": (monday + timedelta(days=1)).isoformat()},
@@ -69,3 +70,29 @@ async def test_the_digest_day_and_time_are_configurable_and_it_can_be_off(start_
 
     off = await start_app(team_config(digest={"enabled": False}))
     assert await off.svc.digest.run() is None
+
+
+async def test_the_digest_names_each_rep_once_with_all_their_breaches(start_app: StartApp) -> None:
+    from tests.conftest import REP2
+
+    app = await start_app(team_config(sla={"accept": {"target": "30m"}, "first_touch": {"target": "1h"}}))
+    app.clock.set(datetime(2026, 11, 16, 15, tzinfo=UTC))  # last Monday 09:00 CST
+    first, second = await app.new_lead(external_id="b1"), await app.new_lead(external_id="b2")
+    app.clock.advance(40 * 60)
+    await app.click(Action.ACCEPT, first, REP1)  # accept missed (40 min of 30)
+    await app.click(Action.ACCEPT, second, REP2)  # accept missed
+    await app.settle()
+    app.clock.advance(2 * 3600)
+    await app.click(Action.LOG_CONTACT, first, REP1)  # first contact missed (2 h of 1 h)
+    await app.click(Action.LOG_CONTACT, second, REP2)
+    await app.settle()
+
+    app.clock.set(START)
+    assert await app.svc.digest.run() == "digest:2026-11-23"
+    await app.settle()
+
+    [digest] = digests(app)
+    assert (
+        f"*SLA breaches by rep:*\n• <@{REP1}>: 1 accept · 1 first contact\n• <@{REP2}>: 1 accept · 1 first contact"
+        in (digest)
+    )

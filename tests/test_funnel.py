@@ -70,7 +70,7 @@ async def seed(app: Harness) -> dict[str, int]:
     await accept(app, ids["L8"], REP1, 5)
     ids["L9"] = await lead(app, "L9", "ads", day(10, 25))
     app.clock.advance(300)
-    await reject(app, ids["L9"], "Other")
+    await reject(app, ids["L9"], "Bad contact data")
     ids["L1"] = await lead(app, "L1", "webinar", day(11, 2), score=90)
     await accept(app, ids["L1"], REP1, 10, contact_after_hours=2)
     ids["L2"] = await lead(app, "L2", "webinar", day(11, 3), score=60)
@@ -250,3 +250,34 @@ def test_words_combine_in_any_order() -> None:
         parse_funnel("by", TODAY)
     assert parse_funnel("help", TODAY).help
     assert (parse_period("2026-10-01..2026-10-01", TODAY).end - timedelta(days=1)) == date(2026, 10, 1)
+
+
+async def test_velocity_of_deals_won_within_a_day_uses_hours_and_a_one_day_floor(start_app: StartApp) -> None:
+    """Two same-day wins: 6 h ($6,000) and 12 h ($4,000), and one lost opportunity. Opportunities 3, win rate 2/3,
+    average deal $5,000, time to won (6 + 12) / 2 = 9 h. Velocity 3 × 2/3 × $5,000 ÷ max(9 h, 1 day) = $10,000/day
+    (dividing by 0.375 days would claim $26,667/day; the old "0 days to won" divided by almost nothing)."""
+    app = await start_app(team_config())
+    for name, dom in (("V1", 2), ("V2", 3), ("V3", 4)):
+        await lead(app, name, "webinar", day(11, dom))
+    app.clock.set(START)
+    await app.crm_moves("V1", {"stage": "won", "amount": 6000, "at": (day(11, 2) + timedelta(hours=6)).isoformat()})
+    await app.crm_moves("V2", {"stage": "won", "amount": 4000, "at": (day(11, 3) + timedelta(hours=12)).isoformat()})
+    await app.crm_moves(
+        "V3",
+        {"stage": "opportunity", "amount": 9000, "at": (day(11, 4) + timedelta(hours=1)).isoformat()},
+        {"stage": "lost", "at": (day(11, 4) + timedelta(hours=2)).isoformat()},
+    )
+
+    await funnel(app, "")
+    await app.settle()
+
+    [reply] = [r for r in app.slack.responses if r.get("blocks")]
+    assert "*Velocity*\n9 h to won · $10,000/day" in text_of(reply["blocks"])
+
+
+def test_time_to_won_reads_in_hours_under_a_day_and_in_days_after() -> None:
+    from bot.funnel import time_to_won
+
+    assert [time_to_won(d) for d in (None, 0.0, 0.375, 1.0, 2.54, 10.4)] == [
+        "— days to won", "0 s to won", "9 h to won", "1 day to won", "2.5 days to won", "10 days to won"
+    ]  # fmt: skip

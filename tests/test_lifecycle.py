@@ -393,3 +393,27 @@ async def test_win_lets_anyone_celebrate_a_deal_by_hand(app: Harness) -> None:
     assert "Joint win: Initech <!channel> — $24,000" in shown  # a plain_text header: shown literally, pings nobody
     assert f"🤝 Closed by <@{REP1}>, with marketing: campaign *Field event* · <@{MARKETER}>" in shown
     assert f"Celebrated by <@{REP2}> with /win" in shown
+
+
+async def test_the_post_header_follows_the_stage_and_the_win_card_counts_days_right(start_app: StartApp) -> None:
+    app = await crm_app(start_app)
+    day_one = await app.new_lead(external_id="d-1", name="Dana Buyer", company="Globex")
+    same_day = await app.new_lead(external_id="d-2", name="Ed Buyer", company="Initech")
+    lost = await app.new_lead(external_id="d-3", name="Flo Buyer", company="Umbrella")
+    assert [b for b in (await app.post_of(day_one)).blocks if b["type"] == "header"][0]["text"]["text"] == (
+        "New MQL: Dana Buyer — Globex"
+    )
+
+    app.clock.set(START + timedelta(days=1, hours=2))
+    await stage(app, "d-1", {"stage": "won", "amount": 1000, "at": (START + timedelta(days=1)).isoformat()})
+    await stage(app, "d-2", {"stage": "won", "amount": 2000, "at": (START + timedelta(hours=6)).isoformat()})
+    await stage(app, "d-3", {"stage": "lost"})
+    await app.settle()
+
+    headers = [[b for b in (await app.post_of(i)).blocks if b["type"] == "header"][0]["text"]["text"]
+               for i in (day_one, same_day, lost)]  # fmt: skip
+    assert headers == ["🏆 Won: Dana Buyer — Globex", "🏆 Won: Ed Buyer — Initech", "Lost: Flo Buyer — Umbrella"]
+    assert (await app.post_of(lost)).text == "Lost: Flo Buyer (Umbrella)"
+    cards = {m.text: text_of(m.blocks) for m in app.slack.messages.get(WINS, [])}
+    assert "→ won in 1 day → $1,000" in cards["Joint win: Globex — $1,000"]
+    assert "→ won in 6 h → $2,000" in cards["Joint win: Initech — $2,000"]

@@ -120,3 +120,19 @@ async def test_a_configured_catalog_replaces_the_default(start_app: Any) -> None
     options = next(b for b in view["blocks"] if b.get("block_id") == Block.REJECT_REASON)["element"]["options"]
     assert [o["value"] for o in options] == ["Wrong region", "Too small"]
     assert answer["response_action"] == "errors"
+
+
+async def test_other_needs_a_note_saying_what_it_was(app: Harness) -> None:
+    lead_id = await app.new_lead()
+
+    for note in (None, "  "):
+        answer = await submit_reject(app, lead_id, REP1, "Other", note)
+        assert answer == {
+            "response_action": "errors",
+            "errors": {Block.REJECT_NOTE: "Say what the other reason is: marketing cannot act on “Other” alone."},
+        }
+        assert (await app.lead(lead_id)).stage == "mql"
+
+    assert await submit_reject(app, lead_id, REP1, "Other", "Duplicate of a partner deal") is None
+    lead = await app.lead(lead_id)
+    assert (lead.stage, lead.reject_reason, lead.reject_note) == ("rejected", "Other", "Duplicate of a partner deal")

@@ -169,8 +169,8 @@ async def test_a_rejection_stops_the_accept_clock(start_app: StartApp) -> None:
     await app.click(Action.REJECT, lead_id, REP1)
     await app.settle()
 
-    await app.submit(Callback.REJECT, REP1, str(lead_id), {Block.REJECT_REASON: {
-        Action.REJECT_REASON: {"type": "static_select", "selected_option": {"value": "Other"}}}})  # fmt: skip
+    reason = {"type": "static_select", "selected_option": {"value": "Bad contact data"}}
+    await app.submit(Callback.REJECT, REP1, str(lead_id), {Block.REJECT_REASON: {Action.REJECT_REASON: reason}})
     app.clock.set(at(300))
     await app.sweep()
 

@@ -54,7 +54,9 @@ async def test_an_acceptance_rate_under_the_floor_is_called_out(start_app: Start
     await app.settle()
     assert await app.svc.reviews.run() == []  # 4 decided: too few to judge
     reason = {
-        Block.REJECT_REASON: {Action.REJECT_REASON: {"type": "static_select", "selected_option": {"value": "Other"}}}
+        Block.REJECT_REASON: {
+            Action.REJECT_REASON: {"type": "static_select", "selected_option": {"value": "Bad contact data"}}
+        }
     }
     for lead_id in ids[4:]:
         await app.submit(Callback.REJECT, REP1, str(lead_id), reason)
