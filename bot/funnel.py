@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import io
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards import clock_name, humanize, mention, money, percent
@@ -23,6 +25,10 @@ from bot.periods import USAGE, FunnelQuery
 from message_templates import Renderer, mrkdwn
 from storage.models import Lead
 
+log = logging.getLogger(__name__)
+
+UPLOAD_TIMEOUT = 20  # seconds for the whole upload (three calls); then the numbers go out without the chart
+CHART_MISSING = "⚠️ The chart could not be attached: Slack did not take the upload. Every number above is complete."
 STAGES = ("MQL", "SAL", "SQL", "Opportunity", "Won")
 MAX_GROUPS = 15
 
@@ -183,10 +189,16 @@ class FunnelService:
         self._renderer = renderer
         self._config = config
 
-    async def upload_chart(self, png: bytes, title: str) -> str:
-        """Upload without a channel (an ephemeral reply cannot carry a file) and return the file id."""
-        response = await self._client.files_upload_v2(content=png, filename="funnel.png", title=title)
-        return str(response["file"]["id"])
+    async def upload_chart(self, png: bytes, title: str) -> str | None:
+        """Upload without a channel (an ephemeral reply cannot carry a file) and return the file id, or None when
+        Slack does not take it (down, an error, no answer in time): the numbers go out without the chart."""
+        try:
+            async with asyncio.timeout(UPLOAD_TIMEOUT):
+                response = await self._client.files_upload_v2(content=png, filename="funnel.png", title=title)
+            return str(response["file"]["id"])
+        except (SlackClientError, aiohttp.ClientError, TimeoutError, KeyError, TypeError) as exc:
+            log.warning("funnel chart not attached: %s: %s", type(exc).__name__, exc)
+            return None
 
     async def answer(self, query: FunnelQuery, *, share_in: str) -> dict[str, Any] | None:
         """The funnel (or the wins) for `query`. With `share`, post it to `share_in` and return None; otherwise
@@ -211,7 +223,10 @@ class FunnelService:
         title = f"Funnel — {query.period.label}"
         png = await asyncio.to_thread(funnel_png, stage_counts(report.total), title)
         file_id = await self.upload_chart(png, title)
-        return self._renderer.render("ephemeral/funnel.json.j2", view=funnel_view(report, image_file_id=file_id))
+        view = funnel_view(report, image_file_id=file_id)
+        if file_id is None:
+            view = replace(view, lines=[*view.lines, CHART_MISSING])
+        return self._renderer.render("ephemeral/funnel.json.j2", view=view)
 
 
 def wins_message(wins: list[Lead], query: FunnelQuery) -> dict[str, Any]:

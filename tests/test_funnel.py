@@ -281,3 +281,23 @@ def test_time_to_won_reads_in_hours_under_a_day_and_in_days_after() -> None:
     assert [time_to_won(d) for d in (None, 0.0, 0.375, 1.0, 2.54, 10.4)] == [
         "— days to won", "0 s to won", "9 h to won", "1 day to won", "2.5 days to won", "10 days to won"
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "error"),
+    [("files.getUploadURLExternal", 500, None), ("upload", 503, None),
+     ("files.completeUploadExternal", 200, "invalid_arguments")],
+)  # fmt: skip
+async def test_a_chart_slack_cannot_take_still_answers_with_the_numbers(
+    seeded: Harness, method: str, status: int, error: str | None
+) -> None:
+    seeded.slack.fail_next(method, status=status, error=error, times=3)
+    await funnel(seeded, "")
+    await seeded.settle()
+
+    [reply] = [r for r in seeded.slack.responses if r.get("blocks")]
+    shown = text_of(reply["blocks"])
+    assert "*SAL → SQL → Opportunity → Won*\n3 → 2 → 2 → 1" in shown
+    assert "The chart could not be attached: Slack did not take the upload. Every number above is complete." in shown
+    assert [b for b in reply["blocks"] if b["type"] == "image"] == []
+    assert not any("Something went wrong" in str(r.get("text")) for r in seeded.slack.responses)
