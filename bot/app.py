@@ -36,6 +36,7 @@ from bot.services import SERVICES, Services
 from bot.settings import Settings
 from bot.sla import SlaService
 from bot.sla_reviews import SlaReviews
+from bot.slack_http import SlackGate
 from bot.spend import SpendService
 from bot.team import Team
 from bot.wins import ManualWins
@@ -229,7 +230,11 @@ async def create_app(settings: Settings, config: HandoffConfig, *, clock: Clock 
     svc.observability.not_ready.append(identity.not_ready)
     bolt = build_bolt(svc, identity)
 
+    gate = SlackGate(settings.slack_signing_secret)
+
     async def slack_events(request: web.Request) -> web.Response:
+        if (refusal := await gate.refuse(request)) is not None:
+            return refusal
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
     async def healthz(_request: web.Request) -> web.Response:
