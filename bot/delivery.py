@@ -260,6 +260,8 @@ class SlackDelivery:
             lead = await lead_queries.get_lead(session=session, lead_id=lead_id)
             if lead is None:
                 return  # deleted since: nothing left to show
+            if lead.quiet and lead.slack_ts is None:
+                return  # imported with --no-post or as history: never posted (a row queued before it was quiet)
             channel, ts = lead.slack_channel, lead.slack_ts
             shown = await lead_queries.leads_on_post(session=session, channel=channel, ts=ts) if channel and ts else []
             if len(shown) > 1:

@@ -59,10 +59,12 @@ class LeadService:
         self._sla = sla
         self._on_enqueued = on_enqueued
 
-    async def _queue_post(self, session: AsyncSession, lead_id: int) -> None:
-        """The lead changed: its channel post and every SLA alarm about it show the new state."""
-        await outbox.enqueue_many(session=session, rows=[kinds.lead_post(lead_id)], now=self._clock.now())
-        await self._sla.refresh_notices(session, lead_id=lead_id)
+    async def _queue_post(self, session: AsyncSession, lead: Lead) -> None:
+        """The lead changed: its channel post and every SLA alarm about it show the new state. A quiet lead
+        (imported with --no-post, or as history) has no post and gets none."""
+        if not lead.quiet or lead.slack_ts is not None:
+            await outbox.enqueue_many(session=session, rows=[kinds.lead_post(lead.id)], now=self._clock.now())
+        await self._sla.refresh_notices(session, lead_id=lead.id)
 
     async def _queue_feedback(self, session: AsyncSession, lead: Lead, event: str, **data: object) -> None:
         """Closed loop to marketing: one webhook delivery per outcome (never coalesced), if a webhook is set."""
@@ -91,7 +93,7 @@ class LeadService:
                     "external_id": item.external_id, "email": item.email, "name": item.name,
                     "company": item.company, "title": item.title, "source": item.source, "campaign": item.campaign,
                     "score": item.score, "activity": item.activity_json(), "stage": "mql", "received_at": now,
-                    "version": 1,
+                    "version": 1, "quiet": not post,
                 })  # fmt: skip
             fresh = await lead_queries.insert_new_leads(
                 session=session,
@@ -159,7 +161,7 @@ class LeadService:
             )
             await self._sla.stop(session, lead_id=lead_id, clock="accept", at=now, actor=user_id)
             await self._sla.start(session, lead=lead, clock="first_touch", at=now, owner=user_id)
-            await self._queue_post(session, lead_id)
+            await self._queue_post(session, lead)
         self._on_enqueued()
         return Decision(lead_id, user_id)
 
@@ -201,7 +203,7 @@ class LeadService:
                 session=session, lead_id=lead_id, kind="rejected", actor=user_id, at=now, reason=reason, note=note
             )
             await self._sla.stop(session, lead_id=lead_id, clock="accept", at=now, actor=user_id)
-            await self._queue_post(session, lead_id)
+            await self._queue_post(session, lead)
             await self._queue_feedback(session, lead, "rejected", reason=reason, note=note, by=user_id)
         self._on_enqueued()
         return Decision(lead_id, None)
@@ -220,7 +222,7 @@ class LeadService:
             await lead_queries.add_event(session=session, lead_id=lead_id, kind="contacted", actor=user_id, at=now)
             lead.contacted_at = now
             await self._sla.stop(session, lead_id=lead_id, clock="first_touch", at=now, actor=user_id)
-            await self._queue_post(session, lead_id)
+            await self._queue_post(session, lead)
         self._on_enqueued()
 
     async def reassign(self, lead_id: int, *, by: str, to: str, why: str) -> None:
@@ -263,7 +265,7 @@ class LeadService:
                     await self._sla.start(session, lead=lead, clock="first_touch", at=now, owner=to)
             else:
                 raise Conflict(f"This lead is closed ({lead.stage}): there is nothing to reassign.")
-            await self._queue_post(session, lead_id)
+            await self._queue_post(session, lead)
         self._on_enqueued()
 
     # --- the rest of the lifecycle ----------------------------------------------------------------------------
@@ -326,7 +328,7 @@ class LeadService:
                 session=session, lead_id=lead_id, kind="moved", actor=actor, at=when,
                 **{k: v for k, v in data.items() if v is not None},
             )  # fmt: skip
-            await self._queue_post(session, lead_id)
+            await self._queue_post(session, lead)
             await self._queue_feedback(
                 session, lead, "stage_changed", **{"from": previous, "to": to, "amount": _dollars(amount_cents),
                                                    "reason": reason, "via": via}

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -86,6 +87,9 @@ class Lead(Base):
     recycled_at: Mapped[datetime | None]
     lost_reason: Mapped[str | None] = mapped_column(String(100))
     amount_cents: Mapped[int | None] = mapped_column(BigInteger)  # opportunity amount, then the won amount
+    # Imported with --no-post or as history: never posted to the channel (no "New MQL", no accept clock), whatever
+    # happens to it later; a win is still celebrated.
+    quiet: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     __table_args__ = (
         Index("ix_leads_received_at", "received_at"),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
+from tests.conftest import LEADS, StartApp, text_of
 from tests.databases import fetch
 from tests.test_config import GOOD_ENV, ROOT, run_handoff
 
@@ -59,6 +61,29 @@ async def test_import_no_post_stores_history_only(tmp_path: Path, db_url: str) -
     assert result.returncode == 0, result.stderr
     assert await fetch(db_url, "SELECT count(*) FROM leads") == [(1,)]
     assert await fetch(db_url, "SELECT count(*) FROM outbox") == [(0,)]
+
+
+async def test_a_lead_imported_with_no_post_stays_unposted_when_the_crm_moves_it_and_its_win_is_still_celebrated(
+    tmp_path: Path, db_url: str, start_app: StartApp
+) -> None:
+    (tmp_path / "handoff.toml").write_text((ROOT / "handoff.example.toml").read_text())
+    (tmp_path / "leads.csv").write_text("external_id,name,company\nold-1,Old Lead,Initech\n")
+    result = run_handoff(tmp_path, {**GOOD_ENV, "DATABASE_URL": db_url}, "import", "leads.csv", "--no-post")
+    assert result.returncode == 0, result.stderr
+
+    app = await start_app()
+    app.clock.set(datetime.now(UTC))  # the import ran on the real clock
+    await app.crm_moves("old-1", {"stage": "sql"}, {"stage": "opportunity", "amount": 900})
+    await app.settle()
+    assert await fetch(db_url, "SELECT stage, slack_ts FROM leads") == [("opportunity", None)]
+    assert app.slack.messages.get(LEADS, []) == []
+    await app.crm_moves("old-1", {"stage": "won", "amount": 1000})
+    await app.settle()
+
+    [win] = app.slack.messages[LEADS]
+    assert "Joint win: Initech — $1,000" in text_of(win.blocks)
+    assert await fetch(db_url, "SELECT stage, slack_ts FROM leads") == [("won", None)]
+    assert [r.kind for r in await app.outbox_rows()] == ["win_post"]
 
 
 def test_import_of_a_file_without_an_external_id_column_is_refused(tmp_path: Path) -> None:
