@@ -239,6 +239,8 @@ class SlaConfig(_Frozen):
     first_touch: ClockConfig | None = None
     mql_volume: MqlVolumeConfig = MqlVolumeConfig()
     quarterly_review: bool = True
+    # How many times one breached clock may be snoozed (an hour each) before only Reassign and Nudge are left.
+    max_snoozes: int = Field(2, ge=0, le=20)
 
     def clocks(self) -> dict[str, ClockConfig]:
         return {name: clock for name, clock in (("accept", self.accept), ("first_touch", self.first_touch)) if clock}

@@ -8,13 +8,13 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.cards import Button, clock_name, humanize, money, percent
+from bot.cards import Button, clock_name, humanize, mention, money, percent
 from bot.clock import Clock
 from bot.config import HandoffConfig
 from bot.ids import Action
 from bot.metrics import Metrics
 from bot.periods import parse_period
-from bot.sla_cards import lead_line, when
+from bot.sla_cards import chain_buttons, lead_line, when
 from bot.team import Team
 from message_templates import Renderer
 from storage import sla as sla_queries
@@ -71,6 +71,14 @@ class HomeService:
             )
         return f"⏱ {name}: {humanize(time.elapsed(now, timer.due_at))} left (due {when(timer.due_at, tz, now)})"
 
+    def _snoozed(self, timer: SlaTimer) -> str:
+        """A snooze is shown to the managers: by whom, until when, and how many of the allowed were used."""
+        now, most = self._clock.now(), self.config.sla.max_snoozes
+        if timer.snoozed_until is not None and timer.snoozed_until > now:
+            until = when(timer.snoozed_until, self.config.tz, now)
+            return f"\n😴 Snoozed by {mention(timer.snoozed_by)} until {until} ({timer.snoozes} of {most})"
+        return f"\nSnoozed {timer.snoozes} of {most} times" if timer.snoozes else ""
+
     async def view(self, user_id: str) -> HomeView:
         mine: list[HomeItem] | None = None
         breaches: list[HomeItem] | None = None
@@ -86,12 +94,10 @@ class HomeService:
                 breaches = [
                     HomeItem(
                         lead_line(lead),
-                        self._clock_status(timer) + (f" · owner <@{lead.owner}>" if lead.owner else " · no owner yet"),
-                        [
-                            Button("Reassign", Action.SLA_REASSIGN, "primary"),
-                            Button("Nudge owner" if lead.owner else "Nudge channel", Action.SLA_NUDGE),
-                            Button("Snooze 1 h", Action.SLA_SNOOZE),
-                        ],
+                        self._clock_status(timer)
+                        + (f" · owner <@{lead.owner}>" if lead.owner else " · no owner yet")
+                        + self._snoozed(timer),
+                        chain_buttons(timer, lead, self.config),
                         str(timer.id),
                     )
                     for timer, lead in await sla_queries.open_breaches(session=session, limit=MAX_ITEMS)

@@ -119,6 +119,7 @@ class SlaService:
                 due_at=due,
                 state="running",
                 steps_fired=0,
+                snoozes=0,
                 next_at=warn_at or due,
             ),
         )
@@ -309,7 +310,10 @@ class SlaService:
 
     # --- acting on an alarm ----------------------------------------------------------------------------------
 
-    async def _active(self, session: AsyncSession, timer_id: int, user_id: str) -> tuple[SlaTimer, Lead]:
+    async def _active(
+        self, session: AsyncSession, timer_id: int, user_id: str, *, snooze: bool = False
+    ) -> tuple[SlaTimer, Lead]:
+        """The timer and lead an alarm button is about, if the clicker may act on it (`snooze`: checked later)."""
         timer = await queries.get_timer(session=session, timer_id=timer_id, for_update=True)
         if timer is None:
             raise NotFound("This alarm no longer exists.")
@@ -317,7 +321,8 @@ class SlaService:
         if lead is None:
             raise NotFound("This lead no longer exists.")
         if not (
-            await self._team.is_manager(user_id)
+            snooze
+            or await self._team.is_manager(user_id)
             or await queries.was_told_about(session=session, timer_id=timer_id, user_id=user_id)
         ):
             raise Forbidden("Only managers, or the person this alarm was sent to, can act on it.")
@@ -325,12 +330,36 @@ class SlaService:
             raise Conflict("Someone already acted on this lead: the alarm is over.")
         return timer, lead
 
+    async def _may_snooze(self, timer: SlaTimer, lead: Lead, user_id: str) -> None:
+        """A snooze holds every later escalation step, so only the people those steps reach may snooze: managers,
+        and the people (or user groups) the clock escalates to by name. Never the owner: a rep cannot silence
+        their own escalation. And only `sla.max_snoozes` times per clock."""
+        chain = False
+        if user_id != lead.owner:
+            chain = await self._team.is_manager(user_id)
+            cfg = self.clock_config(timer.clock)
+            for step in cfg.escalate if cfg and not chain else ():
+                if step.notify == user_id or (
+                    GROUP_ID.match(step.notify) and user_id in await self._team.members(step.notify)
+                ):
+                    chain = True
+                    break
+        if not chain:
+            raise Forbidden("Only managers and the people this lead escalates to can snooze its alarm.")
+        if timer.state != "breached":
+            raise Conflict("This clock has not breached: there is nothing to snooze yet.")
+        most = self.config.sla.max_snoozes
+        if timer.snoozes >= most:
+            raise Conflict(
+                f"This alarm was already snoozed {timer.snoozes} times, the most `sla.max_snoozes` allows: "
+                "reassign the lead or nudge."
+            )
+
     async def check_can_snooze(self, timer_id: int, *, user_id: str) -> Lead:
         """Before the snooze modal opens: refuse early if the submission could not succeed."""
         async with self._db.session() as session:
-            timer, lead = await self._active(session, timer_id, user_id)
-            if timer.state != "breached":
-                raise Conflict("This clock has not breached: there is nothing to snooze yet.")
+            timer, lead = await self._active(session, timer_id, user_id, snooze=True)
+            await self._may_snooze(timer, lead, user_id)
             return lead
 
     async def check_can_reassign(self, timer_id: int, *, user_id: str) -> Lead:
@@ -347,15 +376,15 @@ class SlaService:
             raise UserError("Say why: the snooze is recorded on the lead's timeline.", field="why")
         now = self._clock.now()
         async with self._db.session() as session:
-            timer, lead = await self._active(session, timer_id, user_id)
-            if timer.state != "breached":
-                raise Conflict("This clock has not breached: there is nothing to snooze yet.")
+            timer, lead = await self._active(session, timer_id, user_id, snooze=True)
+            await self._may_snooze(timer, lead, user_id)
             until = now + SNOOZE
             timer.snoozed_until, timer.snoozed_by = until, user_id
+            timer.snoozes += 1
             timer.next_at = until  # at its end the sweep reminds whoever snoozed, then fires any step now due
             await lead_queries.add_event(
                 session=session, lead_id=lead.id, kind="sla_snoozed", actor=user_id, at=now,
-                clock=timer.clock, until=until.isoformat(), why=why,
+                clock=timer.clock, until=until.isoformat(), why=why, count=timer.snoozes,
             )  # fmt: skip
             await self.refresh_notices(session, lead_id=lead.id)
         self._on_enqueued()

@@ -106,7 +106,7 @@ def chain_buttons(timer: SlaTimer, lead: Lead, config: HandoffConfig) -> list[Bu
         Button("Reassign", Action.SLA_REASSIGN, "primary"),
         Button("Nudge owner" if lead.owner else "Nudge sales", Action.SLA_NUDGE),
     ]
-    if timer.state == "breached":
+    if timer.state == "breached" and (timer.snoozes or 0) < config.sla.max_snoozes:
         buttons.append(Button(f"Snooze {humanize(SNOOZE)}", Action.SLA_SNOOZE))
     return buttons
 
@@ -124,6 +124,8 @@ def _open_item(notice: SlaNotice, item: NoticeItem, config: HandoffConfig, now: 
         text = f"🚨 *Breached at {when(timer.due_at, tz, now)}* · owner {owner}"
     if timer.snoozed_until is not None and timer.snoozed_until > now:
         text += f"\n😴 Snoozed by {mention(timer.snoozed_by)} until {when(timer.snoozed_until, tz, now)}"
+    if timer.snoozes and who == "chain":
+        text += f" · snoozed {timer.snoozes} of {config.sla.max_snoozes} times"
     if who == "chain" and timer.state == "breached":
         return AlarmItem(text, chain_buttons(timer, lead, config), str(timer.id))
     return AlarmItem(text, goal_buttons(timer, lead, who), str(lead.id))

@@ -164,6 +164,7 @@ class SlaTimer(Base):
     steps_fired: Mapped[int] = mapped_column(default=0)
     snoozed_until: Mapped[datetime | None]
     snoozed_by: Mapped[str | None] = mapped_column(String(32))
+    snoozes: Mapped[int] = mapped_column(default=0, server_default="0")  # how often this clock was snoozed
     next_at: Mapped[datetime | None]  # when the sweep must look at it next; NULL once nothing is left to do
     stopped_at: Mapped[datetime | None]
     elapsed_seconds: Mapped[int | None]  # counted time (working time if business_hours) from start to stop

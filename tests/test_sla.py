@@ -7,6 +7,7 @@ from the fake Slack workspace as people would see it.
 from __future__ import annotations
 
 import asyncio
+import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -336,7 +337,7 @@ async def test_snooze_is_recorded_with_who_and_why_and_reminds_when_it_ends(star
 
     await app.press(alarm, Action.SLA_SNOOZE, OUTSIDER)
     await app.settle()
-    assert "Only managers, or the person this alarm was sent to" in app.slack.responses[-1]["text"]
+    assert "Only managers and the people this lead escalates to" in app.slack.responses[-1]["text"]
 
     await app.press(alarm, Action.SLA_SNOOZE, MANAGER)
     await app.settle()
@@ -528,3 +529,88 @@ async def test_a_thread_alarm_about_a_batch_of_leads_counts_them(start_app: Star
 
     [warning] = [m for m in app.slack.messages["C0LEADS001"] if m.thread_ts and m.ts != m.thread_ts]
     assert "12 leads" in warning.text and "this lead" not in warning.text
+
+
+# --- who may snooze, and how often -----------------------------------------------------------------------------
+
+
+async def snooze_as(app: Harness, message: Any, user_id: str, why: str = "On a call with them") -> tuple[int, Any]:
+    """Press Snooze on `message` as `user_id`; submit the modal if it opened. Returns (views opened, response)."""
+    before = len(app.slack.calls_to("views.open"))
+    await app.press(message, Action.SLA_SNOOZE, user_id)
+    await app.settle()
+    opened = app.slack.calls_to("views.open")[before:]
+    if not opened:
+        return 0, app.slack.responses[-1]["text"]
+    metadata = opened[0].args["view"]["private_metadata"]
+    values = {Block.SNOOZE_WHY: {Action.SNOOZE_WHY: {"type": "plain_text_input", "value": why}}}
+    status, body = await app.submit(Callback.SNOOZE, user_id, metadata, values)
+    await app.settle()
+    return 1, body
+
+
+async def test_a_rep_cannot_snooze_the_escalation_of_their_own_lead(start_app: StartApp) -> None:
+    steps = [{"after": "0s", "notify": "owner"}, {"after": "0s", "notify": "manager"}, {"after": "1h", "notify": VP}]
+    sla = {"first_touch": {"target": "1h", "escalate": steps}}
+    app = await start_sla(start_app, sla)
+    lead_id = await app.new_lead(name="Dana Buyer")
+    await app.click(Action.ACCEPT, lead_id, REP1)
+    await app.settle()
+    app.clock.set(at(61))
+    await app.sweep()
+    [own_alarm] = app.dms(REP1)
+    [manager_alarm] = app.dms(MANAGER)
+    assert Action.SLA_SNOOZE not in action_ids(own_alarm.blocks)  # the owner's own alarm offers the goal only
+
+    opened, answer = await snooze_as(app, manager_alarm, REP1)
+    assert opened == 0
+    assert answer == "Only managers and the people this lead escalates to can snooze its alarm."
+    assert [e for e in await app.events(lead_id) if e.kind == "sla_snoozed"] == []
+
+    app.clock.set(at(121))
+    await app.sweep()
+    assert app.dms(VP) != []  # the later step fires: nobody silenced it
+
+
+async def test_someone_on_the_chain_may_snooze_a_limited_number_of_times_and_the_manager_sees_it(
+    start_app: StartApp,
+) -> None:
+    app = await start_sla(start_app, {**SLA, "max_snoozes": 2})
+    lead_id, alarm = await breached(app, name="Dana Buyer")
+    alarm = copy.deepcopy(alarm)  # as first shown, with its Snooze button (replayed after the limit)
+    app.clock.set(at(30 + 120))
+    await app.sweep()
+    [vp_alarm] = app.dms(VP)
+
+    assert (await snooze_as(app, vp_alarm, VP))[0] == 1  # the VP is on the chain (a later step)
+    assert "😴 Snoozed by <@U0VP000001> until 12:30 CST · snoozed 1 of 2 times" in text_of(app.dms(MANAGER)[0].blocks)
+    from tests.test_home import open_home
+
+    assert "😴 Snoozed by <@U0VP000001> until 12:30 CST (1 of 2)" in text_of((await open_home(app, MANAGER))["blocks"])
+    app.clock.set(at(30 + 181))
+    await app.sweep()
+    assert (await snooze_as(app, alarm, MANAGER))[0] == 1
+    app.clock.set(at(30 + 242))
+    await app.sweep()
+
+    opened, answer = await snooze_as(app, alarm, MANAGER)
+    assert opened == 0
+    assert (
+        answer
+        == "This alarm was already snoozed 2 times, the most `sla.max_snoozes` allows: reassign the lead or nudge."
+    )
+    assert [(e.actor, e.data["count"]) for e in await app.events(lead_id) if e.kind == "sla_snoozed"] == [
+        (VP, 1), (MANAGER, 2)
+    ]  # fmt: skip
+    assert Action.SLA_SNOOZE not in action_ids(app.dms(MANAGER)[0].blocks)  # no button that would be refused
+
+
+def test_max_snoozes_is_validated_naming_the_key() -> None:
+    import pytest
+
+    from bot.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        team_config(sla={**SLA, "max_snoozes": -1})
+    assert "sla.max_snoozes" in str(caught.value)
+    assert team_config(sla=SLA).sla.max_snoozes == 2
