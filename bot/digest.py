@@ -69,6 +69,9 @@ class Digest:
             return None
         period = Period("last week", moment.date() - timedelta(days=7), moment.date())
         key = f"digest:{moment.date().isoformat()}"
+        async with self._db.session() as session:
+            if await queries.was_marked(session=session, key=key):
+                return None  # posted already: the two days it stays due need not rebuild it every run
         title, lines = await self.content(period)
         async with self._db.session() as session:
             row = kinds.announcement(key, title, lines, "Weekly digest · the agenda of the pipeline review")

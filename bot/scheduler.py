@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 
@@ -34,16 +35,20 @@ def scheduled(name: str, job: Job) -> Job:
 
 REVIEW_INTERVAL = timedelta(minutes=10)
 PRUNE_INTERVAL = timedelta(hours=6)
+SWEEP = "sla_sweep"
 
 
-def create_scheduler(
+@dataclass(frozen=True)
+class ScheduledJob:
+    name: str
+    run: Job
+    every: timedelta
+
+
+def scheduled_jobs(
     db: Database, clock: Clock, *, sweep: Job, sweep_every: timedelta, reviews: Job
-) -> AsyncIOScheduler:
-    # APScheduler logs every run at INFO ("Running job …"): with a 30 s sweep that drowns the app's own lines.
-    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
-    scheduler = AsyncIOScheduler(
-        timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
-    )
+) -> list[ScheduledJob]:
+    """Every job the app runs on a schedule (the sandbox's fast-forward runs the same ones at simulated times)."""
 
     async def prune_outbox() -> None:
         async with db.session() as session:
@@ -54,13 +59,27 @@ def create_scheduler(
     # The sweep reads only due timers through an index and handles a bounded batch per run; several replicas may
     # run it at once (rows are claimed in the database), so a missed or doubled run changes nothing. The same holds
     # for the reviews (each announcement is marked once) and the prune.
-    jobs = (
-        ("prune_outbox", prune_outbox, PRUNE_INTERVAL),
-        ("sla_sweep", sweep, sweep_every),
-        ("sla_reviews", reviews, REVIEW_INTERVAL),
+    return [
+        ScheduledJob("prune_outbox", prune_outbox, PRUNE_INTERVAL),
+        ScheduledJob(SWEEP, sweep, sweep_every),
+        ScheduledJob("sla_reviews", reviews, REVIEW_INTERVAL),
+    ]
+
+
+def create_scheduler(
+    db: Database, clock: Clock, *, sweep: Job, sweep_every: timedelta, reviews: Job
+) -> AsyncIOScheduler:
+    # APScheduler logs every run at INFO ("Running job …"): with a 30 s sweep that drowns the app's own lines.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    scheduler = AsyncIOScheduler(
+        timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
     )
-    for name, job, every in jobs:
+    for job in scheduled_jobs(db, clock, sweep=sweep, sweep_every=sweep_every, reviews=reviews):
         scheduler.add_job(
-            scheduled(name, job), "interval", seconds=every.total_seconds(), id=name, replace_existing=True
+            scheduled(job.name, job.run),
+            "interval",
+            seconds=job.every.total_seconds(),
+            id=job.name,
+            replace_existing=True,
         )
     return scheduler

@@ -23,6 +23,7 @@ from aiohttp import web
 from bot.services import SERVICES
 from sandbox.clock import OffsetClock
 from sandbox.elements import BadInput
+from sandbox.fast_forward import fast_forward
 from sandbox.frontend import AppTrouble, SlackFrontend
 from sandbox.persistence import Persistence
 from sandbox.sample_leads import sample_leads
@@ -314,15 +315,15 @@ class SandboxPage:
         return {"sent": [lead["name"] for lead in leads]}
 
     async def advance(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Move the clock forward, then sweep the SLA clocks and wake the outbox so what is due happens now."""
+        """Move the clock forward, running every scheduled job that comes due on the way at its own moment (the SLA
+        sweep, the pacing checks and reviews, the weekly digest), then wake the outbox so what is due happens now."""
         seconds = whole_number(body, "seconds", 1, int(MAX_ADVANCE.total_seconds()))
-        now = self.clock.advance(timedelta(seconds=seconds))
         assert self._app is not None
         svc = self._app[SERVICES]
-        await svc.sweep_all()
+        await fast_forward(svc, self.clock, timedelta(seconds=seconds))
         svc.outbox.wake()
         self.fake.notify_change()
-        return {"now": now.isoformat(), "offset_seconds": self.clock.offset.total_seconds()}
+        return {"now": self.clock.now().isoformat(), "offset_seconds": self.clock.offset.total_seconds()}
 
     async def slack_mode(self, body: dict[str, Any]) -> dict[str, Any]:
         """Make the emulated Slack fail, to watch the outbox wait and retry."""

@@ -284,3 +284,14 @@ async def breaches_by_owner(*, session: AsyncSession, start: datetime, end: date
         .order_by(func.count().desc())
     )
     return [(str(w), str(c), int(n)) for w, c, n in rows]
+
+
+async def next_due_after(*, session: AsyncSession, after: datetime) -> datetime | None:
+    """The earliest moment after `after` at which a timer has a step due (the sandbox's fast-forward stops there)."""
+    found = await session.execute(select(func.min(SlaTimer.next_at)).where(SlaTimer.next_at > after))
+    return found.scalar_one()
+
+
+async def was_marked(*, session: AsyncSession, key: str) -> bool:
+    """Whether `key` was already recorded by `mark_once` (a cheap look before building what it would announce)."""
+    return await session.get(JobMark, key) is not None

@@ -6,12 +6,16 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp.test_utils import TestServer
 
+from bot.business_time import DAY_NAMES
+from bot.config import DigestConfig, HandoffConfig
 from bot.settings import Settings
 from sandbox.demo import LEADS_CHANNEL, MANAGERS, demo_config
 from sandbox.runner import build_sandbox
@@ -22,12 +26,12 @@ MORGAN = next(iter(MANAGERS))
 Start = Callable[[], AbstractAsyncContextManager[Sandbox]]
 
 
-def starter(db_file: Path) -> Start:
+def starter(db_file: Path, config: HandoffConfig | None = None) -> Start:
     settings = Settings.from_env({"DATABASE_URL": f"sqlite+aiosqlite:///{db_file}", "PORT": "0"})
 
     @asynccontextmanager
     async def start() -> AsyncIterator[Sandbox]:
-        server = TestServer(await build_sandbox(settings, demo_config()), host="127.0.0.1")
+        server = TestServer(await build_sandbox(settings, config or demo_config()), host="127.0.0.1")
         await server.start_server()
         http = aiohttp.ClientSession()
         try:
@@ -122,3 +126,25 @@ async def test_reset_sandbox_empties_the_database_the_workspace_and_the_clock(tm
 
     async with start() as again:
         assert len((await state_of(again))["messages"][LEADS_CHANNEL]) == 1
+
+
+# -- fast-forward ---------------------------------------------------------------------------------------------------
+
+
+async def test_one_day_forward_runs_every_scheduled_job_that_came_due_in_order(tmp_path: Path) -> None:
+    tomorrow = datetime.now(ZoneInfo("America/Chicago")) + timedelta(days=1)
+    digest = DigestConfig(day=DAY_NAMES[tomorrow.weekday()], time=f"{tomorrow:%H}:00")  # due within the next day
+    config = demo_config().model_copy(update={"digest": digest})
+    async with starter(tmp_path / "handoff.db", config)() as box:
+        post = await box.new_lead()
+
+        await box.ok("clock", {"seconds": 86400})  # "+1 day"
+
+        channel = box.slack.messages
+        await until(box.slack, lambda: any("Weekly digest" in m.text for m in channel[LEADS_CHANNEL]))
+        [weekly] = [m for m in channel[LEADS_CHANNEL] if "Weekly digest" in m.text]
+        shown = json.dumps(weekly.blocks)
+        assert "1 MQLs" in shown and "SLA breaches by rep" in shown  # the breach came first, then the digest
+        replies = [m for m in box.slack.thread(LEADS_CHANNEL, post.ts) if m.ts != post.ts]
+        assert ["Heads-up" in replies[0].text, "breached" in replies[1].text] == [True, True]
+        assert float(replies[1].ts) < float(weekly.ts)
