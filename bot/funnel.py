@@ -216,7 +216,8 @@ class FunnelService:
 
     async def wins(self, query: FunnelQuery) -> dict[str, Any]:
         start, end = query.period.bounds(self._config.tz)
-        return wins_message(await self.metrics.wins(start, end), query)
+        view = wins_view(await self.metrics.wins(start, end), query)
+        return self._renderer.render("ephemeral/wins.json.j2", view=view)
 
     async def message(self, query: FunnelQuery) -> dict[str, Any]:
         report = await self.metrics.report(query)
@@ -229,7 +230,14 @@ class FunnelService:
         return self._renderer.render("ephemeral/funnel.json.j2", view=view)
 
 
-def wins_message(wins: list[Lead], query: FunnelQuery) -> dict[str, Any]:
+@dataclass(frozen=True)
+class WinsView:
+    header: str
+    lines: list[str]
+    boards: list[str]
+
+
+def wins_view(wins: list[Lead], query: FunnelQuery) -> WinsView:
     """This period's joint wins, and the leaderboards by campaign and by rep (count and revenue)."""
     lines = [
         f"• *{mrkdwn(w.company or w.name or w.external_id, 80)}* {money(w.amount_cents)} — {mention(w.owner)}"
@@ -254,13 +262,4 @@ def wins_message(wins: list[Lead], query: FunnelQuery) -> dict[str, Any]:
         if ranked:
             rows = [f"{i}. {name}: {n} won · {money(cents)}" for i, (name, (n, cents)) in enumerate(ranked, 1)]
             boards.append(f"*{title}*\n" + "\n".join(rows))
-    text = f"🏆 Joint wins — {query.period.label} ({query.period.span()})"
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "block_id": "wins:header", "text": {"type": "plain_text", "text": text[:150]}},
-        {"type": "section", "block_id": "wins:list", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}},
-    ]
-    blocks += [
-        {"type": "section", "block_id": f"wins:board{i}", "text": {"type": "mrkdwn", "text": board[:3000]}}
-        for i, board in enumerate(boards, 1)
-    ]
-    return {"text": text, "blocks": blocks}
+    return WinsView(f"🏆 Joint wins — {query.period.label} ({query.period.span()})", lines, boards)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 
@@ -11,10 +12,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
 from bot.config import GROUP_ID, HandoffConfig
+from message_templates import as_plain, mentioned
 
 log = logging.getLogger(__name__)
 
 GROUP_TTL = timedelta(minutes=5)
+NAME_TTL = timedelta(hours=1)
+NAME_WAIT = 1.0  # seconds: a modal error must still reach Slack within its 3 s
 
 
 class Team:
@@ -23,6 +27,7 @@ class Team:
         self._client = client
         self._clock = clock
         self._groups: dict[str, tuple[frozenset[str], datetime]] = {}
+        self._names: dict[str, tuple[str, datetime]] = {}
 
     async def members(self, group_id: str) -> frozenset[str]:
         """A user group's members, cached; the last known list (or none) while Slack cannot answer."""
@@ -39,6 +44,32 @@ class Team:
             return cached[0] if cached is not None else frozenset()
         self._groups[group_id] = (members, now + GROUP_TTL)
         return members
+
+    async def name(self, user_id: str) -> str | None:
+        """The name Slack shows for a person (display name, else real name), cached; None while Slack cannot say."""
+        cached = self._names.get(user_id)
+        now = self._clock.now()
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        try:
+            async with asyncio.timeout(NAME_WAIT):
+                response = await self._client.users_info(user=user_id)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning("could not look up user %s: %s", user_id, error)
+            return cached[0] if cached is not None else None
+        user = response.get("user") or {}
+        profile = user.get("profile") or {}
+        name = str(profile.get("display_name") or profile.get("real_name") or user.get("real_name") or "").strip()
+        if not name:
+            return None
+        self._names[user_id] = (name, now + NAME_TTL)
+        return name
+
+    async def plain(self, text: str) -> str:
+        """mrkdwn `text` for a plain-text place (a modal error): each mention becomes the person's name."""
+        names = {user_id: await self.name(user_id) for user_id in mentioned(text)}
+        return as_plain(text, {user_id: name for user_id, name in names.items() if name})
 
     async def _in(self, user_id: str, listed: tuple[str, ...]) -> bool:
         if user_id in listed:

@@ -40,9 +40,9 @@ def headline(lead: Lead) -> str:
     return f"{lead.name or lead.email or lead.external_id} — {lead.company or 'unknown company'}"
 
 
-def ephemeral(respond: AsyncRespond) -> Tell:
+def ephemeral(svc: Services, respond: AsyncRespond) -> Tell:
     async def tell(text: str) -> None:
-        await respond(text=text, response_type="ephemeral", replace_original=False)
+        await respond(response_type="ephemeral", replace_original=False, **svc.renderer.notice(text))
 
     return tell
 
@@ -68,7 +68,7 @@ def on_click(svc: Services, what: str, work: Callable[[Click], Coroutine[Any, An
 
     async def listener(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        click = Click(body["user"]["id"], str(body.get("trigger_id") or ""), action, ephemeral(respond))
+        click = Click(body["user"]["id"], str(body.get("trigger_id") or ""), action, ephemeral(svc, respond))
         svc.background.spawn(work(click), tell=click.tell, what=what)
 
     return listener

@@ -20,10 +20,10 @@ def register(app: AsyncApp, svc: Services) -> None:
         try:
             query = parse_funnel(str(command.get("text") or ""), svc.funnel.metrics.today())
         except UserError as exc:
-            await ack(response_type="ephemeral", text=exc.message)
+            await ack(response_type="ephemeral", **svc.renderer.notice(exc.message))
             return
         if query.help:
-            await ack(response_type="ephemeral", text=help_text(svc.config))
+            await ack(response_type="ephemeral", **svc.renderer.notice(help_text(svc.config)))
             return
         if query.spend:
             await ack()
@@ -34,11 +34,13 @@ def register(app: AsyncApp, svc: Services) -> None:
                 month = f"{svc.funnel.metrics.today():%Y-%m}"
                 await open_modal(svc, trigger_id, "modals/spend.json.j2", ids=SPEND_MODAL_IDS, month=month)
 
-            svc.background.spawn(spend_modal(), tell=ephemeral(respond), what="/funnel spend")
+            svc.background.spawn(spend_modal(), tell=ephemeral(svc, respond), what="/funnel spend")
             return
         by = f" by {query.dimension}" if query.dimension else ""
         what = "the wins" if query.wins else "the funnel"
-        await ack(response_type="ephemeral", text=f"⏳ Crunching {what} for {query.period.label}{by}…")
+        await ack(
+            response_type="ephemeral", **svc.renderer.notice(f"⏳ Crunching {what} for {query.period.label}{by}…")
+        )
         channel = str(command.get("channel_id") or "")
 
         async def answer() -> None:
@@ -46,13 +48,13 @@ def register(app: AsyncApp, svc: Services) -> None:
             if message is not None:  # not shared: the answer is the asker's alone
                 await respond(response_type="ephemeral", replace_original=False, **message)
 
-        svc.background.spawn(answer(), tell=ephemeral(respond), what="/funnel")
+        svc.background.spawn(answer(), tell=ephemeral(svc, respond), what="/funnel")
 
     async def handle_win(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         trigger_id = str(command.get("trigger_id"))
         modal = open_modal(svc, trigger_id, "modals/win.json.j2", ids=WIN_MODAL_IDS)
-        svc.background.spawn(modal, tell=ephemeral(respond), what="/win")
+        svc.background.spawn(modal, tell=ephemeral(svc, respond), what="/win")
 
     app.command("/funnel")(handle_funnel)
     app.command("/win")(handle_win)

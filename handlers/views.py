@@ -58,10 +58,11 @@ Submit = Callable[[str, Form], Coroutine[Any, Any, None]]
 
 
 def submission(
-    submit: Submit, blocks: dict[str, str], default: str | Callable[[Form], str]
+    svc: Services, submit: Submit, blocks: dict[str, str], default: str | Callable[[Form], str]
 ) -> Callable[..., Awaitable[None]]:
     """A listener that runs `submit(user_id, form)` and answers: closed, or the error under its field's block
-    (`default`, or `default(form)` for a modal whose blocks vary, when the field has no block of its own)."""
+    (`default`, or `default(form)` for a modal whose blocks vary, when the field has no block of its own). Modal
+    errors are plain text: people are named, not mentioned."""
 
     async def listener(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         form = Form(view)
@@ -69,7 +70,8 @@ def submission(
             await submit(body["user"]["id"], form)
         except UserError as exc:
             fallback = default if isinstance(default, str) else default(form)
-            await ack(response_action="errors", errors={blocks.get(exc.field or "", fallback): exc.message})
+            message = await svc.team.plain(exc.message)
+            await ack(response_action="errors", errors={blocks.get(exc.field or "", fallback): message})
             return
         await ack()
 
@@ -127,20 +129,23 @@ def register(app: AsyncApp, svc: Services) -> None:
         )
 
     # Which block shows an error about which field; anything else goes under the modal's first block.
-    app.view(Callback.REJECT)(submission(reject, {"note": Block.REJECT_NOTE}, Block.REJECT_REASON))
-    app.view(Callback.REASSIGN)(submission(reassign, {"why": Block.REASSIGN_WHY}, Block.REASSIGN_REP))
-    app.view(Callback.SNOOZE)(submission(snooze, {}, Block.SNOOZE_WHY))
+    app.view(Callback.REJECT)(submission(svc, reject, {"note": Block.REJECT_NOTE}, Block.REJECT_REASON))
+    app.view(Callback.REASSIGN)(submission(svc, reassign, {"why": Block.REASSIGN_WHY}, Block.REASSIGN_REP))
+    app.view(Callback.SNOOZE)(submission(svc, snooze, {}, Block.SNOOZE_WHY))
     app.view(Callback.SPEND)(
-        submission(spend, {"month": Block.SPEND_MONTH, "amount": Block.SPEND_AMOUNT}, Block.SPEND_SOURCE)
+        submission(svc, spend, {"month": Block.SPEND_MONTH, "amount": Block.SPEND_AMOUNT}, Block.SPEND_SOURCE)
     )
 
     def move_block(form: Form) -> str:  # the move modal shows one input, which depends on the stage
         to = form.metadata.partition(":")[2]
         return {"sql": Block.MOVE_BANT, "lost": Block.MOVE_REASON}.get(to, Block.MOVE_AMOUNT)
 
-    app.view(Callback.MOVE)(submission(move, {}, move_block))
+    app.view(Callback.MOVE)(submission(svc, move, {}, move_block))
     app.view(Callback.WIN)(
         submission(
-            win, {"amount": Block.WIN_AMOUNT, "rep": Block.WIN_REP, "marketers": Block.WIN_MARKETERS}, Block.WIN_COMPANY
+            svc,
+            win,
+            {"amount": Block.WIN_AMOUNT, "rep": Block.WIN_REP, "marketers": Block.WIN_MARKETERS},
+            Block.WIN_COMPANY,
         )  # fmt: skip
     )

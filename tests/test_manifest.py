@@ -46,6 +46,7 @@ def test_scopes_are_the_minimal_set_the_code_uses(manifest: dict[str, Any]) -> N
         "chat:write",
         "chat:write.public",
         "usergroups:read",
+        "users:read",
         "commands",
         "files:write",
         "channels:history",

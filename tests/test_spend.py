@@ -87,7 +87,7 @@ async def test_marketing_enters_spend_in_a_modal_and_funnel_shows_its_cost(app: 
 
     await funnel(app, "by source")
     await app.settle()
-    [reply] = [r for r in app.slack.responses if r.get("blocks")]
+    [reply] = [r for r in app.slack.responses if r.get("blocks") and r["blocks"][0]["block_id"] != "notice"]
     # $600 × 23/30 days of November so far = $460, over 2 MQLs
     assert "*ads* — 2 MQLs · — accepted · 0 SQL · 0 won · $0 · $230/MQL · CAC —" in json.dumps(
         reply, ensure_ascii=False

@@ -1,4 +1,9 @@
-"""Every template rendered with hostile lead data stays valid Block Kit and never lets lead text become markup."""
+"""Every template rendered with hostile lead data stays valid Block Kit and never lets lead text become markup.
+
+`assert_inert` checks every string of a rendered payload: what Slack parses as mrkdwn (the top-level `text`, mrkdwn
+objects) holds no markup from the data and is `verbatim` (no auto-links); plain_text shows the data literally (never
+as `&lt;` entities); ids, values and metadata are not shown. The renderer is strict: a template or presenter that
+leaves lead text raw raises instead of being quietly escaped."""
 
 from __future__ import annotations
 
@@ -16,14 +21,15 @@ from bot.config import DEFAULT_REJECT_REASONS, parse_config
 from bot.funnel import funnel_view
 from bot.ids import REJECT_MODAL_IDS
 from bot.sla_cards import alarm_view, clock_lines
-from message_templates import Renderer, clip, escape_mrkdwn, mrkdwn
+from message_templates import Renderer, UnescapedMarkup, as_plain, clip, escape_mrkdwn, mrkdwn
 from sandbox.blocks import validate_blocks, validate_view
 from storage.models import Lead, SlaNotice, SlaTimer
 from storage.sla import NoticeItem
 
 TZ = ZoneInfo("America/Chicago")
 HOSTILE = '<!channel> <@U0BOSS0001> <https://evil.example|click> & *bold* `code` "quote" {{ x }} {% if %} \\'
-RENDERER = Renderer()
+RENDERER = Renderer(strict=True)
+START_DAY = datetime(2026, 11, 23).date()
 
 
 def hostile_lead(stage: str = "mql", size: int = 1) -> Lead:
@@ -50,21 +56,54 @@ def hostile_lead(stage: str = "mql", size: int = 1) -> Lead:
     )
 
 
-def rendered_texts(message: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn":
-                out.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(message)
+def strings(node: Any, path: str = "", kind: str = "data") -> list[tuple[str, str, str]]:
+    """Every string in a payload as (path, string, kind): `mrkdwn` (Slack parses it), `plain` (shown literally) or
+    `data` (ids, values, metadata: never shown)."""
+    if isinstance(node, str):
+        return [(path, node, kind)]
+    if isinstance(node, list):
+        return [found for i, item in enumerate(node) for found in strings(item, f"{path}/{i}", kind)]
+    if not isinstance(node, dict):
+        return []
+    out: list[tuple[str, str, str]] = []
+    for key, value in node.items():
+        if key == "text" and isinstance(value, str):
+            shown = {"mrkdwn": "mrkdwn", "plain_text": "plain"}.get(node.get("type", ""), "mrkdwn" if not path else "?")
+            out.append((f"{path}/text", value, shown))
+        elif key == "alt_text":
+            out.append((f"{path}/alt_text", str(value), "plain"))
+        else:
+            out += strings(value, f"{path}/{key}")
     return out
+
+
+def rendered_texts(message: dict[str, Any]) -> list[str]:
+    return [text for _, text, kind in strings(message) if kind == "mrkdwn"]
+
+
+def assert_inert(payload: dict[str, Any]) -> None:
+    """No string of `payload` lets hostile data act as markup, or shows it mangled."""
+    found = strings(payload)
+    assert found and all(kind != "?" for _, _, kind in found), [p for p, _, kind in found if kind == "?"]
+    for path, text, kind in found:
+        if kind == "mrkdwn":
+            for markup in ("<!channel>", "<https://evil", "<@U0BOSS0001>", "<evil>"):
+                assert markup not in text, f"{path}: {text[:200]!r}"
+        elif kind == "plain":
+            assert "&lt;" not in text and "&amp;" not in text, f"{path} shows entities: {text[:200]!r}"
+        else:
+            assert "<!channel>" not in text, f"{path} carries lead text: {text[:200]!r}"
+    for obj in mrkdwn_objects(payload):
+        assert obj.get("verbatim") is True, f"Slack would auto-link URLs and #channels in {obj['text'][:200]!r}"
+
+
+def mrkdwn_objects(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        found = [node] if node.get("type") == "mrkdwn" else []
+        return found + [obj for value in node.values() for obj in mrkdwn_objects(value)]
+    if isinstance(node, list):
+        return [obj for item in node for obj in mrkdwn_objects(item)]
+    return []
 
 
 @pytest.mark.parametrize("stage", ["mql", "sal", "rejected"])
@@ -73,10 +112,7 @@ def test_the_lead_post_is_valid_block_kit_and_inert(stage: str, size: int) -> No
     message = RENDERER.render("channel/lead_post.json.j2", card=lead_card(hostile_lead(stage, size), tz=TZ))
 
     assert validate_blocks(message["blocks"], surface="message") == []
-    for text in rendered_texts(message) + [message["text"]]:
-        assert "<!channel>" not in text
-        assert "<https://evil" not in text
-        assert "<@U0BOSS0001>" not in text
+    assert_inert(message)
     assert "&lt;!channel&gt;" in message["text"]
 
 
@@ -94,8 +130,7 @@ def test_a_full_batch_message_of_hostile_leads_is_valid_block_kit_and_inert(size
     assert (
         len([b for b in message["blocks"] if b["type"] == "actions"]) == 12
     )  # the mql and sal leads; not decided ones
-    for text in rendered_texts(message) + [message["text"]]:
-        assert "<!channel>" not in text and "<https://evil" not in text and "<@U0BOSS0001>" not in text
+    assert_inert(message)
 
 
 def test_mentions_the_app_adds_itself_stay_mentions() -> None:
@@ -112,12 +147,55 @@ def test_the_reject_modal_is_a_valid_view_with_hostile_data() -> None:
         reasons=DEFAULT_REJECT_REASONS,
     )
     assert validate_view(view) == []
-    assert all("<!channel>" not in t for t in rendered_texts(view))
+    assert_inert(view)
 
 
 def test_the_notice_is_valid() -> None:
-    message = RENDERER.render("ephemeral/notice.json.j2", text="x" * 2000)
+    message = RENDERER.notice("x" * 5000)
     assert validate_blocks(message["blocks"], surface="message") == []
+    assert_inert(message)
+
+
+def test_a_notice_carrying_raw_text_is_escaped_or_refused(caplog: pytest.LogCaptureFixture) -> None:
+    text = f"{mrkdwn('typed: ')}{HOSTILE} for <@U0REP00001>"  # a caller forgot to escape what was typed
+
+    with pytest.raises(UnescapedMarkup, match="ephemeral/notice.json.j2"):
+        RENDERER.notice(text)
+    message = Renderer().notice(text)
+
+    # the app's mention stays; so does a mention in the raw text: nothing tells it from the app's, so callers escape
+    assert message["text"] == "typed: " + escape_mrkdwn(HOSTILE).replace("&lt;@U0BOSS0001&gt;", "<@U0BOSS0001>") + (
+        " for <@U0REP00001>"
+    )
+    assert message["blocks"][0]["text"] == {"type": "mrkdwn", "text": message["text"], "verbatim": True}
+    assert "escaped unescaped text at text" in caplog.text
+
+
+def test_every_template_that_writes_raw_text_is_caught(tmp_path: Any) -> None:
+    (tmp_path / "raw.json.j2").write_text(
+        '{"text": {{ title|plain(300)|tojson }}, "blocks": [{"type": "section", "text": {"type": "mrkdwn", '
+        '"text": {{ title|tojson }}, "verbatim": false}}]}'
+    )
+    lenient, strict = Renderer(tmp_path), Renderer(tmp_path, strict=True)
+
+    message = lenient.render("raw.json.j2", title="Joint win: Initech <!channel> & co")
+
+    assert message["text"] == "Joint win: Initech &lt;!channel&gt; &amp; co"
+    assert message["blocks"][0]["text"]["text"] == message["text"]
+    assert message["blocks"][0]["text"]["verbatim"] is False  # a template may decide otherwise, deliberately
+    assert lenient.render("raw.json.j2", title="fine &amp; <@U0REP00001> <#C0LEADS001>")["text"] == (
+        "fine &amp; <@U0REP00001> <#C0LEADS001>"
+    )
+    with pytest.raises(UnescapedMarkup):
+        strict.render("raw.json.j2", title="Initech <!channel>")
+    (tmp_path / "untitled.json.j2").write_text('{"blocks": []}')
+    with pytest.raises(ValueError, match="fallback"):
+        lenient.render("untitled.json.j2")
+
+
+def test_plain_text_names_people_and_shows_characters() -> None:
+    text = f"<@U0REP00001> and <@U0NOBODY01> in <#C0LEADS001>: {escape_mrkdwn('a<b> & c')} (`team.sales`)"
+    assert as_plain(text, {"U0REP00001": "Riley"}) == "Riley and U0NOBODY01 in #C0LEADS001: a<b> & c (team.sales)"
 
 
 def hostile_timer(timer_id: int, clock: str, state: str) -> SlaTimer:
@@ -151,8 +229,7 @@ def test_an_sla_alarm_with_many_hostile_leads_is_valid_and_inert(kind: str, reci
     message = RENDERER.render("dm/sla_alarm.json.j2", view=view)
 
     assert validate_blocks(message["blocks"], surface="message") == []
-    for text in rendered_texts(message) + [message["text"]]:
-        assert "<!channel>" not in text and "<https://evil" not in text and "<@U0BOSS0001>" not in text
+    assert_inert(message)
     assert "10 more not shown" in json.dumps(message)
 
 
@@ -161,12 +238,13 @@ def test_the_sla_modals_are_valid_views_with_hostile_data(name: str) -> None:
     ids = {"callback": "cb", "rep_block": "b1", "rep_action": "a1", "why_block": "b2", "why_action": "a2"}
     view = RENDERER.render(name, ids=ids, metadata="42", headline=HOSTILE * 50)
     assert validate_view(view) == []
-    assert all("<!channel>" not in t for t in rendered_texts(view))
+    assert_inert(view)
 
 
 def test_an_announcement_is_valid_with_long_lines() -> None:
     message = RENDERER.render("channel/announcement.json.j2", title=HOSTILE * 20, lines=["x" * 5000] * 60, footer="f")
     assert validate_blocks(message["blocks"], surface="message") == []
+    assert_inert(message)
 
 
 def test_the_lead_post_shows_its_clocks() -> None:
@@ -195,8 +273,7 @@ def test_the_funnel_answer_is_valid_and_inert_with_hostile_groups(dimension: str
     message = RENDERER.render("ephemeral/funnel.json.j2", view=funnel_view(report, image_file_id="F0CHART001"))
 
     assert validate_blocks(message["blocks"], surface="message") == []
-    for text in rendered_texts(message) + [message["text"]]:
-        assert "<!channel>" not in text and "<https://evil" not in text and "<@U0BOSS0001>" not in text
+    assert_inert(message)
 
 
 def test_a_full_home_tab_with_hostile_leads_is_a_valid_view() -> None:
@@ -212,13 +289,15 @@ def test_a_full_home_tab_with_hostile_leads_is_a_valid_view() -> None:
     view = RENDERER.render("home/home.json.j2", view=HomeView(items, items, ["*MQLs*\n1"] * 4, "Updated"))
 
     assert validate_view(view) == []
-    assert all("<!channel>" not in t for t in rendered_texts(view))
+    assert_inert(view)
 
 
 def test_the_spend_modal_is_a_valid_view() -> None:
     from bot.ids import SPEND_MODAL_IDS
 
-    assert validate_view(RENDERER.render("modals/spend.json.j2", ids=SPEND_MODAL_IDS, month="2026-11")) == []
+    view = RENDERER.render("modals/spend.json.j2", ids=SPEND_MODAL_IDS, month="2026-11")
+    assert validate_view(view) == []
+    assert_inert(view)
 
 
 @pytest.mark.parametrize("stage", ["sql", "opportunity", "won", "lost", "recycled"])
@@ -236,8 +315,7 @@ def test_later_stages_and_the_win_post_are_valid_and_inert(stage: str) -> None:
         RENDERER.render("channel/win.json.j2", card=win_card(lead, config)),
     ):
         assert validate_blocks(message["blocks"], surface="message") == []
-        for text in rendered_texts(message) + [message["text"]]:
-            assert "<!channel>" not in text and "<https://evil" not in text and "<@U0BOSS0001>" not in text
+        assert_inert(message)
 
 
 @pytest.mark.parametrize("to", ["sql", "opportunity", "won", "lost"])
@@ -251,13 +329,29 @@ def test_the_move_modal_is_a_valid_view_with_hostile_data(to: str) -> None:
         reasons=DEFAULT_LOST_REASONS,
     )  # fmt: skip
     assert validate_view(view) == []
-    assert all("<!channel>" not in t for t in rendered_texts(view))
+    assert_inert(view)
 
 
 def test_the_win_modal_is_a_valid_view() -> None:
     from bot.ids import WIN_MODAL_IDS
 
-    assert validate_view(RENDERER.render("modals/win.json.j2", ids=WIN_MODAL_IDS)) == []
+    view = RENDERER.render("modals/win.json.j2", ids=WIN_MODAL_IDS)
+    assert validate_view(view) == []
+    assert_inert(view)
+
+
+@pytest.mark.parametrize("count", [0, 40])
+def test_the_wins_answer_is_valid_and_inert_with_hostile_wins(count: int) -> None:
+    from bot.funnel import wins_view
+    from bot.periods import parse_funnel
+
+    leads = [hostile_lead("sal", 5) for _ in range(count)]
+    for i, lead in enumerate(leads):
+        lead.stage, lead.amount_cents, lead.owner, lead.campaign = "won", 100_000 * i, f"U0REP0000{i % 3}", HOSTILE * 3
+    message = RENDERER.render("ephemeral/wins.json.j2", view=wins_view(leads, parse_funnel("wins", START_DAY)))
+
+    assert validate_blocks(message["blocks"], surface="message") == []
+    assert_inert(message)
 
 
 def test_every_template_is_covered_here() -> None:
@@ -269,6 +363,7 @@ def test_every_template_is_covered_here() -> None:
         "dm/sla_alarm.json.j2",
         "ephemeral/funnel.json.j2",
         "ephemeral/notice.json.j2",
+        "ephemeral/wins.json.j2",
         "home/home.json.j2",
         "modals/move.json.j2",
         "modals/reassign.json.j2",
@@ -312,3 +407,12 @@ def test_durations_read_naturally(seconds: int, shown: str) -> None:
 def test_templates_produce_json_even_with_quotes_and_backslashes() -> None:
     message = RENDERER.render("ephemeral/notice.json.j2", text='"}]} \\ \n')
     assert json.loads(json.dumps(message))["text"] == '"}]} \\ \n'
+
+
+@given(st.text(max_size=300), st.integers(min_value=2, max_value=200))
+def test_cut_fits_the_limit_and_never_cuts_an_entity_or_a_mention(text: str, limit: int) -> None:
+    from message_templates import cut, secure
+
+    escaped = mrkdwn(text, 10_000) + " <@U0REP00001>"
+    out = cut(escaped, limit)
+    assert len(out) <= limit and secure(out) == out
