@@ -281,6 +281,8 @@ class LeadService:
         reason: str | None = None,
         at: datetime | None = None,
         checks: dict[str, bool] | None = None,
+        session: AsyncSession | None = None,
+        owner: str | None = None,
     ) -> Moved:
         """Move a lead forward (SQL, Opportunity, Won) or out (Lost, Recycled). From Slack only the owner or a
         manager may; the CRM may skip steps (SAL → Won) and even leave MQL directly (it accepted the lead). Moving
@@ -289,53 +291,70 @@ class LeadService:
             raise UserError(f"{to!r} is not a stage to move to: use {', '.join(MOVES)}", field="stage")
         if amount_cents is not None and amount_cents < 0:
             raise UserError("An amount cannot be negative.", field="amount")
+        args = {"to": to, "actor": actor, "via": via, "amount_cents": amount_cents, "reason": reason, "at": at,
+                "checks": checks, "owner": owner}  # fmt: skip
+        if session is not None:  # part of the caller's transaction (a /win that matched this lead)
+            return await self._move_in(session, lead_id, **args)
+        async with self._db.session() as own:
+            moved = await self._move_in(own, lead_id, **args)
+        self._on_enqueued()
+        return moved
+
+    async def _move_in(self, session: AsyncSession, lead_id: int, **args: Any) -> Moved:
+        """The move inside the caller's transaction. Via "win" (a /win that matched this lead) the celebration is
+        the caller's own post, so no win card is queued."""
+        to, actor, via, at = args["to"], args["actor"], args["via"], args["at"]
+        amount_cents, reason, checks, owner = args["amount_cents"], args["reason"], args["checks"], args["owner"]
         now = self._clock.now()
         when = at or now
-        async with self._db.session() as session:
-            lead = await self._get(session, lead_id, for_update=True)
-            if lead.stage == to and via == "crm":
-                return Moved(lead_id, to, False)
-            await self._check_move(lead, to=to, actor=actor, via=via)
-            if at is not None:
-                self._check_at(lead, at, now)
-            if via == "slack" and to in ("opportunity", "won") and amount_cents is None:
-                raise UserError("Enter the amount.", field="amount")
-            if via == "slack" and to == "lost" and reason not in self._team.config.lost.reasons:
-                raise UserError("Pick one of the listed reasons.", field="reason")
-            if via == "slack" and to == "sql":
-                missing = [label for value, label in BANT if not (checks or {}).get(value)]
-                if missing:
-                    raise UserError(f"An SQL has all four confirmed; still open: {', '.join(missing)}.", field="bant")
-            previous = lead.stage
-            if previous == "mql":  # the CRM qualified it before anyone clicked Accept: that is the decision
-                lead.decided_at, lead.decided_by = when, actor
-                await self._sla.stop(session, lead_id=lead_id, clock="accept", at=when, actor=actor)
-            if lead.contacted_at is None:
-                # qualifying implies the first contact happened; closing the lead ends the clock either way
-                await self._sla.stop(
-                    session, lead_id=lead_id, clock="first_touch", at=when, actor=actor,
-                    cancel=to in ("lost", "recycled"),
-                )  # fmt: skip
-            setattr(lead, f"{to}_at", when)
-            if amount_cents is not None:
-                lead.amount_cents = amount_cents
-            if to == "lost":
-                lead.lost_reason = (reason or "not given")[:100]
-            lead.stage = to
-            data: dict[str, object] = {"from": previous, "to": to, "via": via, "amount_cents": amount_cents,
-                                       "reason": reason, "checks": checks}  # fmt: skip
-            await lead_queries.add_event(
-                session=session, lead_id=lead_id, kind="moved", actor=actor, at=when,
-                **{k: v for k, v in data.items() if v is not None},
+        lead = await self._get(session, lead_id, for_update=True)
+        if lead.stage == to and via == "crm":
+            return Moved(lead_id, to, False)
+        await self._check_move(lead, to=to, actor=actor, via=via)
+        if at is not None:
+            self._check_at(lead, at, now)
+        if via == "slack" and to in ("opportunity", "won") and amount_cents is None:
+            raise UserError("Enter the amount.", field="amount")
+        if via == "slack" and to == "lost" and reason not in self._team.config.lost.reasons:
+            raise UserError("Pick one of the listed reasons.", field="reason")
+        if via == "slack" and to == "sql":
+            missing = [label for value, label in BANT if not (checks or {}).get(value)]
+            if missing:
+                raise UserError(f"An SQL has all four confirmed; still open: {', '.join(missing)}.", field="bant")
+        previous = lead.stage
+        if previous == "mql":  # the CRM qualified it before anyone clicked Accept: that is the decision
+            lead.decided_at, lead.decided_by = when, actor
+            await self._sla.stop(session, lead_id=lead_id, clock="accept", at=when, actor=actor)
+        if lead.contacted_at is None:
+            # qualifying implies the first contact happened; closing the lead ends the clock either way
+            await self._sla.stop(
+                session, lead_id=lead_id, clock="first_touch", at=when, actor=actor,
+                cancel=to in ("lost", "recycled"),
             )  # fmt: skip
-            await self._queue_post(session, lead)
-            await self._queue_feedback(
-                session, lead, "stage_changed", **{"from": previous, "to": to, "amount": _dollars(amount_cents),
-                                                   "reason": reason, "via": via}
-            )  # fmt: skip
-            if to == "won":
-                await outbox.enqueue_many(session=session, rows=[kinds.win_post(lead_id)], now=now)
-        self._on_enqueued()
+        setattr(lead, f"{to}_at", when)
+        if amount_cents is not None:
+            lead.amount_cents = amount_cents
+        if owner is not None and owner != lead.owner:
+            data_owner = {"owner_from": lead.owner, "owner": owner}
+            lead.owner = owner
+        else:
+            data_owner = {}
+        if to == "lost":
+            lead.lost_reason = (reason or "not given")[:100]
+        lead.stage = to
+        data: dict[str, object] = {"from": previous, "to": to, "via": via, "amount_cents": amount_cents,
+                                   "reason": reason, "checks": checks, **data_owner}  # fmt: skip
+        await lead_queries.add_event(
+            session=session, lead_id=lead_id, kind="moved", actor=actor, at=when,
+            **{k: v for k, v in data.items() if v is not None},
+        )  # fmt: skip
+        await self._queue_post(session, lead)
+        await self._queue_feedback(
+            session, lead, "stage_changed", **{"from": previous, "to": to, "amount": _dollars(amount_cents),
+                                               "reason": reason, "via": via}
+        )  # fmt: skip
+        if to == "won" and via != "win":
+            await outbox.enqueue_many(session=session, rows=[kinds.win_post(lead_id)], now=now)
         return Moved(lead_id, to, True)
 
     async def _check_move(self, lead: Lead, *, to: str, actor: str, via: str) -> None:

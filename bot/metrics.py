@@ -23,7 +23,7 @@ DEFINITIONS = (
     ("MQLs", "leads marketing sent that were received in the period (the cohort every other number follows)"),
     ("Acceptance rate", "accepted ÷ decided (accepted + rejected) among the cohort"),
     ("SAL · SQL · Opportunity · Won", "cohort leads that reached the step so far (a skipped step counts as passed)"),
-    ("Won revenue", "sum of the won amounts of the cohort"),
+    ("Won revenue", "sum of the won amounts of the cohort, and of the deals celebrated with /win that no lead matched"),
     ("Conversion", "won ÷ MQLs: lead-to-customer rate of the cohort"),
     ("Time to accept", "post in the channel → accepted; median and 90th percentile (nearest rank)"),
     ("Time to first contact", "accepted → first contact logged; median and 90th percentile"),
@@ -56,6 +56,7 @@ class GroupMetrics:
     won_cents: int = 0
     pipeline_cents: int = 0
     days_to_won_sum: float = 0.0
+    cohort_won: int = 0  # won among the MQLs (a /win deal no lead matched is won, but not an MQL)
     accept_time: tuple[float | None, float | None] = (None, None)  # (median, p90) seconds; set for totals only
     contact_time: tuple[float | None, float | None] = (None, None)
     reasons: dict[str, int] = field(default_factory=dict)
@@ -65,7 +66,7 @@ class GroupMetrics:
     @classmethod
     def from_counts(cls, c: queries.Counts) -> GroupMetrics:
         return cls(c.group, c.mqls, c.accepted, c.rejected, c.sqls, c.opportunities, c.won, c.lost, c.won_cents,
-                   c.pipeline_cents, c.days_to_won_sum)  # fmt: skip
+                   c.pipeline_cents, c.days_to_won_sum, c.cohort_won)  # fmt: skip
 
     @classmethod
     def total_of(cls, groups: Iterable[GroupMetrics], name: str = "all") -> GroupMetrics:
@@ -76,7 +77,7 @@ class GroupMetrics:
 
     def add(self, other: GroupMetrics) -> None:
         for name in ("mqls", "accepted", "rejected", "sqls", "opportunities", "won", "lost", "won_cents",
-                     "pipeline_cents", "days_to_won_sum"):  # fmt: skip
+                     "pipeline_cents", "days_to_won_sum", "cohort_won"):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for reason, n in other.reasons.items():
             self.reasons[reason] = self.reasons.get(reason, 0) + n
@@ -99,7 +100,7 @@ class GroupMetrics:
 
     @property
     def conversion(self) -> float | None:
-        return ratio(self.won, self.mqls)
+        return ratio(self.cohort_won, self.mqls)
 
     @property
     def top_reason(self) -> tuple[str, int] | None:
@@ -109,7 +110,7 @@ class GroupMetrics:
 
     @property
     def days_to_won(self) -> float | None:
-        return self.days_to_won_sum / 86400 / self.won if self.won else None
+        return self.days_to_won_sum / 86400 / self.cohort_won if self.cohort_won else None
 
     @property
     def win_rate(self) -> float | None:

@@ -13,8 +13,10 @@ from bot.cards import humanize, mention, money
 from bot.clock import Clock
 from bot.config import USER_ID, HandoffConfig
 from bot.errors import UserError
+from bot.leads import LeadService
 from bot.money import parse_amount
 from message_templates import mrkdwn
+from storage import leads as lead_queries
 from storage import outbox
 from storage.db import Database
 from storage.models import Lead
@@ -79,17 +81,26 @@ def win_card(lead: Lead, config: HandoffConfig) -> WinCard:
 
 
 class ManualWins:
-    """`/win`: anyone celebrates a deal by hand (one Handoff did not see close), crediting the rep and marketers."""
+    """`/win`: anyone celebrates a deal by hand (one Handoff did not see close), crediting the rep and marketers.
 
-    def __init__(self, db: Database, config: HandoffConfig, clock: Clock, on_enqueued: Callable[[], None]) -> None:
+    The deal counts in every shared number. If an open lead has that company, that lead is won (by the rep, with
+    the amount); otherwise the deal is stored as a won deal of its own (origin "win"): won revenue, /funnel wins,
+    the leaderboards and the digest see it, the MQL count does not. The celebration post goes out in the same
+    transaction."""
+
+    def __init__(
+        self, db: Database, config: HandoffConfig, clock: Clock, leads: LeadService, on_enqueued: Callable[[], None]
+    ) -> None:
         self._db = db
         self._config = config
         self._clock = clock
+        self._leads = leads
         self._on_enqueued = on_enqueued
 
     async def celebrate(
         self, *, by: str, company: str, amount: str, rep: str, marketers: list[str], campaign: str
-    ) -> None:
+    ) -> int:
+        """Returns the id of the lead that now records the win."""
         company, campaign = company.strip(), campaign.strip()
         if not 1 <= len(company) <= 150:
             raise UserError("Name the company (1 to 150 characters).", field="company")
@@ -112,5 +123,24 @@ class ManualWins:
             channel=self._config.slack.wins_channel or self._config.slack.leads_channel,
         )
         async with self._db.session() as session:
+            lead = await lead_queries.find_open_lead_by_company(session=session, company=company)
+            if lead is not None:
+                lead_id = lead.id
+                await self._leads.move(
+                    lead_id, to="won", actor=by, via="win", amount_cents=cents, session=session, owner=rep
+                )
+            else:
+                won = await lead_queries.add_manual_win(
+                    session=session,
+                    values={"external_id": f"win:{uuid.uuid4().hex}", "company": company, "campaign": campaign or None,
+                            "owner": rep, "received_at": now, "won_at": now, "decided_by": by,
+                            "amount_cents": cents},
+                )  # fmt: skip
+                lead_id = won.id
+                await lead_queries.add_event(
+                    session=session, lead_id=lead_id, kind="won_by_hand", actor=by, at=now, rep=rep,
+                    marketers=marketers, amount_cents=cents, campaign=campaign or None,
+                )  # fmt: skip
             await outbox.enqueue_many(session=session, rows=[row], now=now)
         self._on_enqueued()
+        return lead_id

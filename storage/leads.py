@@ -158,3 +158,30 @@ async def wins_between(*, session: AsyncSession, start: datetime, end: datetime,
         select(Lead).where(Lead.won_at >= start, Lead.won_at < end).order_by(Lead.won_at).limit(limit)
     )
     return list(rows.scalars())
+
+
+OPEN_STAGES = ("mql", "sal", "sql", "opportunity")
+
+
+async def find_open_lead_by_company(*, session: AsyncSession, company: str) -> Lead | None:
+    """The most recent MQL still open whose company is `company`, whatever its case and surrounding spaces; the
+    row stays locked until the transaction ends (PostgreSQL)."""
+    rows = await session.execute(
+        select(Lead)
+        .where(
+            func.lower(func.trim(Lead.company)) == company.strip().lower(),
+            Lead.stage.in_(OPEN_STAGES),
+            Lead.origin.is_(None),
+        )
+        .order_by(Lead.received_at.desc(), Lead.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    return rows.scalar_one_or_none()
+
+
+async def add_manual_win(*, session: AsyncSession, values: dict[str, Any]) -> Lead:
+    lead = Lead(**values, origin="win", stage="won", activity=[], version=1, quiet=True)  # never posted as an MQL
+    session.add(lead)
+    await session.flush()
+    return lead

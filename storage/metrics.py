@@ -63,9 +63,12 @@ def dimension_column(dimension: str | None) -> ColumnElement[Any]:
     return columns[dimension]
 
 
+# A deal celebrated with /win that no lead matched counts as won (and in the revenue) in the period it was won, but
+# it is no MQL: it stays out of the cohort's MQLs, decisions, steps, conversion and days to won.
+COHORT = Lead.origin.is_(None)
 ACCEPTED = and_(Lead.decided_at.is_not(None), Lead.reject_reason.is_(None))
-REACHED_SQL = or_(Lead.sql_at.is_not(None), Lead.opportunity_at.is_not(None), Lead.won_at.is_not(None))
-REACHED_OPPORTUNITY = or_(Lead.opportunity_at.is_not(None), Lead.won_at.is_not(None))
+REACHED_SQL = and_(COHORT, or_(Lead.sql_at.is_not(None), Lead.opportunity_at.is_not(None), Lead.won_at.is_not(None)))
+REACHED_OPPORTUNITY = and_(COHORT, or_(Lead.opportunity_at.is_not(None), Lead.won_at.is_not(None)))
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class Counts:
     won_cents: int
     pipeline_cents: int
     days_to_won_sum: float
+    cohort_won: int  # won among the cohort's MQLs (without the /win deals no lead matched)
 
 
 def counts_query(start: datetime, end: datetime, dimension: str | None) -> Any:
@@ -88,7 +92,7 @@ def counts_query(start: datetime, end: datetime, dimension: str | None) -> Any:
     return (
         select(
             group,
-            func.count(),
+            func.count().filter(COHORT),
             func.count().filter(ACCEPTED),
             func.count(Lead.reject_reason),
             func.count().filter(REACHED_SQL),
@@ -97,7 +101,8 @@ def counts_query(start: datetime, end: datetime, dimension: str | None) -> Any:
             func.count(Lead.lost_at),
             func.coalesce(func.sum(Lead.amount_cents).filter(Lead.won_at.is_not(None)), 0),
             func.coalesce(func.sum(Lead.amount_cents).filter(REACHED_OPPORTUNITY), 0),
-            func.coalesce(func.sum(seconds_between(Lead.won_at, Lead.received_at)), 0.0),
+            func.coalesce(func.sum(seconds_between(Lead.won_at, Lead.received_at)).filter(COHORT), 0.0),
+            func.count(Lead.won_at).filter(COHORT),
         )
         .where(Lead.received_at >= start, Lead.received_at < end)
         .group_by(group)
@@ -109,7 +114,11 @@ async def counts(*, session: AsyncSession, start: datetime, end: datetime, dimen
     out = []
     for r in rows:
         n = [int(v or 0) for v in r[1:10]]
-        out.append(Counts(str(r[0]), n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], float(r[10] or 0.0)))
+        out.append(
+            Counts(
+                str(r[0]), n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], float(r[10] or 0.0), int(r[11] or 0)
+            )
+        )
     return out
 
 

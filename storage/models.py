@@ -90,6 +90,8 @@ class Lead(Base):
     # Imported with --no-post or as history: never posted to the channel (no "New MQL", no accept clock), whatever
     # happens to it later; a win is still celebrated.
     quiet: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # None: an MQL marketing sent. "win": a deal celebrated with /win that no lead matched (won, never an MQL).
+    origin: Mapped[str | None] = mapped_column(String(20))
 
     __table_args__ = (
         Index("ix_leads_received_at", "received_at"),

@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from sqlalchemy import func, select
 
 from bot.ids import Action, Block, Callback
+from storage.models import Lead
 from tests.conftest import (
     INTAKE_TOKEN,
     LEADS,
@@ -417,3 +419,70 @@ async def test_the_post_header_follows_the_stage_and_the_win_card_counts_days_ri
     cards = {m.text: text_of(m.blocks) for m in app.slack.messages.get(WINS, [])}
     assert "→ won in 1 day → $1,000" in cards["Joint win: Globex — $1,000"]
     assert "→ won in 6 h → $2,000" in cards["Joint win: Initech — $2,000"]
+
+
+async def celebrate(app: Harness, by: str, company: str, amount: str, rep: str, campaign: str = "") -> None:
+    values = {
+        Block.WIN_COMPANY: {Action.WIN_COMPANY: {"value": company}},
+        Block.WIN_AMOUNT: {Action.WIN_AMOUNT: {"value": amount}},
+        Block.WIN_REP: {Action.WIN_REP: {"selected_user": rep}},
+        Block.WIN_MARKETERS: {Action.WIN_MARKETERS: {"selected_users": [MARKETER]}},
+        Block.WIN_CAMPAIGN: {Action.WIN_CAMPAIGN: {"value": campaign}},
+    }
+    assert await app.submit(Callback.WIN, by, "", values) == (200, "")
+    await app.settle()
+
+
+async def test_a_win_celebrated_by_hand_counts_in_every_shared_number(start_app: StartApp) -> None:
+    """Globex: an MQL won through the CRM ($12,000, REP2, Q4 Ops Webinar). Initech: a deal no lead matches,
+    celebrated with /win ($24,000, REP1, Field event). Both are won on Wed Nov 18; the /win deal is no MQL.
+    This month: 1 MQL, 2 won, $36,000 won; conversion 1 of 1 MQLs; the rep board ranks REP1 ($24,000) first."""
+    from tests.test_digest import digests
+    from tests.test_funnel import funnel
+
+    app = await crm_app(start_app)
+    app.clock.set(START - timedelta(days=5))  # Wednesday Nov 18, 09:00 CST
+    globex = await app.new_lead(external_id="g-1", company="Globex", campaign="Q4 Ops Webinar")
+    await app.click(Action.ACCEPT, globex, REP2)
+    await app.settle()
+    await app.crm_moves("g-1", {"stage": "won", "amount": 12000})
+    await celebrate(app, REP2, "Initech", "24,000", REP1, "Field event")
+
+    await funnel(app, "wins")
+    await app.settle()
+    await funnel(app, "")
+    await app.settle()
+    wins, report = [text_of(r["blocks"]) for r in app.slack.responses if r.get("blocks")]
+    assert f"• *Initech* $24,000 — <@{REP1}> with Field event" in wins
+    assert "*By campaign*\n1. Field event: 1 won · $24,000\n2. Q4 Ops Webinar: 1 won · $12,000" in wins
+    assert f"*By rep*\n1. <@{REP1}>: 1 won · $24,000\n2. <@{REP2}>: 1 won · $12,000" in wins
+    assert "*MQLs*\n1 ▲ new" in report
+    assert "*SAL → SQL → Opportunity → Won*\n1 → 1 → 1 → 2" in report
+    assert "*Won revenue*\n$36,000 ▲ new · conversion 100%" in report
+    [initech] = [m for m in app.slack.messages.get(WINS, []) if "Initech" in m.text]
+    assert f"Celebrated by <@{REP2}> with /win" in text_of(initech.blocks)
+
+    app.clock.set(START)
+    assert await app.svc.digest.run() == "digest:2026-11-23"
+    await app.settle()
+    [digest] = digests(app)
+    assert "*Funnel:* 1 MQLs · 100% accepted · 1 SAL → 1 SQL → 1 opportunities → 2 won · $36,000 won" in digest
+    assert f"• *Initech* $24,000 — <@{REP1}> with Field event" in digest
+
+
+async def test_a_win_by_hand_that_matches_a_lead_wins_that_lead(app: Harness) -> None:
+    lead_id = await app.new_lead(external_id="h-1", name="Gavin", company="Hooli Inc", campaign="Q4 Ops Webinar")
+    await app.click(Action.ACCEPT, lead_id, REP2)
+    await app.settle()
+
+    await celebrate(app, MARKETER, "  hooli inc ", "5000", REP1)
+
+    lead = await app.lead(lead_id)
+    assert (lead.stage, lead.amount_cents, lead.owner, lead.won_at) == ("won", 500_000, REP1, START)
+    [moved] = [e for e in await app.events(lead_id) if e.kind == "moved"]
+    assert (moved.actor, moved.data["via"], moved.data["to"]) == (MARKETER, "win", "won")
+    assert "🏆 *Won* · $5,000" in text_of((await app.post_of(lead_id)).blocks)
+    celebrations = [m for m in app.slack.messages[LEADS] if "Joint win" in m.text]
+    assert len(celebrations) == 1 and "Celebrated by" in text_of(celebrations[0].blocks)  # one post, not two
+    async with app.svc.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Lead)) == 1
