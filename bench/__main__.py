@@ -2,7 +2,7 @@
 writes a scratch file instead.
 
 `python -m bench <name> [options]` runs one benchmark (`--help` lists its options) and writes its report to a
-scratch file: ack, intake, sla, funnel, burst or memory.
+scratch file: ack, intake, sla, funnel, burst, memory or storm.
 """
 
 import importlib
@@ -15,6 +15,7 @@ MODULES = {
     "funnel": "bench.funnel_bench",
     "burst": "bench.burst",
     "memory": "bench.memory",
+    "storm": "bench.click_storm",
 }
 
 

@@ -3,7 +3,7 @@
 The real app from `create_app` on a fresh SQLite file in DIR (or on `--database URL`), beside a FakeSlack in this
 same process (rate-limited with `--rate-limits`), or talking to the fake Slack at `--slack URL` in another process.
 The load generator drives it over stdin/stdout with the JSON lines of bench/protocol.py (`pending`, `prepare`,
-`settle`, `stats`, `progress`, `delivery`, `stop`). The bare Bolt baseline is bench/baseline_server.py.
+`settle`, `storm`, `idle`, `stats`, `progress`, `delivery`, `stop`). The bare Bolt baseline is bench/baseline_server.py.
 """
 
 from __future__ import annotations
@@ -105,6 +105,33 @@ class Handoff:
             )
         return out
 
+    async def storm(self, lead_id: int, count: int, people: int) -> list[Target]:
+        """`count` clicks on one posted lead by `people` people in turn (the reps first), each with its own
+        response_url, as Slack hands one out per click."""
+        assert self.fake is not None
+        async with self.svc.db.session() as session:
+            lead = await session.get(Lead, lead_id)
+            assert lead is not None and lead.slack_ts is not None
+            channel, ts = lead.slack_channel, lead.slack_ts
+        users = [*REPS, *(f"U0STORM{i:04d}" for i in range(max(people - len(REPS), 0)))][: max(people, 1)]
+        return [
+            {
+                "lead_id": lead_id,
+                "user": (user := users[i % len(users)]),
+                "channel": channel,
+                "ts": ts,
+                "trigger_id": self.fake.issue_trigger_id(user),
+                "response_url": self.fake.new_response_url(channel=channel, message_ts=ts, user_id=user),
+            }
+            for i in range(count)
+        ]
+
+    async def idle(self) -> float:
+        """Seconds until the work behind acked clicks is done (the backlog the clicks left)."""
+        started = asyncio.get_running_loop().time()
+        await self.svc.background.wait()
+        return asyncio.get_running_loop().time() - started
+
     async def stats(self) -> dict[str, Any]:
         assert self.fake is not None
         async with self.svc.db.session() as session:
@@ -146,6 +173,11 @@ async def run_handoff(
                     return {"targets": await handoff.targets()}
                 if command["cmd"] == "pending":
                     return {"pending": await handoff.pending()}
+                if command["cmd"] == "storm":
+                    targets = await handoff.storm(command["lead_id"], command["count"], command["people"])
+                    return {"targets": targets}
+                if command["cmd"] == "idle":
+                    return {"seconds": await handoff.idle()}
                 if command["cmd"] in ("stats", "progress", "delivery"):
                     result: dict[str, Any] = await getattr(handoff, command["cmd"])()
                     return result

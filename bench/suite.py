@@ -1,8 +1,8 @@
 """`python -m bench`: every benchmark in one go, one summary table, and bench/RESULTS.md.
 
-The order is ack latency, intake, the SLA sweep and /funnel at 1,000,000 leads, the burst, idle memory. Sizes are
-chosen so the whole run takes under 10 minutes on a 2-core machine: the big SLA and /funnel databases take most of
-that to generate, so they are kept in a cache (bench/cache.py) and reused by the next run. `--quick` runs smaller
+The order is ack latency, intake, the SLA sweep and /funnel at 1,000,000 leads, the burst, the click storm, idle
+memory. Sizes are chosen so the whole run takes under 10 minutes on a 2-core machine: the big SLA and /funnel
+databases take most of that to generate, so they are kept in a cache (bench/cache.py) and reused by the next run. `--quick` runs smaller
 sizes and writes its report to a scratch file; only a full run writes bench/RESULTS.md.
 """
 
@@ -24,7 +24,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from bench import ack_latency, burst, cache, funnel_bench, intake, memory, sla_sweep
+from bench import ack_latency, burst, cache, click_storm, funnel_bench, intake, memory, sla_sweep
 from bench.report import (
     RESULTS,
     SUMMARY_HEAD,
@@ -38,7 +38,7 @@ from bench.report import (
     shown,
 )
 
-BENCHES = ("ack", "intake", "sla", "funnel", "burst", "memory")
+BENCHES = ("ack", "intake", "sla", "funnel", "burst", "storm", "memory")
 MEANING = [
     "`Accept ack`: time from sending a signed Accept click to reading the whole answer, Handoff against a bare "
     "Bolt app that only acks, one request and 20 requests in flight.",
@@ -51,6 +51,9 @@ MEANING = [
     "`Burst`: 1,000 leads arriving at once, until each has its Slack post, against the floor Slack's per-channel "
     "limit sets for the posts made; every lead must be posted exactly once; Accept acks are measured meanwhile, "
     "with /funnel charts rendering.",
+    "`Click storm`: thousands of stale Accept clicks on one lead with many in flight, while one lead at a time "
+    "arrives at intake and another rep accepts other leads: intake p99 against intake on the quiet app, and how long "
+    "the work behind the acks still runs after the last one.",
     "`Idle memory`: resident set of `python -m bot` on an empty database, idle after start-up.",
 ]
 
@@ -62,6 +65,7 @@ def steps(size: str, *, use_cache: bool, postgres: str | None, console: Console)
         "sla": lambda: sla_sweep.run(sla_sweep.plan_for(size, cache=use_cache), console),
         "funnel": lambda: funnel_bench.run(funnel_bench.plan_for(size, cache_db=use_cache), console),
         "burst": lambda: burst.run(burst.plan_for(size), console),
+        "storm": lambda: click_storm.run(click_storm.plan_for(size), console),
         "memory": lambda: memory.run(memory.idle_for(size), console),
     }
 

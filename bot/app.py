@@ -95,7 +95,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         spend=SpendService(db, team, clock),
         wins=ManualWins(db, config, clock, leads, on_enqueued=wake),
         outbox=worker,
-        background=Background(),
+        background=Background(on_refused=observability.background_refused),
         observability=observability,
     )
 

@@ -1,9 +1,15 @@
-"""Work that runs after Slack has its acknowledgement.
+"""Work that runs after Slack has its acknowledgement, bounded so that a flood of clicks cannot pile up.
 
 Bolt's own lazy listeners would do, but they keep no reference to their tasks (a task can be collected mid-flight),
 nobody waits for them at shutdown, and their failures are logged without a traceback. This keeps every task, waits
 for them on shutdown, and routes failures to one place: a `UserError` is shown to the person; anything else is
 logged with its traceback and a short reference the person is shown too.
+
+Backpressure: at most `WORKERS` pieces of work run at once and `BACKLOG` more wait, in arrival order. Work may name
+a key (a button on one lead) and the person it is for: a person's click on a key where their earlier click is still
+waiting or running is a stale duplicate and is dropped (the earlier one answers them); a key has at most `PER_KEY`
+pieces in flight, and anything beyond the bounds is refused at once with `BUSY`. A flood of clicks on one lead so
+holds a few workers, never the database for seconds ahead of intake or of other people's clicks.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -20,20 +27,86 @@ log = logging.getLogger(__name__)
 
 Tell = Callable[[str], Awaitable[Any]]
 
+WORKERS = 8
+"""Pieces of work running at once: SQLite writes one transaction at a time, so more would only queue there."""
+BACKLOG = 100
+"""Pieces of work waiting for a worker; each is a click's few milliseconds, so the last waits well under a second."""
+PER_KEY = 3
+"""Pieces of work in flight for one key (one button of one lead): enough for reps racing to accept it."""
+BUSY = ":hourglass_flowing_sand: Handoff is busy with many clicks right now, so this one was not done. Try again soon."
+
 
 def reference() -> str:
     return secrets.token_hex(3)
 
 
 class Background:
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int = WORKERS,
+        backlog: int = BACKLOG,
+        per_key: int = PER_KEY,
+        on_refused: Callable[[str], None] | None = None,
+    ) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(workers)
+        self._limit = workers + backlog
+        self._admitted = 0  # waiting or running
+        self._per_key = per_key
+        self._keys: Counter[str] = Counter()  # key → pieces in flight
+        self._holders: set[tuple[str, str]] = set()  # (key, person) in flight
+        self._on_refused = on_refused or (lambda reason: None)  # reason: "duplicate" or "busy"
 
-    def spawn(self, work: Coroutine[Any, Any, Any], *, tell: Tell, what: str) -> asyncio.Task[None]:
-        task = asyncio.create_task(self._guard(work, tell, what), name=what)
+    def spawn(
+        self,
+        work: Coroutine[Any, Any, Any],
+        *,
+        tell: Tell,
+        what: str,
+        key: str | None = None,
+        person: str | None = None,
+    ) -> asyncio.Task[None] | None:
+        """Run `work` after the ack, or refuse it at once (None): a duplicate silently, anything over a bound with
+        `BUSY` told to the person."""
+        holder = (key, person) if key is not None and person is not None else None
+        if holder is not None and holder in self._holders:
+            work.close()
+            self._on_refused("duplicate")
+            return None
+        if self._admitted >= self._limit or (key is not None and self._keys[key] >= self._per_key):
+            work.close()
+            log.warning("%s refused: busy (%d pieces of work in flight)", what, self._admitted)
+            self._on_refused("busy")
+            self._track(asyncio.create_task(self._tell(tell, BUSY, what), name=f"{what}: busy"))
+            return None
+        self._admitted += 1
+        if key is not None:
+            self._keys[key] += 1
+        if holder is not None:
+            self._holders.add(holder)
+        return self._track(asyncio.create_task(self._run(work, tell, what, key, holder), name=what))
+
+    def _track(self, task: asyncio.Task[None]) -> asyncio.Task[None]:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    async def _run(
+        self, work: Coroutine[Any, Any, Any], tell: Tell, what: str, key: str | None, holder: tuple[str, str] | None
+    ) -> None:
+        try:
+            async with self._slots:
+                await self._guard(work, tell, what)
+        finally:
+            work.close()  # no-op once it ran; a task cancelled while waiting never awaited it
+            self._admitted -= 1
+            if key is not None:
+                self._keys[key] -= 1
+                if not self._keys[key]:
+                    del self._keys[key]
+            if holder is not None:
+                self._holders.discard(holder)
 
     async def _guard(self, work: Coroutine[Any, Any, Any], tell: Tell, what: str) -> None:
         try:

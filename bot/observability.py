@@ -104,6 +104,14 @@ class Observability:
             ["reason"],
             registry=self.registry,
         )
+        self.refused = Counter(
+            "handoff_background_refused",
+            "Clicks acked but not run: a person's duplicate of a click still in flight, or refused as busy.",
+            ["reason"],
+            registry=self.registry,
+        )
+        for reason in ("duplicate", "busy"):
+            self.refused.labels(reason=reason)
         self.latency = Histogram(
             "handoff_http_request_duration_seconds",
             "HTTP request latency by route (the route's pattern, not the raw path), method and status.",
@@ -126,6 +134,9 @@ class Observability:
 
     def lookup_skipped(self, reason: str) -> None:
         self.lookups_skipped.labels(reason=reason).inc()
+
+    def background_refused(self, reason: str) -> None:
+        self.refused.labels(reason=reason).inc()
 
     def sla_recorded(self, event: str, clock: str) -> None:
         if event == "sla_breached":

@@ -69,7 +69,8 @@ def on_click(svc: Services, what: str, work: Callable[[Click], Coroutine[Any, An
     async def listener(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         click = Click(body["user"]["id"], str(body.get("trigger_id") or ""), action, ephemeral(svc, respond))
-        svc.background.spawn(work(click), tell=click.tell, what=what)
+        button = f"{action.get('action_id')}:{action.get('value')}"  # a flood on one button is bounded, not queued
+        svc.background.spawn(work(click), tell=click.tell, what=what, key=button, person=click.user_id)
 
     return listener
 

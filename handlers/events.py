@@ -22,6 +22,6 @@ def register(app: AsyncApp, svc: Services) -> None:
         async def publish() -> None:
             await svc.home.publish(user_id)
 
-        svc.background.spawn(publish(), tell=nowhere, what="app_home_opened")
+        svc.background.spawn(publish(), tell=nowhere, what="app_home_opened", key=f"home:{user_id}", person=user_id)
 
     app.event("app_home_opened")(handle_home_opened)

@@ -82,6 +82,7 @@ class FakeSlack(SlackWorkspace):
         self._buckets: dict[str, TokenBucket] = {}
         self._events: set[asyncio.Event] = set()
         self._stalls: dict[str, Stall] = {}
+        self._holds: dict[str, Stall] = {}
         self.version = 0  # bumped on every change of the workspace (or of recordings), for change listeners
         self._runner: web.AppRunner | None = None
         self._host = "127.0.0.1"
@@ -172,6 +173,13 @@ class FakeSlack(SlackWorkspace):
         self._stalls[method] = stall
         return stall
 
+    def hold(self, method: str) -> Stall:
+        """Every call to ``method`` (or to ``"response_url"``) from now on is carried out and recorded at once, but its
+        answer waits until ``release()``: a slow Slack. ``arrived`` is set by the first such call."""
+        held = Stall(asyncio.Event(), asyncio.Event())
+        self._holds[method] = held
+        return held
+
     def set_down(self, down: bool = True) -> None:
         """While down, every endpoint answers HTTP 503."""
         self._down = down
@@ -231,6 +239,9 @@ class FakeSlack(SlackWorkspace):
         """Clear recordings, scripted failures and the down flag; with ``state=True`` also empty the workspace."""
         self.clear_calls()
         self._failures.clear()
+        for held in self._holds.values():
+            held.release()
+        self._holds.clear()
         self._down = False
         self._buckets.clear()
         if state:
@@ -320,6 +331,7 @@ class FakeSlack(SlackWorkspace):
         if status == 200 and (stall := self._stalls.pop(method, None)) is not None:
             stall.arrived.set()
             await stall.released.wait()
+        await self._held(method)
         response_headers = {"x-oauth-scopes": self.scopes}
         if retry_after is not None:
             response_headers["Retry-After"] = str(retry_after)
@@ -372,7 +384,14 @@ class FakeSlack(SlackWorkspace):
         self.apply_response(record, body)
         self.responses.append(body)
         self._notify()
+        await self._held("response_url")
         return web.json_response({"ok": True})
+
+    async def _held(self, method: str) -> None:
+        held = self._holds.get(method)
+        if held is not None and not held.released.is_set():
+            held.arrived.set()
+            await held.released.wait()
 
     async def _handle_file_download(self, request: web.Request) -> web.StreamResponse:
         stored = self.files.get(request.match_info["file_id"])
