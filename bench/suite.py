@@ -2,8 +2,8 @@
 
 The order is ack latency, intake, the SLA sweep and /funnel at 1,000,000 leads, the burst, the click storm, idle
 memory. Sizes are chosen so the whole run takes under 10 minutes on a 2-core machine: the big SLA and /funnel
-databases take most of that to generate, so they are kept in a cache (bench/cache.py) and reused by the next run. `--quick` runs smaller
-sizes and writes its report to a scratch file; only a full run writes bench/RESULTS.md.
+databases take most of that to generate, so they are kept in a cache (bench/cache.py) and reused by the next run.
+`--quick` runs smaller sizes and writes its report to a scratch file; only a full run writes bench/RESULTS.md.
 """
 
 from __future__ import annotations
