@@ -3,7 +3,7 @@ changes the lead, appends to the timeline and queues what Slack must hear, all o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import kinds
+from bot.backfill import History
 from bot.cards import mention
 from bot.clock import Clock
 from bot.errors import Conflict, Forbidden, NotFound, UserError
@@ -83,25 +84,42 @@ class LeadService:
 
     # --- intake ---------------------------------------------------------------------------------------------
 
-    async def ingest(self, items: Sequence[LeadIn], *, actor: str = "intake", post: bool = True) -> list[Ingested]:
-        """Store new MQLs and queue their posts; known `external_id`s are answered with their id, unchanged."""
+    async def ingest(
+        self,
+        items: Sequence[LeadIn],
+        *,
+        actor: str = "intake",
+        post: bool = True,
+        history: Mapping[str, History] | None = None,
+    ) -> list[Ingested]:
+        """Store new MQLs and queue their posts; known `external_id`s are answered with their id, unchanged.
+
+        A lead with `history` (a backfill, by external_id) keeps its received time and its stage, with the decision
+        on its timeline; it is quiet like a lead stored without `post`: never posted, no SLA clock, no feedback."""
         now = self._clock.now()
+        history = history or {}
         async with self._db.session() as session:
             rows: dict[str, dict[str, Any]] = {}
             for item in items:
+                past = history.get(item.external_id)
                 rows.setdefault(item.external_id, {
                     "external_id": item.external_id, "email": item.email, "name": item.name,
                     "company": item.company, "title": item.title, "source": item.source, "campaign": item.campaign,
                     "score": item.score, "activity": item.activity_json(), "stage": "mql", "received_at": now,
-                    "version": 1, "quiet": not post,
+                    "version": 1, "quiet": not post, **(past.columns() if past else {}),
                 })  # fmt: skip
+            # one executemany needs the same columns in every row
+            names = {name for row in rows.values() for name in row}
+            uniform = [{name: row.get(name) for name in names} for row in rows.values()]
             fresh = await lead_queries.insert_new_leads(
-                session=session,
-                rows=list(rows.values()),
-                actor=actor,
-                at=now,
-                post_kind=kinds.LEAD_POST if post else None,
+                session=session, rows=uniform, actor=actor, post_kind=kinds.LEAD_POST if post else None
             )
+            decisions = [
+                event
+                for external_id, past in history.items()
+                if external_id in fresh and (event := past.event(fresh[external_id])) is not None
+            ]
+            await lead_queries.add_event_rows(session=session, rows=decisions)
             known = await lead_queries.map_external_ids(
                 session=session, external_ids=(e for e in rows if e not in fresh)
             )

@@ -25,7 +25,10 @@ DEFINITIONS = (
     ("SAL · SQL · Opportunity · Won", "cohort leads that reached the step so far (a skipped step counts as passed)"),
     ("Won revenue", "sum of the won amounts of the cohort, and of the deals celebrated with /win that no lead matched"),
     ("Conversion", "won ÷ MQLs: lead-to-customer rate of the cohort"),
-    ("Time to accept", "post in the channel → accepted; median and 90th percentile (nearest rank)"),
+    (
+        "Time to accept",
+        "post in the channel → accepted, for leads posted there; median and 90th percentile (nearest rank)",
+    ),
     ("Time to first contact", "accepted → first contact logged; median and 90th percentile"),
     ("SLA compliance", "clocks of the cohort kept ÷ clocks finished or breached, per clock"),
     ("Days to won", "average time from MQL received to won (in hours when under a day)"),

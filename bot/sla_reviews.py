@@ -7,7 +7,7 @@ that queues the post, so it is made once per period however often the check runs
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -74,6 +74,17 @@ class SlaReviews:
             log.info("SLA announcements queued: %s", ", ".join(posted))
             self._on_enqueued()
         return posted
+
+    async def due(self) -> set[str]:
+        """The keys of marketing's announcements due now, made already or not (a backfill compares before/after)."""
+        now = self._clock.now()
+        return {item.key for item in await self._marketing(now, now.astimezone(self._config.tz).date())}
+
+    async def consider_made(self, keys: Iterable[str]) -> None:
+        """Mark announcements as made without posting them: what imported history made due is not news."""
+        async with self._db.session() as session:
+            for key in keys:
+                await queries.mark_once(session=session, key=key, at=self._clock.now())
 
     async def _marketing(self, now: datetime, today: date) -> list[Announcement]:
         volume = self._config.sla.mql_volume

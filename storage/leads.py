@@ -10,7 +10,7 @@ from sqlalchemy import JSON, String, cast, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import upsert_for
-from storage.models import Lead, LeadEvent, OutboxMessage, UTCDateTime, table_of
+from storage.models import Lead, LeadEvent, OutboxMessage, table_of
 
 
 async def get_lead(*, session: AsyncSession, lead_id: int, for_update: bool = False) -> Lead | None:
@@ -54,10 +54,11 @@ async def map_external_ids(*, session: AsyncSession, external_ids: Iterable[str]
 
 
 async def insert_new_leads(
-    *, session: AsyncSession, rows: Sequence[dict[str, Any]], actor: str, at: datetime, post_kind: str | None
+    *, session: AsyncSession, rows: Sequence[dict[str, Any]], actor: str, post_kind: str | None
 ) -> dict[str, int]:
-    """Insert the leads (dicts of column values) whose external_id is new, with their `mql_received` events and,
-    given `post_kind`, their outbox rows: three statements whatever the batch size. Returns external_id → id of
+    """Insert the leads (dicts of column values) whose external_id is new, with their `mql_received` events (at each
+    lead's `received_at`) and, given `post_kind`, the outbox rows of those not `quiet`: three statements whatever
+    the batch size. Returns external_id → id of
     the leads inserted; an external_id already stored (or stored by a concurrent request a moment ago) is skipped
     by ON CONFLICT rather than checked first.
 
@@ -82,17 +83,19 @@ async def insert_new_leads(
     await session.execute(
         insert(events).from_select(
             ["lead_id", "kind", "actor", "at", "data"],
-            select(leads.c.id, literal("mql_received"), literal(actor), literal(at, UTCDateTime()), data).where(new),
+            select(leads.c.id, literal("mql_received"), literal(actor), leads.c.received_at, data).where(new),
         )
     )
     if post_kind is not None:
         outbox = table_of(OutboxMessage)
         key = literal(f"{post_kind}:") + cast(leads.c.id, String)
-        stamp = literal(at, UTCDateTime())
+        stamp = leads.c.received_at
         await session.execute(
             insert(outbox).from_select(
                 ["kind", "key", "lead_id", "payload", "created_at", "next_attempt_at", "attempts"],
-                select(literal(post_kind), key, leads.c.id, literal({}, JSON()), stamp, stamp, literal(0)).where(new),
+                select(literal(post_kind), key, leads.c.id, literal({}, JSON()), stamp, stamp, literal(0)).where(
+                    new, ~leads.c.quiet
+                ),
             )
         )
     return created

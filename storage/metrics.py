@@ -130,11 +130,12 @@ async def duration_percentiles(
 
     Median: the mean of the middle one or two values; p90: nearest rank, the value at rank ceil(0.9 n)."""
     seconds = (
-        seconds_between(Lead.decided_at, func.coalesce(Lead.posted_at, Lead.received_at))
+        seconds_between(Lead.decided_at, Lead.posted_at)
         if which == "accept"
         else seconds_between(Lead.contacted_at, Lead.decided_at)
     )
-    present = Lead.contacted_at.is_not(None) if which == "contact" else literal(True)
+    # A lead never posted in the channel (imported history, --no-post) has no time to accept: nobody saw it.
+    present = Lead.contacted_at.is_not(None) if which == "contact" else Lead.posted_at.is_not(None)
     values = (
         select(seconds.label("secs"))
         .where(Lead.received_at >= start, Lead.received_at < end, ACCEPTED, present)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.conftest import LEADS, StartApp, text_of
@@ -126,3 +126,89 @@ def test_handoff_without_a_command_prints_help_and_starts_nothing(tmp_path: Path
     assert result.returncode == 2
     assert "usage: handoff" in result.stdout and "handoff run" in result.stdout and "import" in result.stdout
     assert "cannot start" not in result.stderr
+
+
+HISTORY = """external_id,email,name,company,source,campaign,received_at,stage,owner,decided_at,amount,reason
+h-1,a1@example.com,Ann,Initech,webinar,Q4 Ops Webinar,2026-10-02 10:00,won,U0REP00001,2026-10-12 10:00,"$12,000",
+h-2,a2@b.co,Bo,Globex,webinar,,2026-10-05T09:00-05:00,rejected,U0REP00002,2026-10-05T11:00-05:00,,No budget or authority
+h-3,a3@example.com,Cy,Hooli,ads,,2026-10-07,sal,U0REP00001,2026-10-08,,
+h-4,a4@example.com,Di,Acme,ads,,2026-10-20 08:00,opportunity,U0REP00002,2026-10-25 08:00,5000,
+h-5,a5@example.com,Ed,Umbrella,seo,,2026-10-28,lost,U0REP00001,2026-11-03,2000,Lost to a competitor
+h-6,a6@example.com,Fi,Massive,seo,,2026-10-30,mql,,,,
+h-7,a7@example.com,Gu,Stark,seo,,2026-11-01 03:00,,,,,
+bad-1,b1@example.com,X,X,seo,,2026-10-03,won,U0REP00001,,100,
+bad-2,b2@example.com,X,X,seo,,2026-10-03,mql,U0REP00001,,,
+bad-3,b3@example.com,X,X,seo,,2026-10-09,sal,U0REP00001,2026-10-08,,
+bad-4,b4@example.com,X,X,seo,,2999-01-01,,,,,
+bad-5,b5@example.com,X,X,seo,,2026-10-03,closed,,,,
+bad-6,b6@example.com,X,X,seo,,2026-10-03,won,bob,2026-10-04,100,
+bad-7,b7@example.com,X,X,seo,,,won,U0REP00001,2026-10-04,100,
+"""
+
+
+async def test_a_backfill_keeps_its_dates_and_stages_and_the_funnel_counts_it_in_its_own_months(
+    tmp_path: Path, db_url: str, start_app: StartApp
+) -> None:
+    from tests.conftest import team_config
+    from tests.test_funnel import funnel
+
+    toml = (ROOT / "handoff.example.toml").read_text().replace("monthly_target = 120", "monthly_target = 3")
+    (tmp_path / "handoff.toml").write_text(toml)
+    now = datetime.now(UTC)
+    recent = "".join(f"now-{i},n{i}@example.com,N{i},Co,seo,,{now.isoformat()},,,,,\n" for i in range(3))
+    (tmp_path / "leads.csv").write_text(HISTORY + recent)
+
+    result = run_handoff(tmp_path, {**GOOD_ENV, "DATABASE_URL": db_url}, "import", "leads.csv")
+
+    assert result.returncode == 1  # the bad rows
+    out = result.stderr
+    assert "10 imported, 0 skipped as duplicates, 7 rejected" in " ".join(out.split())
+    for problem in (
+        "line 9: decided_at: is required with stage won (when the lead reached it)",
+        "line 10: owner: an MQL has no owner yet: give its stage (sal or later)",
+        "line 11: decided_at: 2026-10-08 is before received_at (2026-10-09)",
+        "line 12: received_at: 2999-01-01 is in the future",
+        "line 13: stage: 'closed' is not a stage: use mql, sal, sql, opportunity, won, lost, rejected or recycled",
+        "line 14: owner: 'bob' is not a Slack user id (U…)",
+        "line 15: received_at: is required with stage, owner, decided_at, amount or reason",
+    ):
+        assert problem in out, problem
+    # history fires nothing: no posts, no clocks, no celebrations, no feedback
+    assert await fetch(db_url, "SELECT count(*) FROM outbox") == [(0,)]
+    assert await fetch(db_url, "SELECT count(*) FROM sla_timers") == [(0,)]
+
+    app = await start_app(team_config(sla={"mql_volume": {"monthly_target": 3}}))
+    app.clock.set(now + timedelta(minutes=1))
+    posted = await app.svc.reviews.run()  # 3 MQLs this month meet the target of 3: that was history, not news
+    assert not [key for key in posted if key.startswith("mql_volume")], posted
+    app.clock.set(datetime(2026, 11, 23, 15, tzinfo=UTC))
+
+    events = await fetch(
+        db_url,
+        "SELECT e.kind, e.actor FROM lead_events e JOIN leads l ON l.id = e.lead_id WHERE l.external_id = 'h-1' "
+        "ORDER BY e.at",
+    )
+    assert events == [("mql_received", "import"), ("moved", "U0REP00001")]
+    h1 = await fetch(db_url, "SELECT stage, owner, amount_cents, quiet FROM leads WHERE external_id = 'h-1'")
+    assert [(*r[:3], bool(r[3])) for r in h1] == [("won", "U0REP00001", 1_200_000, True)]
+
+    await funnel(app, "2026-10")
+    await app.settle()
+    [reply] = [r for r in app.slack.responses if r.get("blocks")]
+    shown = text_of(reply["blocks"])
+    # October, by hand: h-1..h-6 were received then (h-7 at 03:00 Chicago on Nov 1 is November's)
+    assert "*MQLs*\n6 of 3 target (200%)" in shown
+    assert "*Acceptance rate*\n80% (4 of 5 decided)" in shown  # h-1, h-3, h-4, h-5 accepted; h-2 rejected
+    assert "*SAL → SQL → Opportunity → Won*\n4 → 2 → 2 → 1" in shown
+    assert "*Won revenue*\n$12,000" in shown and "conversion 17%" in shown
+    assert "*Time to accept*\nmedian — · p90 —" in shown  # never posted in the channel: not measured
+    assert "10 days to won · $1,200/day" in shown  # 2 opportunities × 1/2 win rate × $12,000 ÷ 10 days
+    assert "pipeline $17,000 · revenue $12,000" in shown
+    assert "Top rejection reason: *No budget or authority* (1 of 1 rejected)" in shown
+    assert "no clocks ran" in shown
+
+    app.slack.responses.clear()
+    await funnel(app, "2026-11")
+    await app.settle()
+    [reply] = [r for r in app.slack.responses if r.get("blocks")]
+    assert "*MQLs*\n1 of 3 target" in text_of(reply["blocks"])  # h-7 only
