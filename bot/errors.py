@@ -1,7 +1,9 @@
 """The small error hierarchy the whole app speaks.
 
-A `UserError` is something the person can fix; its message is shown to them as is (ephemeral message, inline modal
-error, or a 4xx body). Anything else is a bug: it is logged with its traceback and a short reference the person sees.
+A `UserError` is something the person can fix; its message is mrkdwn (people as `<@U…>` mentions) and is shown to
+them as an ephemeral message (through the notice template, whose renderer escapes anything left raw), as an inline
+modal error (plain text: `Team.plain` names the people), or in a 4xx body. Anything else is a bug: it is logged with
+its traceback and a short reference the person sees.
 """
 
 from __future__ import annotations
