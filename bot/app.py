@@ -72,7 +72,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
             assert client.session is not None, "the HTTP session is created when the app starts"
             return client.session
 
-        feedback = FeedbackSender(config.feedback.webhook_url, settings.feedback_secret, http)
+        feedback = FeedbackSender(config.feedback.webhook_url, settings.feedback_secret, http, clock)
     deliver = SlackDelivery(
         db, client, renderer, config, clock, sla, feedback, on_lookup_skipped=observability.lookup_skipped
     )
