@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from bot.cards import money
 from bot.clock import Clock, SystemClock
 from bot.config import HandoffConfig
 from bot.csv_cells import surplus_cells
@@ -22,6 +23,7 @@ from bot.errors import ConfigError, Forbidden, UserError
 from bot.money import parse_amount
 from bot.settings import Settings
 from bot.team import Team
+from message_templates import mrkdwn
 from storage import metrics as queries
 from storage.db import Database
 
@@ -42,6 +44,29 @@ def parse_source(text: str) -> str:
     return source
 
 
+@dataclass(frozen=True)
+class SpendSaved:
+    month: date
+    source: str
+    cents: int
+    replaced_cents: int | None
+    respelled: bool  # written as leads (or earlier spend) carry it, not as typed
+    mqls: int  # MQLs that ever came from the source
+    lead_sources: list[str]
+
+    def confirmation(self) -> str:
+        """What the person who saved it is told (mrkdwn; the source is escaped)."""
+        source = mrkdwn(self.source, 100)
+        text = f"✅ Saved {money(self.cents)} of {self.month:%B %Y} spend for *{source}*"
+        text += " (written as leads carry it)" if self.respelled and self.mqls else ""
+        text += f", replacing {money(self.replaced_cents)}." if self.replaced_cents is not None else "."
+        if not self.mqls:
+            known = ", ".join(mrkdwn(s, 100) for s in self.lead_sources) or "none yet"
+            text += (f"\n⚠️ No MQL has come from *{source}* yet, so it shows no cost per MQL: leads carry the sources "
+                     f"{known}.")  # fmt: skip
+        return text
+
+
 class SpendService:
     def __init__(self, db: Database, team: Team, clock: Clock) -> None:
         self._db = db
@@ -52,12 +77,25 @@ class SpendService:
         if not (await self._team.is_manager(user_id) or await self._team.is_marketing(user_id)):
             raise Forbidden("Only managers and marketing can enter spend. Ask sales-ops to add you to the team file.")
 
-    async def enter(self, *, user_id: str, month: str, source: str, amount: str) -> tuple[date, str, int]:
-        await self.check_can_enter(user_id)
-        row = (parse_month(month), parse_source(source), parse_amount(amount))
+    async def known_sources(self) -> list[str]:
+        """The sources leads carry, the most MQLs first: what the spend modal offers."""
         async with self._db.session() as session:
-            await queries.upsert_spend(session=session, rows=[row], at=self._clock.now(), by=user_id)
-        return row
+            return [source for source, _ in await queries.lead_sources(session=session, limit=30)]
+
+    async def enter(self, *, user_id: str, month: str, source: str, amount: str) -> SpendSaved:
+        """Store one month's spend for one source. The source is written as leads carry it ("webinar" becomes
+        "Webinar" when leads say so), or as spend already has it; a source no MQL came from is saved but flagged."""
+        await self.check_can_enter(user_id)
+        day, typed, cents = parse_month(month), parse_source(source), parse_amount(amount)
+        async with self._db.session() as session:
+            leads = await queries.lead_sources(session=session)
+            spelled = {s.casefold(): s for s in await queries.spend_sources(session=session)}
+            spelled.update({s.casefold(): s for s, _ in leads})
+            stored = spelled.get(typed.casefold(), typed)
+            before = await queries.get_spend(session=session, month=day, source=stored)
+            await queries.upsert_spend(session=session, rows=[(day, stored, cents)], at=self._clock.now(), by=user_id)
+        mqls = dict(leads).get(stored, 0)
+        return SpendSaved(day, stored, cents, before, typed != stored, mqls, [s for s, _ in leads[:10]])
 
     async def record(self, rows: list[tuple[date, str, int]], *, by: str) -> tuple[int, int, int]:
         """(added, replaced, unchanged)."""

@@ -28,11 +28,14 @@ def register(app: AsyncApp, svc: Services) -> None:
         if query.spend:
             await ack()
             user_id, trigger_id = str(command.get("user_id")), str(command.get("trigger_id"))
+            channel = str(command.get("channel_id") or "")  # where the saved amount is confirmed
 
             async def spend_modal() -> None:
                 await svc.spend.check_can_enter(user_id)
                 month = f"{svc.funnel.metrics.today():%Y-%m}"
-                await open_modal(svc, trigger_id, "modals/spend.json.j2", ids=SPEND_MODAL_IDS, month=month)
+                sources = await svc.spend.known_sources()
+                await open_modal(svc, trigger_id, "modals/spend.json.j2", ids=SPEND_MODAL_IDS, month=month,
+                                 sources=sources, metadata=channel)  # fmt: skip
 
             svc.background.spawn(spend_modal(), tell=ephemeral(svc, respond), what="/funnel spend")
             return

@@ -15,6 +15,11 @@ from bot.ids import BANT, Action, Block, Callback
 from bot.money import parse_amount
 from bot.services import Services
 
+
+async def log_only(text: str) -> None:
+    """Nobody to tell when a confirmation itself cannot be sent: the background logs it."""
+
+
 STALE = "This form is out of date; reopen it."
 
 
@@ -97,12 +102,16 @@ def register(app: AsyncApp, svc: Services) -> None:
         await svc.sla.snooze(form.id("why"), user_id=user_id, why=form.text(Block.SNOOZE_WHY, Action.SNOOZE_WHY))
 
     async def spend(user_id: str, form: Form) -> None:
-        await svc.spend.enter(
+        saved = await svc.spend.enter(
             user_id=user_id,
             month=form.text(Block.SPEND_MONTH, Action.SPEND_MONTH),
             source=form.text(Block.SPEND_SOURCE, Action.SPEND_SOURCE),
             amount=form.text(Block.SPEND_AMOUNT, Action.SPEND_AMOUNT),
         )
+        if form.metadata:  # the channel /funnel spend was typed in: confirm there, for the person's eyes only
+            message = svc.renderer.notice(saved.confirmation())
+            confirm = svc.client.chat_postEphemeral(channel=form.metadata, user=user_id, **message)
+            svc.background.spawn(confirm, tell=log_only, what="spend confirmation")
 
     async def move(user_id: str, form: Form) -> None:
         lead_text, _, to = form.metadata.partition(":")

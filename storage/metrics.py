@@ -226,3 +226,23 @@ async def upsert_spend(
         )  # fmt: skip
     replaced = sum(key in stored for key in changed)
     return len(changed) - replaced, replaced, len(latest) - len(changed)
+
+
+async def lead_sources(*, session: AsyncSession, limit: int = 100) -> list[tuple[str, int]]:
+    """(source, MQLs) of every source leads carry, the most MQLs first."""
+    rows = await session.execute(
+        select(Lead.source, func.count())
+        .where(Lead.source.is_not(None), COHORT)
+        .group_by(Lead.source)
+        .order_by(func.count().desc(), Lead.source)
+        .limit(limit)
+    )
+    return [(str(s), int(n)) for s, n in rows]
+
+
+async def spend_sources(*, session: AsyncSession) -> list[str]:
+    return [str(s) for s in await session.scalars(select(Spend.source).distinct().order_by(Spend.source))]
+
+
+async def get_spend(*, session: AsyncSession, month: date, source: str) -> int | None:
+    return await session.scalar(select(Spend.amount_cents).where(Spend.month == month, Spend.source == source))

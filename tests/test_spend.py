@@ -92,3 +92,46 @@ async def test_marketing_enters_spend_in_a_modal_and_funnel_shows_its_cost(app: 
     assert "*ads* — 2 MQLs · — accepted · 0 SQL · 0 won · $0 · $230/MQL · CAC —" in json.dumps(
         reply, ensure_ascii=False
     )
+
+
+async def test_the_spend_modal_offers_lead_sources_matches_their_case_warns_and_confirms(app: Harness) -> None:
+    from tests.conftest import LEADS, text_of
+
+    for ext, source in (("s-1", "Webinar"), ("s-2", "Webinar"), ("s-3", "ads")):
+        await app.new_lead(external_id=ext, source=source)
+    await funnel(app, "spend", user=MARKETER)
+    await app.settle()
+    [opened] = app.slack.calls_to("views.open")
+    view = opened.args["view"]
+    assert "Sources leads carry: Webinar · ads" in text_of(view["blocks"])
+
+    def form(source: str, amount: str) -> dict[str, dict[str, object]]:
+        return {
+            Block.SPEND_MONTH: {"spend_month_input": {"type": "plain_text_input", "value": "2026-11"}},
+            Block.SPEND_SOURCE: {"spend_source_input": {"type": "plain_text_input", "value": source}},
+            Block.SPEND_AMOUNT: {"spend_amount_input": {"type": "plain_text_input", "value": amount}},
+        }
+
+    for source, amount in (("webinar", "600"), (" WEBINAR ", "700"), ("podcast", "100")):
+        assert await app.submit(Callback.SPEND, MARKETER, view["private_metadata"], form(source, amount)) == (200, "")
+        await app.settle()
+
+    rows = await fetch_spend(app)
+    assert rows == [("2026-11-01", "Webinar", 70000), ("2026-11-01", "podcast", 10000)]  # one Webinar, not two
+    said = [m.text for m in app.slack.ephemerals.get(MARKETER, []) if m.channel == LEADS]
+    assert said == [
+        "✅ Saved $600 of November 2026 spend for *Webinar* (written as leads carry it).",
+        "✅ Saved $700 of November 2026 spend for *Webinar* (written as leads carry it), replacing $600.",
+        "✅ Saved $100 of November 2026 spend for *podcast*.\n⚠️ No MQL has come from *podcast* yet, so it shows "
+        "no cost per MQL: leads carry the sources Webinar, ads.",
+    ]
+
+
+async def fetch_spend(app: Harness) -> list[tuple[str, str, int]]:
+    from sqlalchemy import select
+
+    from storage.models import Spend
+
+    async with app.svc.db.session() as session:
+        rows = await session.execute(select(Spend.month, Spend.source, Spend.amount_cents).order_by(Spend.source))
+        return [(str(m), s, int(c)) for m, s, c in rows]

@@ -295,9 +295,11 @@ def test_a_full_home_tab_with_hostile_leads_is_a_valid_view() -> None:
 def test_the_spend_modal_is_a_valid_view() -> None:
     from bot.ids import SPEND_MODAL_IDS
 
-    view = RENDERER.render("modals/spend.json.j2", ids=SPEND_MODAL_IDS, month="2026-11")
-    assert validate_view(view) == []
-    assert_inert(view)
+    for sources in ([], [HOSTILE, "webinar"] * 20):
+        view = RENDERER.render("modals/spend.json.j2", ids=SPEND_MODAL_IDS, month="2026-11", sources=sources,
+                               metadata="C0LEADS001")  # fmt: skip
+        assert validate_view(view) == []
+        assert_inert(view)
 
 
 @pytest.mark.parametrize("stage", ["sql", "opportunity", "won", "lost", "recycled"])
