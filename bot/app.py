@@ -39,6 +39,7 @@ from bot.sla_reviews import SlaReviews
 from bot.slack_http import SlackGate
 from bot.spend import SpendService
 from bot.team import Team
+from bot.timeline import Timelines
 from bot.wins import ManualWins
 from handlers.intake import MAX_BODY
 from message_templates import Renderer
@@ -87,6 +88,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         renderer=renderer,
         team=team,
         leads=leads,
+        timelines=Timelines(db, team),
         sla=sla,
         reviews=SlaReviews(db, config, clock, on_enqueued=wake),
         funnel=FunnelService(metrics, client, renderer, config),

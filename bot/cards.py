@@ -37,6 +37,7 @@ class LeadCard:
     actions: list[Button] = field(default_factory=list)
     meta: str = ""
     clocks: list[str] = field(default_factory=list)
+    history_action: str = Action.HISTORY
 
 
 # What the post's header says the lead is now: "New MQL" only while nobody has decided.

@@ -23,6 +23,7 @@ class Action(StrEnum):
     WON = "lead_won"
     LOST = "lead_lost"
     RECYCLE = "lead_recycle"
+    HISTORY = "lead_history"
     MOVE_BANT = "move_bant_checks"
     MOVE_AMOUNT = "move_amount_input"
     MOVE_REASON = "move_reason_select"

@@ -21,6 +21,7 @@ from bot.sla import SlaService
 from bot.sla_reviews import SlaReviews
 from bot.spend import SpendService
 from bot.team import Team
+from bot.timeline import Timelines
 from bot.wins import ManualWins
 from message_templates import Renderer
 from storage.db import Database
@@ -36,6 +37,7 @@ class Services:
     renderer: Renderer
     team: Team
     leads: LeadService
+    timelines: Timelines
     sla: SlaService
     reviews: SlaReviews
     funnel: FunnelService

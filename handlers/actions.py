@@ -25,6 +25,7 @@ from bot.ids import (
     Action,
 )
 from bot.services import Services
+from bot.timeline import chunks, timeline_lines
 from storage.models import Lead
 
 
@@ -130,6 +131,16 @@ def register(app: AsyncApp, svc: Services) -> None:
             reasons=svc.config.lost.reasons,
         )  # fmt: skip
 
+    async def history(click: Click) -> None:
+        read = await svc.timelines.read_in_slack(click.id, user_id=click.user_id)
+        lead = read.lead
+        summary = f"Stage: {lead.stage.upper()} · lead #{lead.id} · {len(read.events)} events"
+        await open_modal(
+            svc, click.trigger_id, "modals/history.json.j2", headline=headline(lead), summary=summary,
+            chunks=chunks(timeline_lines(read.events, svc.config.tz)),
+        )  # fmt: skip
+
+    app.action(Action.HISTORY)(on_click(svc, "history click", history))
     for move_action in MOVE_BUTTONS:
         app.action(move_action)(on_click(svc, f"{move_action} click", move))
     app.action(Action.ACCEPT)(on_click(svc, "accept click", accept))

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from bot.errors import NotFound, UserError
 from bot.lead_input import InvalidLeads, StageIn, field_errors, parse_leads
 from bot.services import SERVICES, Services
+from bot.timeline import timeline_json
 
 MAX_BODY = 5 * 1024 * 1024  # 500 leads with their activity fit comfortably
 
@@ -28,15 +29,19 @@ def authorized(request: web.Request, svc: Services) -> bool:
     return hmac.compare_digest(token.strip().encode(), svc.settings.intake_token.encode())
 
 
+def unauthorized() -> web.Response:
+    return web.json_response(
+        {"error": "unauthorized", "message": "send Authorization: Bearer <INTAKE_TOKEN>"},
+        status=401,
+        headers={"WWW-Authenticate": 'Bearer realm="handoff"'},
+    )
+
+
 async def authorized_json(request: web.Request) -> tuple[Services, Any] | web.Response:
     """The services and the parsed body, or the 401 / 400 to answer instead (the token is checked first)."""
     svc = request.app[SERVICES]
     if not authorized(request, svc):
-        return web.json_response(
-            {"error": "unauthorized", "message": "send Authorization: Bearer <INTAKE_TOKEN>"},
-            status=401,
-            headers={"WWW-Authenticate": 'Bearer realm="handoff"'},
-        )
+        return unauthorized()
     try:
         return svc, json.loads(await request.read())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -96,5 +101,21 @@ async def handle_post_stage(request: web.Request) -> web.Response:
     )
 
 
+async def handle_get_lead(request: web.Request) -> web.Response:
+    """The record: the lead and its timeline, oldest first. 401 without the intake token, 404 for an unknown id."""
+    svc = request.app[SERVICES]
+    if not authorized(request, svc):
+        return unauthorized()
+    try:
+        read = await svc.timelines.read(external_id=request.match_info["external_id"])
+    except NotFound as exc:
+        return problem(404, "unknown_lead", message=exc.message)
+    return web.json_response(timeline_json(read))
+
+
 def routes() -> list[web.RouteDef]:
-    return [web.post("/api/leads", handle_post_leads), web.post("/api/leads/{external_id}/stage", handle_post_stage)]
+    return [
+        web.post("/api/leads", handle_post_leads),
+        web.get("/api/leads/{external_id}", handle_get_lead),
+        web.post("/api/leads/{external_id}/stage", handle_post_stage),
+    ]

@@ -117,6 +117,14 @@ async def add_event_rows(*, session: AsyncSession, rows: Sequence[dict[str, Any]
         await session.execute(insert(table_of(LeadEvent)), list(rows))
 
 
+async def list_events(*, session: AsyncSession, lead_id: int) -> list[LeadEvent]:
+    """The lead's timeline, oldest first (by when it happened, then by when it was written)."""
+    rows = await session.scalars(
+        select(LeadEvent).where(LeadEvent.lead_id == lead_id).order_by(LeadEvent.at, LeadEvent.id)
+    )
+    return list(rows)
+
+
 async def find_event(*, session: AsyncSession, lead_id: int, kind: str) -> LeadEvent | None:
     rows = await session.execute(
         select(LeadEvent).where(LeadEvent.lead_id == lead_id, LeadEvent.kind == kind).order_by(LeadEvent.id).limit(1)

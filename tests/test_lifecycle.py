@@ -486,3 +486,54 @@ async def test_a_win_by_hand_that_matches_a_lead_wins_that_lead(app: Harness) ->
     assert len(celebrations) == 1 and "Celebrated by" in text_of(celebrations[0].blocks)  # one post, not two
     async with app.svc.db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Lead)) == 1
+
+
+async def test_the_timeline_is_read_over_the_api_with_the_intake_token(app: Harness) -> None:
+    lead_id = await app.new_lead(external_id="tl-1", name="Dana Buyer", company="Globex")
+    app.clock.advance(600)
+    await app.click(Action.ACCEPT, lead_id, REP1)
+    await app.settle()
+    await stage(app, "tl-1", {"stage": "won", "amount": 900})
+
+    async def get(path: str, token: str | None = INTAKE_TOKEN) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with app.http.get(app.url(path), headers=headers) as response:
+            return response.status, await response.json()
+
+    status, body = await get("/api/leads/tl-1")
+    assert status == 200, body
+    assert body["lead"]["external_id"] == "tl-1" and body["lead"]["stage"] == "won"
+    assert body["lead"]["owner"] == REP1 and body["lead"]["amount"] == 900
+    assert body["lead"]["received_at"] == START.isoformat()
+    kinds = [e["kind"] for e in body["timeline"]]
+    assert kinds[0] == "mql_received" and "accepted" in kinds and kinds[-1] == "moved"
+    accepted = next(e for e in body["timeline"] if e["kind"] == "accepted")
+    assert (accepted["actor"], accepted["at"]) == (REP1, (START + timedelta(seconds=600)).isoformat())
+    assert (await get("/api/leads/tl-1", token="wrong"))[0] == 401
+    assert (await get("/api/leads/tl-1", token=None))[0] == 401
+    status, body = await get("/api/leads/nope")
+    assert (status, body["error"]) == (404, "unknown_lead")
+
+
+async def test_history_on_the_post_opens_the_timeline_in_a_modal_for_the_team_only(app: Harness) -> None:
+    from tests.conftest import OUTSIDER
+
+    lead_id = await app.new_lead(external_id="tl-2", name="Dana <!channel>", company="Globex")
+    await app.click(Action.ACCEPT, lead_id, REP1)
+    await app.settle()
+    post = await app.post_of(lead_id)
+    assert Action.HISTORY in [b.get("accessory", {}).get("action_id") for b in post.blocks]
+
+    await app.click(Action.HISTORY, lead_id, MARKETER)
+    await app.settle()
+    [opened] = app.slack.calls_to("views.open")
+    view = opened.args["view"]
+    shown = text_of(view["blocks"])
+    assert view["title"]["text"] == "History"
+    assert "MQL received" in shown and f"Accepted by <@{REP1}>" in shown and "Posted in the channel" in shown
+    assert "<!channel>" not in json.dumps(view)
+
+    await app.click(Action.HISTORY, lead_id, OUTSIDER)
+    await app.settle()
+    assert len(app.slack.calls_to("views.open")) == 1
+    assert "sales, managers and marketing" in app.slack.responses[-1]["text"]

@@ -356,6 +356,31 @@ def test_the_wins_answer_is_valid_and_inert_with_hostile_wins(count: int) -> Non
     assert_inert(message)
 
 
+@pytest.mark.parametrize("count", [0, 300])
+def test_the_history_modal_is_a_valid_view_with_a_long_hostile_timeline(count: int) -> None:
+    from bot.timeline import chunks, timeline_lines
+    from storage.models import LeadEvent
+
+    kinds = ["mql_received", "posted", "accepted", "rejected", "moved", "reassigned", "sla_stopped", HOSTILE]
+    data = {"source": HOSTILE, "campaign": HOSTILE, "reason": HOSTILE * 5, "note": HOSTILE, "to": HOSTILE,
+            "why": HOSTILE, "from": HOSTILE, "amount_cents": 10**12, "clock": HOSTILE, "outcome": HOSTILE}  # fmt: skip
+    events = [
+        LeadEvent(
+            lead_id=1,
+            kind=kinds[i % len(kinds)],
+            actor=HOSTILE if i % 2 else "U0REP00001",
+            at=datetime(2026, 11, 1, tzinfo=UTC),
+            data=data,
+        )  # fmt: skip
+        for i in range(count)
+    ]
+    view = RENDERER.render(
+        "modals/history.json.j2", headline=HOSTILE * 50, summary="Stage: SAL", chunks=chunks(timeline_lines(events, TZ))
+    )
+    assert validate_view(view) == []
+    assert_inert(view)
+
+
 def test_every_template_is_covered_here() -> None:
     assert RENDERER.names() == [
         "channel/announcement.json.j2",
@@ -367,6 +392,7 @@ def test_every_template_is_covered_here() -> None:
         "ephemeral/notice.json.j2",
         "ephemeral/wins.json.j2",
         "home/home.json.j2",
+        "modals/history.json.j2",
         "modals/move.json.j2",
         "modals/reassign.json.j2",
         "modals/reject.json.j2",
