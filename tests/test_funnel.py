@@ -301,3 +301,32 @@ async def test_a_chart_slack_cannot_take_still_answers_with_the_numbers(
     assert "The chart could not be attached: Slack did not take the upload. Every number above is complete." in shown
     assert [b for b in reply["blocks"] if b["type"] == "image"] == []
     assert not any("Something went wrong" in str(r.get("text")) for r in seeded.slack.responses)
+
+
+@pytest.mark.parametrize("counts", [[7, 3, 2, 2, 1], [5006, 1200, 1, 1, 0], [0, 0, 0, 0, 0], [3, 3, 3, 3, 3]])
+def test_every_chart_label_stays_legible_and_conversions_read_as_conversions(counts: list[int]) -> None:
+    """Each stage's label sits inside its bar when it fits, else just right of it in dark text; nothing leaves the
+    figure; the step labels say what share converted, not an arrow that reads like a drop."""
+    from bot.funnel import STAGES, funnel_figure
+
+    figure = funnel_figure(counts, "Funnel — this month")
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    axes = figure.axes[0]
+    bars = sorted(axes.patches, key=lambda p: -p.get_y())  # MQL on top
+    texts = {t.get_text(): t for t in axes.texts}
+    whole = figure.bbox
+    for stage, count, bar in zip(STAGES, counts, bars, strict=True):
+        label = texts[f"{stage}  {count:,}"]
+        box, shape = label.get_window_extent(renderer), bar.get_window_extent(renderer)
+        inside = shape.x0 <= box.x0 and box.x1 <= shape.x1
+        assert inside or box.x0 >= shape.x1, (stage, box, shape)
+        if not inside:
+            assert label.get_color() == "#1d1d1d", stage
+        assert whole.x0 <= box.x0 and box.x1 <= whole.x1, stage
+    steps = [t.get_text() for t in axes.texts if "convert" in t.get_text()]
+    assert len(steps) == 4 and not any("↓" in s for s in steps)
+    if counts[0] == 7:
+        assert steps == ["43% converted", "67% converted", "100% converted", "50% converted"]
+    for text in axes.texts:
+        box = text.get_window_extent(renderer)
+        assert whole.x0 <= box.x0 and box.x1 <= whole.x1, text.get_text()
