@@ -65,8 +65,10 @@ async def test_a_flood_of_clicks_on_one_lead_keeps_a_few_in_flight_and_tells_the
     await app.slack.wait_for_responses(len(people))  # every click is answered while Slack is still slow
 
     assert len(busy(app)) == len(people) - PER_KEY
+    updates = len(app.slack.calls_to("chat.update"))
     await click_on(app, other, REP2)  # someone else's click on another lead is not held up by the flood
-    await app.slack.wait_for("chat.update")
+    [*_, update] = await app.slack.wait_for("chat.update", updates + 1)
+    assert update.args["ts"] == (await app.lead(other)).slack_ts
     assert (await app.lead(other)).owner == REP2
     held.release()
     await app.settle()
