@@ -72,6 +72,8 @@ class Digest:
         async with self._db.session() as session:
             if await queries.was_marked(session=session, key=key):
                 return None  # posted already: the two days it stays due need not rebuild it every run
+            if not await lead_queries.any_received_before(session=session, at=period.bounds(self._config.tz)[1]):
+                return None  # a week before the first lead (a new install): nothing to review, not "0 MQLs 🎉"
         title, lines = await self.content(period)
         async with self._db.session() as session:
             row = kinds.announcement(key, title, lines, "Weekly digest · the agenda of the pipeline review")

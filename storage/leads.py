@@ -196,3 +196,9 @@ async def add_manual_win(*, session: AsyncSession, values: dict[str, Any]) -> Le
     session.add(lead)
     await session.flush()
     return lead
+
+
+async def any_received_before(*, session: AsyncSession, at: datetime) -> bool:
+    """Whether any lead had arrived by `at` (a digest of a week before the first lead has nothing to review)."""
+    found = await session.execute(select(Lead.id).where(Lead.received_at < at).limit(1))
+    return found.first() is not None

@@ -61,6 +61,8 @@ async def test_the_weekly_digest_is_the_agenda_of_the_pipeline_review(start_app:
 
 async def test_the_digest_day_and_time_are_configurable_and_it_can_be_off(start_app: StartApp) -> None:
     app = await start_app(team_config(digest={"day": "fri", "time": "16:30"}))
+    app.clock.set(datetime(2026, 11, 24, 15, tzinfo=UTC))
+    await app.new_lead(external_id="d1")
     app.clock.set(datetime(2026, 11, 27, 22, 29, tzinfo=UTC))  # Friday 16:29 CST
     assert await app.svc.digest.run() is None
     app.clock.set(datetime(2026, 11, 27, 22, 30, tzinfo=UTC))
@@ -70,6 +72,20 @@ async def test_the_digest_day_and_time_are_configurable_and_it_can_be_off(start_
 
     off = await start_app(team_config(digest={"enabled": False}))
     assert await off.svc.digest.run() is None
+
+
+async def test_no_digest_for_a_week_before_the_first_lead(start_app: StartApp) -> None:
+    app = await start_app(team_config())
+    app.clock.set(START + timedelta(hours=1))  # installed on Monday 10:00 CST: last week's digest is still due
+
+    assert await app.svc.digest.run() is None  # but there is nothing to review: no "0 MQLs · none last week 🎉"
+
+    await app.new_lead(external_id="n1")
+    app.clock.set(START + timedelta(days=7))
+    assert await app.svc.digest.run() == "digest:2026-11-30"  # the first week with leads has its digest
+    await app.settle()
+    [digest] = digests(app)
+    assert "*Funnel:* 1 MQLs" in digest
 
 
 async def test_the_digest_names_each_rep_once_with_all_their_breaches(start_app: StartApp) -> None:
