@@ -38,6 +38,30 @@ class LeadCard:
     meta: str = ""
     clocks: list[str] = field(default_factory=list)
     history_action: str = Action.HISTORY
+    known: str | None = None
+
+
+def known_person(earlier: list[Lead], tz: ZoneInfo) -> str | None:
+    """What the team already knows about this person from their earlier leads (same email), or None."""
+    if not earlier:
+        return None
+
+    def day(at: datetime) -> str:
+        return at.astimezone(tz).strftime("%b %-d")
+
+    wins = [lead for lead in earlier if lead.won_at is not None]
+    if wins:
+        return f"🔁 Known person: already Won ({day(wins[0].won_at or wins[0].received_at)})"
+    last = earlier[0]
+    outcome = {
+        "mql": "still open",
+        "sal": f"accepted by {mention(last.owner)}",
+        "rejected": f"rejected: {escape_mrkdwn(last.reject_reason or 'no reason')}",
+        "lost": f"lost: {escape_mrkdwn(last.lost_reason or 'no reason')}",
+        "recycled": "recycled to nurture",
+    }.get(last.stage, f"now {escape_mrkdwn(last.stage.upper())}, owner {mention(last.owner)}")
+    more = f" and {len(earlier) - 1} more time{'s' if len(earlier) > 2 else ''}" if len(earlier) > 1 else ""
+    return f"🔁 Known person: also an MQL on {day(last.received_at)} ({outcome}){more}"
 
 
 # What the post's header says the lead is now: "New MQL" only while nobody has decided.
@@ -111,7 +135,12 @@ def latest_activity(activity: list[Any], tz: ZoneInfo, limit: int = 3) -> list[s
 
 
 def lead_card(
-    lead: Lead, *, tz: ZoneInfo, contacted_by: str | None = None, clocks: list[str] | None = None
+    lead: Lead,
+    *,
+    tz: ZoneInfo,
+    contacted_by: str | None = None,
+    clocks: list[str] | None = None,
+    earlier: list[Lead] | None = None,
 ) -> LeadCard:
     name = lead.name or lead.email or f"Lead {lead.external_id}"
     company = lead.company or "unknown company"
@@ -166,4 +195,5 @@ def lead_card(
         actions=actions,
         meta=f"Lead #{lead.id} · received {received}",
         clocks=clocks or [],
+        known=known_person(earlier or [], tz),
     )

@@ -270,11 +270,17 @@ class SlackDelivery:
             else:
                 contacted = await lead_queries.find_event(session=session, lead_id=lead_id, kind="contacted")
                 timers = await sla_queries.timers_of(session=session, lead_id=lead_id)
+                earlier = (
+                    await lead_queries.earlier_with_email(session=session, email=lead.email, lead_id=lead.id)
+                    if lead.email
+                    else []
+                )
                 card = lead_card(
                     lead,
                     tz=self._config.tz,
                     contacted_by=contacted.actor if contacted else None,
                     clocks=clock_lines(timers, tz=self._config.tz, now=now),
+                    earlier=earlier,
                 )
                 message = self._renderer.render("channel/lead_post.json.j2", card=card)
         landed = await self._show(

@@ -124,6 +124,10 @@ class FunnelView:
     footer: str
 
 
+def repeats(n: int) -> str:
+    return f" · {n} repeat MQL{'' if n == 1 else 's'}" if n else ""
+
+
 def funnel_view(report: FunnelReport, *, image_file_id: str | None) -> FunnelView:
     q, t, p = report.query, report.total, report.previous
     by = f" by {q.dimension}" if q.dimension else ""
@@ -134,7 +138,7 @@ def funnel_view(report: FunnelReport, *, image_file_id: str | None) -> FunnelVie
     contact_p50, contact_p90 = t.contact_time
     clocks = " · ".join(f"{clock_name(c)} {percent(t.compliance(c))}" for c in sorted(t.sla))
     fields = [
-        f"*MQLs*\n{mqls}{change(t.mqls, p.mqls)}",
+        f"*MQLs*\n{mqls}{repeats(t.repeats)}{change(t.mqls, p.mqls)}",
         f"*Acceptance rate*\n{percent(t.accept_rate)} ({t.accepted:,} of {t.decided:,} decided)"
         + change(t.accept_rate, p.accept_rate, points=True),
         f"*SAL → SQL → Opportunity → Won*\n{t.accepted:,} → {t.sqls:,} → {t.opportunities:,} → {t.won:,}",

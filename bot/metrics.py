@@ -21,6 +21,7 @@ from storage.models import Lead
 
 DEFINITIONS = (
     ("MQLs", "leads marketing sent that were received in the period (the cohort every other number follows)"),
+    ("Repeat MQLs", "MQLs whose email was already on an earlier lead: a known person, sent again"),
     ("Acceptance rate", "accepted ÷ decided (accepted + rejected) among the cohort"),
     ("SAL · SQL · Opportunity · Won", "cohort leads that reached the step so far (a skipped step counts as passed)"),
     ("Won revenue", "sum of the won amounts of the cohort, and of the deals celebrated with /win that no lead matched"),
@@ -65,6 +66,7 @@ class GroupMetrics:
     reasons: dict[str, int] = field(default_factory=dict)
     sla: dict[str, list[int]] = field(default_factory=dict)  # clock → [kept, counted]
     spend_cents: float | None = None
+    repeats: int = 0  # MQLs of a known person (the email was on an earlier lead); set for totals only
 
     @classmethod
     def from_counts(cls, c: queries.Counts) -> GroupMetrics:
@@ -245,5 +247,6 @@ class Metrics:
             total.contact_time = await queries.duration_percentiles(
                 session=session, start=start, end=end, which="contact"
             )
+            total.repeats = await queries.repeat_mqls(session=session, start=start, end=end)
         previous = await self.previous_totals(query.period.previous())
         return FunnelReport(query, total, previous, groups, mql_target(self._config, query.period))

@@ -117,6 +117,14 @@ async def add_event_rows(*, session: AsyncSession, rows: Sequence[dict[str, Any]
         await session.execute(insert(table_of(LeadEvent)), list(rows))
 
 
+async def earlier_with_email(*, session: AsyncSession, email: str, lead_id: int, limit: int = 20) -> list[Lead]:
+    """Leads stored before this one with the same email (a known person under another external_id), newest first."""
+    rows = await session.scalars(
+        select(Lead).where(Lead.email == email, Lead.id < lead_id).order_by(Lead.id.desc()).limit(limit)
+    )
+    return list(rows)
+
+
 async def list_events(*, session: AsyncSession, lead_id: int) -> list[LeadEvent]:
     """The lead's timeline, oldest first (by when it happened, then by when it was written)."""
     rows = await session.scalars(

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import FunctionElement
 
 from storage.db import upsert_for
@@ -120,6 +121,16 @@ async def counts(*, session: AsyncSession, start: datetime, end: datetime, dimen
             )
         )
     return out
+
+
+async def repeat_mqls(*, session: AsyncSession, start: datetime, end: datetime) -> int:
+    """Cohort leads whose email was already on an earlier lead: a known person sent again under a new external_id."""
+    earlier = aliased(Lead)
+    known = select(earlier.id).where(earlier.email == Lead.email, earlier.id < Lead.id).exists()
+    result = await session.execute(
+        select(func.count()).where(Lead.received_at >= start, Lead.received_at < end, Lead.email.is_not(None), known)
+    )
+    return int(result.scalar_one())
 
 
 async def duration_percentiles(

@@ -96,6 +96,7 @@ class Lead(Base):
     __table_args__ = (
         Index("ix_leads_received_at", "received_at"),
         Index("ix_leads_slack_post", "slack_ts", "slack_channel"),  # the leads one (batch) message shows
+        Index("ix_leads_email", "email"),  # a known person under a new external_id
     )
 
 

@@ -537,3 +537,34 @@ async def test_history_on_the_post_opens_the_timeline_in_a_modal_for_the_team_on
     await app.settle()
     assert len(app.slack.calls_to("views.open")) == 1
     assert "sales, managers and marketing" in app.slack.responses[-1]["text"]
+
+
+async def test_a_known_person_under_a_new_external_id_is_flagged_on_the_post_and_counted_as_a_repeat(
+    app: Harness,
+) -> None:
+    from tests.test_funnel import funnel
+
+    first = await app.new_lead(external_id="p-1", email="dana@example.com", name="Dana")
+    choice = {"type": "static_select", "selected_option": {"value": "No budget or authority"}}
+    await app.submit(Callback.REJECT, REP1, str(first), {Block.REJECT_REASON: {Action.REJECT_REASON: choice}})
+    await app.settle()
+    won = await app.new_lead(external_id="q-1", email="lee@example.com", name="Lee")
+    await stage(app, "q-1", {"stage": "won", "amount": 100})
+    await app.settle()
+
+    app.clock.advance(3600)
+    again = await app.new_lead(external_id="p-2", email="Dana@Example.com", name="Dana")
+    lee_again = await app.new_lead(external_id="q-2", email="lee@example.com", name="Lee")
+    fresh = await app.new_lead(external_id="r-1", email="new@example.com", name="New")
+
+    assert "🔁 Known person: also an MQL on Nov 23 (rejected: No budget or authority)" in text_of(
+        (await app.post_of(again)).blocks
+    )
+    assert "🔁 Known person: already Won (Nov 23)" in text_of((await app.post_of(lee_again)).blocks)
+    assert "Known person" not in text_of((await app.post_of(fresh)).blocks)
+    assert "Known person" not in text_of((await app.post_of(won)).blocks)
+
+    await funnel(app, "")
+    await app.settle()
+    [reply] = [r for r in app.slack.responses if r.get("blocks")]
+    assert "5 · 2 repeat MQLs" in text_of(reply["blocks"])

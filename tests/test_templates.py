@@ -356,6 +356,18 @@ def test_the_wins_answer_is_valid_and_inert_with_hostile_wins(count: int) -> Non
     assert_inert(message)
 
 
+@pytest.mark.parametrize("stage", ["rejected", "lost", "sql", "won"])
+def test_a_known_person_note_is_inert_with_hostile_earlier_leads(stage: str) -> None:
+    earlier = hostile_lead("sal", 1)
+    earlier.stage, earlier.reject_reason, earlier.lost_reason, earlier.owner = stage, HOSTILE, HOSTILE, HOSTILE
+    earlier.won_at = datetime(2026, 11, 3, tzinfo=UTC) if stage == "won" else None
+    card = lead_card(hostile_lead("mql", 1), tz=TZ, earlier=[earlier, earlier])
+    message = RENDERER.render("channel/lead_post.json.j2", card=card)
+    assert card.known and "Known person" in json.dumps(message, ensure_ascii=False)
+    assert validate_blocks(message["blocks"], surface="message") == []
+    assert_inert(message)
+
+
 @pytest.mark.parametrize("count", [0, 300])
 def test_the_history_modal_is_a_valid_view_with_a_long_hostile_timeline(count: int) -> None:
     from bot.timeline import chunks, timeline_lines
