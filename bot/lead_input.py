@@ -1,7 +1,12 @@
 """What a marketing platform may send for a lead, validated in one place for the HTTP API and the CSV import.
 
 Liberal in what is harmless (a numeric string for `score`, a number for `external_id`, surrounding spaces, unknown
-extra fields), strict in what is not (a score of 140, an email without @, an activity without a valid time).
+extra fields), strict in what is not (a score of 140 or `true`, an email without @, an activity without a valid time,
+a time without a timezone, or one that leaves the calendar once converted to UTC).
+
+Free text loses NUL characters (PostgreSQL cannot store them, SQLite can: the two would disagree) and has lone
+surrogates replaced with U+FFFD (no database can encode them), so one such lead does not fail its batch. An
+`external_id` must match exactly, so there they are refused, naming the field.
 """
 
 from __future__ import annotations
@@ -27,18 +32,43 @@ MAX_BATCH = 500
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def _id_text(value: Any) -> Any:
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_text(value: Any) -> Any:
+    """Free text as every database can store it: no NUL, no lone surrogate (see the module's docstring)."""
+    if isinstance(value, str):
+        return SURROGATE.sub("\ufffd", value.replace("\x00", ""))
+    return value
+
+
+def id_text(value: Any) -> Any:
     if isinstance(value, bool):
         return value  # rejected below: true is not an id
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError("is empty: send the lead's id in your platform (a non-empty string)")
+        if "\x00" in value or SURROGATE.search(value):
+            raise ValueError("must not contain a NUL character" if "\x00" in value else "is not valid Unicode")
     return value
 
 
 def _score(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number from 0 to 100, not true or false")
     if isinstance(value, str) and value.strip() == "":
         return None
     return value
+
+
+def utc(value: datetime) -> datetime:
+    """An aware time in UTC; one that leaves the calendar once converted (0001-01-01T00:00+14:00) is refused."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range once converted to UTC") from None
 
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -47,21 +77,24 @@ Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200
 class ActivityIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    at: datetime
+    at: AwareDatetime
+    """With its timezone, as the stage API's `at`: a time without one is refused, never guessed as UTC."""
     kind: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
     detail: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
 
+    _clean = field_validator("kind", "detail", mode="before")(clean_text)
+
     @field_validator("at")
     @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    def _utc(cls, value: datetime) -> datetime:
+        return utc(value)
 
 
 class LeadIn(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     external_id: Annotated[
-        str, BeforeValidator(_id_text), StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+        str, BeforeValidator(id_text), StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
     ]
     email: Annotated[str, StringConstraints(max_length=320)] | None = None
     name: Text200 | None = None
@@ -71,6 +104,8 @@ class LeadIn(BaseModel):
     campaign: Text200 | None = None
     score: Annotated[Annotated[int, Field(ge=0, le=100)] | None, BeforeValidator(_score)] = None
     activity: list[ActivityIn] = Field(default_factory=list, max_length=100)
+
+    _clean = field_validator("email", "name", "company", "title", "source", "campaign", mode="before")(clean_text)
 
     @field_validator("email")
     @classmethod
@@ -147,6 +182,13 @@ class StageIn(BaseModel):
     amount: Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2)] | None = None
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
     at: AwareDatetime | None = None
+
+    _clean = field_validator("reason", mode="before")(clean_text)
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else utc(value)
 
     @field_validator("amount", mode="before")
     @classmethod

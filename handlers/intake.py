@@ -10,7 +10,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.errors import NotFound, UserError
-from bot.lead_input import InvalidLeads, StageIn, field_errors, parse_leads
+from bot.lead_input import InvalidLeads, StageIn, field_errors, id_text, parse_leads
 from bot.services import SERVICES, Services
 from bot.timeline import timeline_json
 
@@ -44,8 +44,21 @@ async def authorized_json(request: web.Request) -> tuple[Services, Any] | web.Re
         return unauthorized()
     try:
         return svc, json.loads(await request.read())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return problem(400, "malformed_json", message=f"the body is not valid JSON: {exc}")
+    except RecursionError:
+        return problem(400, "malformed_json", message="the body is nested too deeply")
+    except (ValueError, UnicodeDecodeError) as exc:  # ValueError also covers an integer of over 4,300 digits
+        reason = str(exc).split(":")[0] if "integer string conversion" in str(exc) else str(exc)[:200]
+        return problem(400, "malformed_json", message=f"the body is not valid JSON: {reason}")
+
+
+def id_problem(external_id: str) -> dict[str, str] | None:
+    """The error for an `external_id` in a path that no lead can have (a NUL, which PostgreSQL cannot even
+    compare), or None."""
+    try:
+        id_text(external_id)
+    except ValueError as exc:
+        return {"field": "external_id", "message": str(exc)}
+    return None
 
 
 async def handle_post_leads(request: web.Request) -> web.Response:
@@ -82,6 +95,8 @@ async def handle_post_stage(request: web.Request) -> web.Response:
         return read
     svc, body = read
     external_id = request.match_info["external_id"]
+    if (wrong := id_problem(external_id)) is not None:
+        return problem(422, "invalid_stage_update", message="nothing changed", errors=[wrong])
     try:
         update = StageIn.model_validate(body)
     except ValidationError as exc:

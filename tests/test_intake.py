@@ -128,7 +128,7 @@ async def test_malformed_json_is_400(app: Harness) -> None:
     ("lead", "field", "message_part"),
     [
         ({"name": "No Id"}, "external_id", "required"),
-        ({"external_id": ""}, "external_id", "at least 1"),
+        ({"external_id": ""}, "external_id", "is empty"),
         ({"external_id": True}, "external_id", "string"),
         ({"external_id": "x" * 201}, "external_id", "at most 200"),
         ({"external_id": "a", "score": 140}, "score", "less than or equal to 100"),
