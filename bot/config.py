@@ -10,7 +10,7 @@ import tomllib
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -241,6 +241,10 @@ class SlaConfig(_Frozen):
     quarterly_review: bool = True
     # How many times one breached clock may be snoozed (an hour each) before only Reassign and Nudge are left.
     max_snoozes: int = Field(2, ge=0, le=20)
+    # Who hears about a lead nobody owns (its heads-up, a "channel" step, a nudge): "broadcast" (a thread reply
+    # also sent to the channel), "group" (a thread reply mentioning the user groups in team.sales), "dm" (a DM to
+    # each rep in team.sales who is not away).
+    unowned_notify: Literal["broadcast", "group", "dm"] = "broadcast"
 
     def clocks(self) -> dict[str, ClockConfig]:
         return {name: clock for name, clock in (("accept", self.accept), ("first_touch", self.first_touch)) if clock}
@@ -383,6 +387,10 @@ class HandoffConfig(_Frozen):
         return value
 
     @property
+    def sales_groups(self) -> tuple[str, ...]:
+        return tuple(entry for entry in self.team.sales if GROUP_ID.match(entry))
+
+    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -410,7 +418,7 @@ def _key_of(loc: tuple[int | str, ...]) -> str:
 def parse_config(data: dict[str, Any], *, source: str = "team file") -> HandoffConfig:
     """Validate a parsed TOML document; the first problem becomes a ConfigError naming its key."""
     try:
-        return HandoffConfig.model_validate(data)
+        config = HandoffConfig.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         key = _key_of(tuple(error["loc"])) or source
@@ -420,6 +428,11 @@ def parse_config(data: dict[str, Any], *, source: str = "team file") -> HandoffC
         elif error["type"] == "extra_forbidden":
             message = "is not a known setting (see handoff.example.toml)"
         raise ConfigError(key, message) from None
+    if config.sla.unowned_notify == "group" and not config.sales_groups:
+        raise ConfigError(
+            "sla.unowned_notify", '"group" mentions the sales user groups: list a user-group id (S…) in team.sales'
+        )
+    return config
 
 
 def load_config(path: Path) -> HandoffConfig:

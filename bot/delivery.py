@@ -238,9 +238,11 @@ class SlackDelivery:
         message: dict[str, Any],
         post_to: str,
         thread_ts: str | None = None,
+        broadcast: bool = False,
     ) -> tuple[str, str] | None:
-        """Update the message already at `at`; post a new one if there is none (or it was deleted in Slack).
-        Returns where a new message landed, None when an existing one was updated."""
+        """Update the message already at `at`; post a new one if there is none (or it was deleted in Slack), with
+        `broadcast` a thread reply also sent to the channel. Returns where a new message landed, None when an
+        existing one was updated."""
         channel, ts = at
         if channel and ts:
             try:
@@ -250,6 +252,8 @@ class SlackDelivery:
                 if exc.response.get("error") != "message_not_found":
                     raise
                 log.warning("message %s/%s was deleted in Slack; posting it again", channel, ts)
+        if broadcast and thread_ts:
+            message = {**message, "reply_broadcast": True}
         return await self._post(row, channel=post_to, message=message, thread_ts=thread_ts)
 
     async def lead_post(self, row: Claimed, lead_id: int) -> None:
@@ -321,6 +325,8 @@ class SlackDelivery:
             message=message,
             post_to=notice.recipient,
             thread_ts=notice.thread_ts,
+            # a thread nobody follows: unless the sales user groups are mentioned, the channel sees the reply too
+            broadcast=self._config.sla.unowned_notify != "group",
         )
         if landed is not None:
             async with self._db.session() as session:

@@ -164,13 +164,14 @@ class SlaService:
         """Claim every timer whose next step has come (at most `batch`), fire what each owes, once."""
         now = self._clock.now()
         groups = await self._expand_groups()  # Slack calls happen before the transaction, never inside it
+        reps = await self._team.available_reps() if self.config.sla.unowned_notify == "dm" else []
         queued = _Outbox()
         async with self._db.session() as session:
             due = await queries.claim_due(session=session, now=now, limit=self.batch)
             fires: list[Fire] = []
             for timer, lead in due:
                 fires.extend(self._advance(timer, lead, now, queued))
-            notices = self._group(fires, groups, queued, now)
+            notices = self._group(fires, groups, reps, queued, now)
             sent = await queries.notice_ids_for_leads(session=session, lead_ids=sorted(queued.changed))
             ids = await queries.add_notices(session=session, notices=notices, at=now)
             queued.rows.extend(kinds.sla_notice(i) for i in [*sent, *ids])
@@ -254,11 +255,12 @@ class SlaService:
             people.extend(sorted(groups.get(entry, ())) if GROUP_ID.match(entry) else [entry])
         return list(dict.fromkeys(people))
 
-    def _recipients(self, fire: Fire, groups: dict[str, frozenset[str]]) -> list[str]:
-        """User ids to DM; an empty list means the lead's thread in the channel."""
+    def _recipients(self, fire: Fire, groups: dict[str, frozenset[str]], reps: list[str]) -> list[str]:
+        """User ids to DM; an empty list means the lead's thread in the channel. A lead nobody owns is for the reps
+        to pick up: with `unowned_notify = "dm"` they are DMed (`reps`: those not away), else the thread hears."""
         owner = fire.lead.owner
         if fire.kind == "warn":
-            return [owner] if owner else []
+            return [owner] if owner else reps
         if fire.kind == "snooze_over":
             return [fire.to] if fire.to else []
         target = fire.notify or "manager"
@@ -268,7 +270,7 @@ class SlaService:
         if target == "owner":
             return [owner] if owner else []
         if target == "channel":
-            return []
+            return [] if owner else reps
         if USER_ID.match(target):
             return [target]
         people = self._people([target], groups)
@@ -277,12 +279,12 @@ class SlaService:
         return people
 
     def _group(
-        self, fires: list[Fire], groups: dict[str, frozenset[str]], queued: _Outbox, now: datetime
+        self, fires: list[Fire], groups: dict[str, frozenset[str]], reps: list[str], queued: _Outbox, now: datetime
     ) -> list[NewNotice]:
         """One DM per person and kind (listing every lead of this sweep), one thread reply per lead and kind."""
         buckets: dict[tuple[str, str, str | None], dict[int, tuple[int, int, int | None]]] = {}
         for fire in fires:
-            people = self._recipients(fire, groups)
+            people = self._recipients(fire, groups, reps)
             if fire.kind == "breach":
                 queued.events.append(
                     _event(
@@ -295,7 +297,8 @@ class SlaService:
                         to=people or [fire.lead.slack_channel or self.config.slack.leads_channel],
                     )
                 )
-            keys: list[tuple[str, str, str | None]] = [(fire.kind, person, None) for person in people]
+            kind = "pickup" if fire.kind == "breach" and fire.notify == "channel" and people else fire.kind
+            keys: list[tuple[str, str, str | None]] = [(kind, person, None) for person in people]
             if not people:
                 channel = fire.lead.slack_channel or self.config.slack.leads_channel
                 keys = [(fire.kind, channel, fire.lead.slack_ts)]
@@ -391,27 +394,38 @@ class SlaService:
         return until
 
     async def nudge(self, timer_id: int, *, user_id: str) -> str:
-        """Remind the owner (or, for a lead nobody owns, the channel) about this lead; says who was nudged."""
+        """Remind the owner (or, for a lead nobody owns, the reps, as `[sla] unowned_notify` says) about this lead;
+        says who was nudged."""
         now = self._clock.now()
+        mode = self.config.sla.unowned_notify
+        reps = await self._team.available_reps() if mode == "dm" else []
         async with self._db.session() as session:
             timer, lead = await self._active(session, timer_id, user_id)
-            if lead.owner:
-                notice = NewNotice("nudge", lead.owner, [(timer.id, lead.id, None)], actor=user_id)
-                nudged = mention(lead.owner)
+            item = [(timer.id, lead.id, None)]
+            if lead.owner or reps:
+                people = [lead.owner] if lead.owner else reps
+                notices = [NewNotice("nudge", person, item, actor=user_id) for person in people]
+                nudged = _and([mention(person) for person in people]) + ("" if lead.owner else " by DM")
             else:
                 channel = lead.slack_channel or self.config.slack.leads_channel
-                notice = NewNotice(
-                    "nudge", channel, [(timer.id, lead.id, None)], thread_ts=lead.slack_ts, actor=user_id
-                )
-                nudged = "the leads channel"
-            [notice_id] = await queries.add_notices(session=session, notices=[notice], at=now)
+                notices = [NewNotice("nudge", channel, item, thread_ts=lead.slack_ts, actor=user_id)]
+                if mode == "group":
+                    nudged = "the sales user group in the lead's thread"
+                else:
+                    nudged = "sales: a reply in the lead's thread, also sent to the channel"
+            notice_ids = await queries.add_notices(session=session, notices=notices, at=now)
             await lead_queries.add_event(
                 session=session, lead_id=lead.id, kind="nudged", actor=user_id, at=now, clock=timer.clock,
-                to=lead.owner,
+                to=lead.owner or reps or None,
             )  # fmt: skip
-            await outbox.enqueue_many(session=session, rows=[kinds.sla_notice(notice_id)], now=now)
+            await outbox.enqueue_many(session=session, rows=[kinds.sla_notice(i) for i in notice_ids], now=now)
         self._on_enqueued()
         return nudged
+
+
+def _and(names: list[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _event(lead: LeadRef, kind: str, at: datetime, **data: object) -> dict[str, Any]:

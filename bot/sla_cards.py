@@ -154,11 +154,14 @@ def alarm_view(notice: SlaNotice, items: list[NoticeItem], *, config: HandoffCon
     n = len(items)
     public = not notice.recipient.startswith(("U", "W"))
     leads = _leads(n, public)
+    owned = any(item.lead.owner == notice.recipient for item in items)
+    nudge = "nudged you about" if owned else ("asks sales to pick up" if public else "asks you to pick up")
     titles = {
         "warn": ("⏳", f"Heads-up: the SLA clock is running out on {leads}"),
         "breach": ("🚨", f"SLA breached on {leads}"),
+        "pickup": ("🚨", f"SLA breached on {leads} nobody has accepted: can you take it?"),
         "snooze_over": ("⏰", f"Snooze over: {leads} still waiting"),
-        "nudge": ("👋", f"{mention(notice.actor)} nudged you about {leads}"),
+        "nudge": ("👋", f"{mention(notice.actor)} {nudge} {leads}"),
     }
     kind = notice.kind
     if kind == "warn" and open_count and all(i.timer.state == "breached" for i in items if i.timer.stopped_at is None):
@@ -166,9 +169,14 @@ def alarm_view(notice: SlaNotice, items: list[NoticeItem], *, config: HandoffCon
     icon, title = titles.get(kind, ("⏱", f"SLA update on {leads}"))
     title = f"✅ Handled — {title}" if items and open_count == 0 else f"{icon} {title}"
     footer = f"{n - MAX_ITEMS} more not shown: see the leads channel" if n > MAX_ITEMS else "Handoff · SLA"
+    fallback = title.replace("*", "")
+    if public and config.sla.unowned_notify == "group" and any(i.lead.owner is None for i in items):
+        # a thread nobody follows: the sales user groups are mentioned, so they are notified (blocks only: the
+        # fallback text stays free of markup)
+        title = " ".join(f"<!subteam^{group}>" for group in config.sales_groups) + " " + title
     return AlarmView(
         id=notice.id,
-        fallback=title.replace("*", ""),
+        fallback=fallback,
         title=title,
         groups=[AlarmGroup(t, g) for t, g in groups.items()],
         footer=footer,

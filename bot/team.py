@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 GROUP_TTL = timedelta(minutes=5)
 NAME_TTL = timedelta(hours=1)
 NAME_WAIT = 1.0  # seconds: a modal error must still reach Slack within its 3 s
+PRESENCE_TTL = timedelta(minutes=2)
 
 
 class Team:
@@ -28,6 +29,7 @@ class Team:
         self._clock = clock
         self._groups: dict[str, tuple[frozenset[str], datetime]] = {}
         self._names: dict[str, tuple[str, datetime]] = {}
+        self._presence: dict[str, tuple[bool, datetime]] = {}
 
     async def members(self, group_id: str) -> frozenset[str]:
         """A user group's members, cached; the last known list (or none) while Slack cannot answer."""
@@ -70,6 +72,36 @@ class Team:
         """mrkdwn `text` for a plain-text place (a modal error): each mention becomes the person's name."""
         names = {user_id: await self.name(user_id) for user_id in mentioned(text)}
         return as_plain(text, {user_id: name for user_id, name in names.items() if name})
+
+    async def sales_reps(self) -> list[str]:
+        """Everyone in team.sales, user groups expanded, in the order listed."""
+        reps: list[str] = []
+        for entry in self.config.team.sales:
+            reps.extend(sorted(await self.members(entry)) if GROUP_ID.match(entry) else [entry])
+        return list(dict.fromkeys(reps))
+
+    async def _present(self, user_id: str) -> bool:
+        """Is the person not "away" in Slack (cached)? When Slack cannot say (no users:read scope, an outage),
+        assume they are here: a DM too many beats a lead nobody hears about."""
+        cached = self._presence.get(user_id)
+        now = self._clock.now()
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        try:
+            response = await self._client.users_getPresence(user=user_id)
+            present = response.get("presence") != "away"
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning("could not read the presence of %s: %s (counting them as here)", user_id, error)
+            return cached[0] if cached is not None else True
+        self._presence[user_id] = (present, now + PRESENCE_TTL)
+        return present
+
+    async def available_reps(self) -> list[str]:
+        """The reps in sales who are not away; all of them when everyone is away (someone must hear)."""
+        reps = await self.sales_reps()
+        here = [rep for rep in reps if await self._present(rep)]
+        return here or reps
 
     async def _in(self, user_id: str, listed: tuple[str, ...]) -> bool:
         if user_id in listed:

@@ -50,6 +50,7 @@ class SlackWorkspace(WorkspaceState):
             "conversations.history": self.api_conversations_history,
             "conversations.replies": self.api_conversations_replies,
             "users.info": self.api_users_info,
+            "users.getPresence": self.api_users_get_presence,
             "usergroups.users.list": self.api_usergroups_users_list,
             "views.open": self.api_views_open,
             "views.push": self.api_views_push,

@@ -43,6 +43,7 @@ class WorkspaceState:
         self.ephemerals: dict[str, list[Message]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.usergroups: dict[str, list[str]] = {}
+        self.presence: dict[str, str] = {}  # user id -> "away" (everyone else is "active")
         self.dm_users: dict[str, str] = {}  # DM channel id -> user id
         self._root_url = "http://127.0.0.1/"
         self._seq = 0
@@ -366,6 +367,12 @@ class WorkspaceState:
         if truthy(args.get("include_locale")):
             user.setdefault("locale", "en-US")
         return {"ok": True, "user": user}
+
+    def api_users_get_presence(self, args: Args) -> Body:
+        user_id = str_arg(args, "user")
+        if not user_id or user_id[0] not in "UW":
+            raise SlackError("user_not_found")
+        return {"ok": True, "presence": self.presence.get(user_id, "active")}
 
     def api_usergroups_users_list(self, args: Args) -> Body:
         group = str_arg(args, "usergroup")

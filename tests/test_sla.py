@@ -614,3 +614,88 @@ def test_max_snoozes_is_validated_naming_the_key() -> None:
         team_config(sla={**SLA, "max_snoozes": -1})
     assert "sla.max_snoozes" in str(caught.value)
     assert team_config(sla=SLA).sla.max_snoozes == 2
+
+
+# --- a lead nobody owns has an audience ([sla] unowned_notify) -------------------------------------------------
+
+UNOWNED: dict[str, Any] = {
+    "accept": {"target": "30m", "warn_at": "75%", "escalate": [
+        {"after": "0s", "notify": "manager"}, {"after": "1h", "notify": "channel"}]},
+}  # fmt: skip
+
+
+def thread_posts(app: Harness) -> list[Any]:
+    return [c for c in app.slack.calls_to("chat.postMessage") if c.args.get("thread_ts")]
+
+
+async def test_by_default_an_unowned_leads_alarms_are_broadcast_to_the_channel(start_app: StartApp) -> None:
+    app = await start_sla(start_app, UNOWNED)
+    assert app.svc.config.sla.unowned_notify == "broadcast"
+    lead_id = await app.new_lead(name="Dana Buyer")
+    app.clock.set(at(23))
+    await app.sweep()
+    app.clock.set(at(91))
+    await app.sweep()
+
+    assert [c.args.get("reply_broadcast") for c in thread_posts(app)] == [True, True]  # heads-up, channel step
+    [alarm] = app.dms(MANAGER)
+    await app.press(alarm, Action.SLA_NUDGE, MANAGER)
+    await app.settle()
+    assert app.slack.responses[-1]["text"] == "👋 Nudged sales: a reply in the lead's thread, also sent to the channel."
+    nudge = (await app.thread_replies(lead_id))[-1]
+    assert f"<@{MANAGER}> asks sales to pick up this lead" in text_of(nudge.blocks) and "you" not in nudge.text
+    assert thread_posts(app)[-1].args.get("reply_broadcast") is True
+
+
+async def test_group_mode_mentions_the_sales_user_group(start_app: StartApp) -> None:
+    app = await start_sla(start_app, {**UNOWNED, "unowned_notify": "group"})
+    lead_id = await app.new_lead(name="Dana Buyer")
+    app.clock.set(at(23))
+    await app.sweep()
+
+    [warning] = await app.thread_replies(lead_id)
+    assert "<!subteam^S0SALESGRP>" in text_of(warning.blocks)
+    assert [c.args.get("reply_broadcast") for c in thread_posts(app)] == [None]
+
+
+async def test_dm_mode_dms_the_reps_who_are_not_away(start_app: StartApp) -> None:
+    from tests.conftest import REP3
+
+    app = await start_sla(start_app, {**UNOWNED, "unowned_notify": "dm"})
+    app.slack.presence[REP2] = "away"
+    lead_id = await app.new_lead(name="Dana Buyer")
+    app.clock.set(at(23))
+    await app.sweep()
+
+    assert await app.thread_replies(lead_id) == [] and app.dms(REP2) == []
+    for rep in (REP1, REP3):  # REP3 is in sales through the S0SALESGRP user group
+        [heads_up] = app.dms(rep)
+        assert "Heads-up" in heads_up.text and action_ids(heads_up.blocks) == [Action.ACCEPT]
+    app.clock.set(at(91))
+    await app.sweep()
+    [_, pickup] = app.dms(REP1)
+    assert action_ids(pickup.blocks) == [Action.ACCEPT]  # the "channel" step asks the reps, by DM
+    await app.press(app.dms(MANAGER)[0], Action.SLA_NUDGE, MANAGER)
+    await app.settle()
+    assert app.slack.responses[-1]["text"] == f"👋 Nudged <@{REP1}> and <@{REP3}> by DM."
+    assert f"<@{MANAGER}> asks you to pick up a lead" in text_of(app.dms(REP3)[-1].blocks)
+
+    await app.press(app.dms(REP3)[-1], Action.ACCEPT, REP3)
+    await app.settle()
+    assert (await app.lead(lead_id)).owner == REP3
+    assert "✅ Handled" in text_of(app.dms(REP1)[0].blocks)
+
+
+def test_unowned_notify_is_validated_at_start_up_naming_the_key() -> None:
+    import pytest
+
+    from bot.errors import ConfigError
+
+    with pytest.raises(ConfigError) as bad:
+        team_config(sla={**UNOWNED, "unowned_notify": "email"})
+    assert "sla.unowned_notify" in str(bad.value)
+    with pytest.raises(ConfigError) as no_group:
+        team_config(sla={**UNOWNED, "unowned_notify": "group"}, team={"sales": [REP1], "managers": [MANAGER]})
+    assert str(no_group.value).startswith("sla.unowned_notify: ") and "user-group id (S…) in team.sales" in str(
+        no_group.value
+    )
