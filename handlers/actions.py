@@ -48,6 +48,23 @@ def ephemeral(svc: Services, respond: AsyncRespond) -> Tell:
     return tell
 
 
+def answer_to(svc: Services, body: dict[str, Any], respond: AsyncRespond) -> Tell:
+    """Where the answer to a click goes: beside the message clicked, seen only by the person; for a click on Home
+    or in a modal, which Slack sends without a response_url, into the app's Messages tab."""
+    if body.get("response_url"):
+        return ephemeral(svc, respond)
+    user_id = str(body["user"]["id"])
+
+    async def tell_in_messages_tab(text: str) -> None:
+        await svc.client.chat_postMessage(channel=user_id, **svc.renderer.notice(text))
+
+    return tell_in_messages_tab
+
+
+def on_home(body: dict[str, Any]) -> bool:
+    return bool((body.get("view") or {}).get("type") == "home")
+
+
 @dataclass(frozen=True)
 class Click:
     user_id: str
@@ -65,15 +82,22 @@ Listener = Callable[..., Awaitable[None]]
 
 
 def on_click(svc: Services, what: str, work: Callable[[Click], Coroutine[Any, Any, None]]) -> Listener:
-    """A listener that acks, then runs `work` in the background; a UserError reaches the person ephemerally."""
+    """A listener that acks, then runs `work` in the background; a UserError reaches the person (`answer_to`)."""
 
     async def listener(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        click = Click(body["user"]["id"], str(body.get("trigger_id") or ""), action, ephemeral(svc, respond))
+        click = Click(body["user"]["id"], str(body.get("trigger_id") or ""), action, answer_to(svc, body, respond))
         button = f"{action.get('action_id')}:{action.get('value')}"  # a flood on one button is bounded, not queued
-        svc.background.spawn(work(click), tell=click.tell, what=what, key=button, person=click.user_id)
+        job = refreshing_home(svc, work, click) if on_home(body) else work(click)
+        svc.background.spawn(job, tell=click.tell, what=what, key=button, person=click.user_id)
 
     return listener
+
+
+async def refreshing_home(svc: Services, work: Callable[[Click], Coroutine[Any, Any, None]], click: Click) -> None:
+    """A click on Home, then that person's Home again, so it shows what the click changed."""
+    await work(click)
+    await svc.home.publish(click.user_id)
 
 
 async def open_modal(svc: Services, trigger_id: str, template: str, **context: Any) -> None:
