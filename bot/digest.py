@@ -1,5 +1,5 @@
 """The weekly digest: the agenda of the joint pipeline review. Last week's funnel, the top rejection reasons by
-campaign, SLA breaches by rep, and the wins (crediting the rep and the campaign), posted once a week."""
+campaign, SLA breaches (the team's, then by rep) and the wins (crediting the rep and the campaign), once a week."""
 
 from __future__ import annotations
 
@@ -24,17 +24,29 @@ log = logging.getLogger(__name__)
 LATE_AFTER = timedelta(days=2)  # a digest the app was down for is still posted within two days, not later
 
 
-def breach_lines(breaches: list[tuple[str, str, int]]) -> list[str]:
-    """One line per rep, with every clock they missed: the most breaches first."""
+def breach_lines(breaches: list[tuple[str, str, str, int]]) -> list[str]:
+    """The team's misses first (clocks nobody owned: leads not accepted in time), then one line per rep with every
+    clock they missed, the most breaches first."""
+    team: dict[str, dict[str, int]] = {}
     by_rep: dict[str, dict[str, int]] = {}
-    for who, clock, n in breaches:
-        by_rep.setdefault(who, {})[clock] = by_rep.get(who, {}).get(clock, 0) + n
+    for who, clock, state, n in breaches:
+        if who == "nobody":
+            team.setdefault(clock, {})[state] = n
+        else:
+            by_rep.setdefault(who, {})[clock] = by_rep.get(who, {}).get(clock, 0) + n
+    lines = [team_line(clock, states) for clock, states in sorted(team.items())]
     ranked = sorted(by_rep.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
-    return [
-        f"• {mention(who) if who != 'nobody' else 'not accepted'}: "
-        + " · ".join(f"{n} {clock_name(c).lower()}" for c, n in sorted(clocks.items()))
+    return lines + [
+        f"• {mention(who)}: " + " · ".join(f"{n} {clock_name(c).lower()}" for c, n in sorted(clocks.items()))
         for who, clocks in ranked
     ]
+
+
+def team_line(clock: str, states: dict[str, int]) -> str:
+    waiting, late = states.get("breached", 0), states.get("missed", 0)
+    done = "accepted late" if clock == "accept" else "done late"
+    parts = [f"{late:,} {done}" if late else "", f"{waiting:,} still waiting" if waiting else ""]
+    return f"• {clock_name(clock)} (the team's clock): {waiting + late:,} missed — {', '.join(p for p in parts if p)}"
 
 
 class Digest:
@@ -106,7 +118,7 @@ class Digest:
                 )
             )
         if breaches:
-            lines.append("*SLA breaches by rep:*\n" + "\n".join(breach_lines(breaches)[:10]))
+            lines.append("*SLA breaches:*\n" + "\n".join(breach_lines(breaches)[:10]))
         else:
             lines.append("*SLA breaches:* none last week 🎉")
         if wins:

@@ -272,18 +272,19 @@ async def open_breaches(*, session: AsyncSession, limit: int) -> list[tuple[SlaT
     return [(timer, lead) for timer, lead in rows]
 
 
-async def breaches_by_owner(*, session: AsyncSession, start: datetime, end: datetime) -> list[tuple[str, str, int]]:
-    """(who, clock, count) of clocks started in [start, end) that were missed or are still breached; an accept clock
-    is put on whoever ended up owning the lead, or "nobody"."""
-    who = func.coalesce(SlaTimer.owner, Lead.owner, "nobody")
+async def breaches_by_owner(
+    *, session: AsyncSession, start: datetime, end: datetime
+) -> list[tuple[str, str, str, int]]:
+    """(who, clock, state, count) of clocks started in [start, end) that were missed or are still breached. A clock
+    is put on whoever was on the hook when it started, or "nobody": an accept clock in the shared channel is the
+    team's, not on the rep who picked the lead up late."""
+    who = func.coalesce(SlaTimer.owner, "nobody")
     rows = await session.execute(
-        select(who, SlaTimer.clock, func.count())
-        .join(Lead, Lead.id == SlaTimer.lead_id)
+        select(who, SlaTimer.clock, SlaTimer.state, func.count())
         .where(SlaTimer.started_at >= start, SlaTimer.started_at < end, SlaTimer.state.in_(("missed", "breached")))
-        .group_by(who, SlaTimer.clock)
-        .order_by(func.count().desc())
+        .group_by(who, SlaTimer.clock, SlaTimer.state)
     )
-    return [(str(w), str(c), int(n)) for w, c, n in rows]
+    return [(str(w), str(c), str(s), int(n)) for w, c, s, n in rows]
 
 
 async def next_due_after(*, session: AsyncSession, after: datetime) -> datetime | None:
