@@ -35,6 +35,9 @@ class Action(StrEnum):
     SPEND_MONTH = "spend_month_input"
     SPEND_SOURCE = "spend_source_input"
     SPEND_AMOUNT = "spend_amount_input"
+    HOME_SHOW_ALL = "home_show_all"
+    HOME_PREVIOUS = "home_list_previous"
+    HOME_NEXT = "home_list_next"
 
 
 class Block(StrEnum):
@@ -63,6 +66,7 @@ class Callback(StrEnum):
     SPEND = "funnel_spend_modal"
     MOVE = "lead_move_modal"
     WIN = "manual_win_modal"
+    HOME_LIST = "home_list_modal"
 
 
 REJECT_MODAL_IDS = {
@@ -79,6 +83,14 @@ REASSIGN_MODAL_IDS = {
     "rep_action": Action.REASSIGN_REP,
     "why_block": Block.REASSIGN_WHY,
     "why_action": Action.REASSIGN_WHY,
+}
+
+# A Home list's "Show all" button (value: the list's name) and the modal's page buttons (value: "name:start").
+HOME_LIST_IDS = {
+    "callback": Callback.HOME_LIST,
+    "show_all": Action.HOME_SHOW_ALL,
+    "previous": Action.HOME_PREVIOUS,
+    "next": Action.HOME_NEXT,
 }
 
 SNOOZE_MODAL_IDS = {"callback": Callback.SNOOZE, "why_block": Block.SNOOZE_WHY, "why_action": Action.SNOOZE_WHY}

@@ -71,6 +71,11 @@ class Click:
     trigger_id: str
     action: dict[str, Any]
     tell: Tell
+    view_id: str | None = None  # the modal or Home tab clicked in
+
+    @property
+    def value(self) -> str:
+        return str(self.action.get("value") or "")
 
     @property
     def id(self) -> int:
@@ -86,7 +91,9 @@ def on_click(svc: Services, what: str, work: Callable[[Click], Coroutine[Any, An
 
     async def listener(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        click = Click(body["user"]["id"], str(body.get("trigger_id") or ""), action, answer_to(svc, body, respond))
+        view_id = (body.get("view") or {}).get("id")
+        tell = answer_to(svc, body, respond)
+        click = Click(body["user"]["id"], str(body.get("trigger_id") or ""), action, tell, view_id)
         button = f"{action.get('action_id')}:{action.get('value')}"  # a flood on one button is bounded, not queued
         job = refreshing_home(svc, work, click) if on_home(body) else work(click)
         svc.background.spawn(job, tell=click.tell, what=what, key=button, person=click.user_id)
@@ -164,6 +171,22 @@ def register(app: AsyncApp, svc: Services) -> None:
             chunks=chunks(timeline_lines(read.events, svc.config.tz)),
         )  # fmt: skip
 
+    # "Show all" under a cut Home list, and the page buttons of the modal it opens
+
+    async def show_all(click: Click) -> None:
+        page = await svc.home.page(click.user_id, click.value, 0)
+        await svc.client.views_open(trigger_id=click.trigger_id, view=svc.home.list_modal(page))
+
+    async def list_page(click: Click) -> None:
+        name, _, start = click.value.partition(":")
+        if not start.isdigit() or not click.view_id:
+            raise UserError("This button is from an older version of Handoff; reopen Home.")
+        page = await svc.home.page(click.user_id, name, int(start))
+        await svc.client.views_update(view_id=click.view_id, view=svc.home.list_modal(page))
+
+    app.action(Action.HOME_SHOW_ALL)(on_click(svc, "show all click", show_all))
+    app.action(Action.HOME_PREVIOUS)(on_click(svc, "list page click", list_page))
+    app.action(Action.HOME_NEXT)(on_click(svc, "list page click", list_page))
     app.action(Action.HISTORY)(on_click(svc, "history click", history))
     for move_action in MOVE_BUTTONS:
         app.action(move_action)(on_click(svc, f"{move_action} click", move))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import upsert_for
@@ -238,15 +238,25 @@ async def intake_between(*, session: AsyncSession, start: datetime, end: datetim
 OPEN_STAGES = ("sal", "sql", "opportunity")
 
 
-async def open_leads_of(*, session: AsyncSession, owner: str, limit: int) -> list[tuple[Lead, list[SlaTimer]]]:
-    """A rep's open leads, newest first, each with its running or breached clocks."""
+async def open_leads_of(
+    *, session: AsyncSession, owner: str, limit: int, offset: int = 0
+) -> list[tuple[Lead, list[SlaTimer]]]:
+    """A rep's open leads, the one whose clock is due soonest first (so the longest overdue comes first), then those
+    with no clock running, newest first; each with its running or breached clocks."""
+    next_due = (
+        select(func.min(SlaTimer.due_at))
+        .where(SlaTimer.lead_id == Lead.id, SlaTimer.stopped_at.is_(None))
+        .correlate(Lead)
+        .scalar_subquery()
+    )
     leads = list(
         (
             await session.execute(
                 select(Lead)
                 .where(Lead.owner == owner, Lead.stage.in_(OPEN_STAGES))
-                .order_by(Lead.decided_at.desc(), Lead.id.desc())
+                .order_by(next_due.is_(None), next_due, Lead.decided_at.desc(), Lead.id.desc())
                 .limit(limit)
+                .offset(offset)
             )
         ).scalars()
     )
@@ -260,16 +270,60 @@ async def open_leads_of(*, session: AsyncSession, owner: str, limit: int) -> lis
     return [(lead, timers[lead.id]) for lead in leads]
 
 
-async def open_breaches(*, session: AsyncSession, limit: int) -> list[tuple[SlaTimer, Lead]]:
-    """Clocks past due that nobody has acted on yet, longest overdue first."""
+async def count_open_leads_of(*, session: AsyncSession, owner: str) -> int:
+    found = await session.scalar(
+        select(func.count()).select_from(Lead).where(Lead.owner == owner, Lead.stage.in_(OPEN_STAGES))
+    )
+    return int(found or 0)
+
+
+def _open_breach() -> tuple[ColumnElement[bool], ...]:
+    return (SlaTimer.state == "breached", SlaTimer.stopped_at.is_(None))
+
+
+def _snoozed(now: datetime) -> ColumnElement[bool]:
+    return and_(SlaTimer.snoozed_until.is_not(None), SlaTimer.snoozed_until > now)
+
+
+async def open_breaches(
+    *, session: AsyncSession, now: datetime, urgency: Sequence[str], limit: int, offset: int = 0
+) -> list[tuple[SlaTimer, Lead]]:
+    """Clocks past due that nobody has acted on yet, most urgent first: those not snoozed at `now` before those
+    that are, then by clock in the order `urgency` lists them (others after), then longest overdue first."""
+    rank = case(*((SlaTimer.clock == clock, i) for i, clock in enumerate(urgency)), else_=len(urgency))
     rows = await session.execute(
         select(SlaTimer, Lead)
         .join(Lead, Lead.id == SlaTimer.lead_id)
-        .where(SlaTimer.state == "breached", SlaTimer.stopped_at.is_(None))
-        .order_by(SlaTimer.due_at)
+        .where(*_open_breach())
+        .order_by(case((_snoozed(now), 1), else_=0), rank, SlaTimer.due_at, SlaTimer.id)
         .limit(limit)
+        .offset(offset)
     )
     return [(timer, lead) for timer, lead in rows]
+
+
+@dataclass(frozen=True)
+class BreachCounts:
+    by_clock: dict[str, int]
+    snoozed: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_clock.values())
+
+
+async def count_open_breaches(*, session: AsyncSession, now: datetime) -> BreachCounts:
+    """How many clocks are breached and open, by clock, and how many of them are snoozed at `now`."""
+    snoozed = case((_snoozed(now), 1), else_=0)
+    rows = await session.execute(
+        select(SlaTimer.clock, func.count(), func.sum(snoozed)).where(*_open_breach()).group_by(SlaTimer.clock)
+    )
+    by_clock: dict[str, int] = {}
+    total_snoozed = 0
+    for clock, count, held in rows:
+        by_clock[str(clock)] = int(count)
+        total_snoozed += int(held or 0)
+    return BreachCounts(by_clock, total_snoozed)
 
 
 async def breaches_by_owner(

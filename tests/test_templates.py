@@ -276,20 +276,55 @@ def test_the_funnel_answer_is_valid_and_inert_with_hostile_groups(dimension: str
     assert_inert(message)
 
 
-def test_a_full_home_tab_with_hostile_leads_is_a_valid_view() -> None:
+def home_items(count: int) -> list[Any]:
     from bot.cards import Button
-    from bot.home import MAX_ITEMS, HomeItem, HomeView
+    from bot.home import HomeItem
     from bot.ids import Action
     from bot.sla_cards import lead_line
 
     lead = hostile_lead("sal", 20)
     buttons = [Button("Reassign", Action.SLA_REASSIGN), Button("Nudge owner", Action.SLA_NUDGE),
                Button("Snooze 1 h", Action.SLA_SNOOZE)]  # fmt: skip
-    items = [HomeItem(lead_line(lead), "🚨 late", buttons, str(i)) for i in range(MAX_ITEMS)]
-    view = RENDERER.render("home/home.json.j2", view=HomeView(items, items, ["*MQLs*\n1"] * 4, "Updated"))
+    status = f"🚨 late · owner <@U0REP00001>\n😴 Snoozed by {escape_mrkdwn(HOSTILE)}" * 4
+    return [HomeItem(lead_line(lead), status, buttons, str(i)) for i in range(count)]
+
+
+def test_a_full_home_tab_with_hostile_leads_is_a_valid_view() -> None:
+    from bot.home import MAX_ITEMS, HomeList, HomeView
+    from bot.ids import HOME_LIST_IDS
+
+    items = home_items(MAX_ITEMS)
+    more = "…and 9,999 more: 9,000 unaccepted, 999 first contact"
+    lists = [HomeList(name, HOSTILE * 5, items, more) for name in ("mine", "breaches")]
+    home = HomeView(*lists, ["*MQLs*\n1"] * 4, "Updated")
+    view = RENDERER.render("home/home.json.j2", view=home, ids=HOME_LIST_IDS)
 
     assert validate_view(view) == []
     assert_inert(view)
+    assert len(view["blocks"]) == 99  # both lists full, each cut, with every button: inside Slack's 100
+
+
+@pytest.mark.parametrize(
+    ("start", "total", "pages"),
+    [
+        (0, 0, []),
+        (0, 40, []),
+        (0, 41, ["breaches:40"]),
+        (40, 120, ["breaches:0", "breaches:80"]),
+        (80, 120, ["breaches:40"]),
+    ],
+)
+def test_the_home_list_modal_is_a_valid_view_with_a_full_hostile_page(start: int, total: int, pages: list[str]) -> None:
+    from bot.home import PAGE, ListPage
+    from bot.ids import HOME_LIST_IDS
+
+    items = home_items(min(PAGE, total - start))
+    page = ListPage("breaches", HOSTILE, escape_mrkdwn(HOSTILE * 3), items, start, total)
+    view = RENDERER.render("modals/home_list.json.j2", page=page, ids=HOME_LIST_IDS)
+
+    assert validate_view(view) == []
+    assert_inert(view)
+    assert [el["value"] for b in view["blocks"] if b["type"] == "actions" for el in b["elements"]] == pages
 
 
 def test_the_spend_modal_is_a_valid_view() -> None:
@@ -405,6 +440,7 @@ def test_every_template_is_covered_here() -> None:
         "ephemeral/wins.json.j2",
         "home/home.json.j2",
         "modals/history.json.j2",
+        "modals/home_list.json.j2",
         "modals/move.json.j2",
         "modals/reassign.json.j2",
         "modals/reject.json.j2",
