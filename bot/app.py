@@ -95,7 +95,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         home=HomeService(db, team, metrics, client, renderer, clock),
         digest=Digest(db, config, clock, metrics, on_enqueued=wake),
         spend=SpendService(db, team, clock),
-        wins=ManualWins(db, config, clock, leads, on_enqueued=wake),
+        wins=ManualWins(db, team, clock, leads, on_enqueued=wake),
         outbox=worker,
         background=Background(on_refused=observability.background_refused),
         observability=observability,

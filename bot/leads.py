@@ -249,8 +249,7 @@ class LeadService:
         again for the new owner."""
         if not await self._team.is_manager(by):
             raise Forbidden("Only a manager can reassign leads.")
-        if not await self._team.is_sales(to):
-            raise UserError(f"{mention(to)} is not in the sales team (`team.sales`).", field="rep")
+        await self._team.check_sales_rep(to, field="rep")
         why = why.strip()
         if len(why) < 3:
             raise UserError("Say why, so the rep and marketing know.", field="why")

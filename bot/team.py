@@ -11,7 +11,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
-from bot.config import GROUP_ID, HandoffConfig
+from bot.config import GROUP_ID, USER_ID, HandoffConfig
+from bot.errors import UserError
 from message_templates import as_plain, mentioned
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,14 @@ class Team:
 
     async def is_sales(self, user_id: str) -> bool:
         return await self._in(user_id, self.config.team.sales)
+
+    async def check_sales_rep(self, user_id: str, *, field: str) -> None:
+        """Refuse anyone but a sales rep where a rep is asked for: Slack's people picker lists the whole workspace.
+        An id Slack would not send is not echoed; a person is named (the modal error is plain text)."""
+        if not USER_ID.fullmatch(user_id):
+            raise UserError("Pick a sales rep from the list.", field=field)
+        if not await self.is_sales(user_id):
+            raise UserError(f"<@{user_id}> is not in sales — pick a sales rep.", field=field)
 
     async def is_manager(self, user_id: str) -> bool:
         return await self._in(user_id, self.config.team.managers)

@@ -15,6 +15,7 @@ from bot.config import USER_ID, HandoffConfig
 from bot.errors import UserError
 from bot.leads import LeadService
 from bot.money import parse_amount
+from bot.team import Team
 from message_templates import mrkdwn
 from storage import leads as lead_queries
 from storage import outbox
@@ -89,10 +90,11 @@ class ManualWins:
     transaction."""
 
     def __init__(
-        self, db: Database, config: HandoffConfig, clock: Clock, leads: LeadService, on_enqueued: Callable[[], None]
+        self, db: Database, team: Team, clock: Clock, leads: LeadService, on_enqueued: Callable[[], None]
     ) -> None:
         self._db = db
-        self._config = config
+        self._team = team
+        self._config = team.config
         self._clock = clock
         self._leads = leads
         self._on_enqueued = on_enqueued
@@ -105,8 +107,9 @@ class ManualWins:
         if not 1 <= len(company) <= 150:
             raise UserError("Name the company (1 to 150 characters).", field="company")
         cents = parse_amount(amount)
-        if not USER_ID.match(rep or ""):
+        if not rep:
             raise UserError("Pick the rep who closed it.", field="rep")
+        await self._team.check_sales_rep(rep, field="rep")
         if len(marketers) > 10 or not all(USER_ID.match(m) for m in marketers):
             raise UserError("Pick at most ten people from marketing.", field="marketers")
         credit = f"🤝 Closed by {mention(rep)}"

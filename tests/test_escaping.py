@@ -143,7 +143,7 @@ async def test_modal_errors_name_people_in_plain_text(app: Harness) -> None:
     answers.append(await app.submit(Callback.REASSIGN, MANAGER, str(lead_id), form(STRANGER)))
 
     assert [json.loads(body)["errors"] for _, body in answers] == [
-        {Block.REASSIGN_REP: "olive is not in the sales team (team.sales)."},
+        {Block.REASSIGN_REP: "olive is not in sales — pick a sales rep."},
         {Block.REASSIGN_REP: "Riley Rep already owns this lead."},
-        {Block.REASSIGN_REP: f"{STRANGER} is not in the sales team (team.sales)."},  # Slack would not say who
+        {Block.REASSIGN_REP: f"{STRANGER} is not in sales — pick a sales rep."},  # Slack would not say who
     ]

@@ -311,7 +311,7 @@ async def test_reassign_from_the_dm_assigns_the_lead_and_starts_the_new_owners_c
         await app.submit(Callback.REASSIGN, MANAGER, metadata, form(None, "Riley is out")),
     ]
     assert [(status, body["errors"]) for status, body in ((s, __import__("json").loads(b)) for s, b in refusals)] == [
-        (200, {Block.REASSIGN_REP: "u0outside1 is not in the sales team (team.sales)."}),  # plain text: a name
+        (200, {Block.REASSIGN_REP: "u0outside1 is not in sales — pick a sales rep."}),  # plain text: a name
         (200, {Block.REASSIGN_WHY: "Say why, so the rep and marketing know."}),
         (200, {Block.REASSIGN_REP: "Only a manager can reassign leads."}),
         (200, {Block.REASSIGN_REP: "Pick the rep who takes the lead."}),
