@@ -18,6 +18,7 @@ from bot.errors import Conflict, Forbidden, NotFound, UserError
 from bot.ids import BANT
 from bot.lead_input import LeadIn
 from bot.sla import SlaService
+from bot.sla_cards import handover
 from bot.team import Team
 from storage import leads as lead_queries
 from storage import outbox
@@ -256,6 +257,7 @@ class LeadService:
         now = self._clock.now()
         async with self._db.session() as session:
             lead = await self._get(session, lead_id, for_update=True)
+            previous = lead.owner
             if lead.stage == "mql":
                 values = {"stage": "sal", "owner": to, "decided_by": by, "decided_at": now}
                 if not await lead_queries.claim_decision(
@@ -267,22 +269,26 @@ class LeadService:
                     session=session, lead_id=lead_id, kind="assigned", actor=by, at=now, to=to, why=why
                 )
                 await self._sla.stop(session, lead_id=lead_id, clock="accept", at=now, actor=by)
-                await self._sla.start(session, lead=lead, clock="first_touch", at=now, owner=to)
+                clock = await self._sla.start(session, lead=lead, clock="first_touch", at=now, owner=to)
             elif lead.stage == "sal":
                 if lead.owner == to:
                     raise UserError(f"{mention(to)} already owns this lead.", field="rep")
-                previous = lead.owner
                 lead.owner = to
                 await lead_queries.add_event(
                     session=session, lead_id=lead_id, kind="reassigned", actor=by, at=now,
                     **{"from": previous, "to": to, "why": why},
                 )  # fmt: skip
+                clock = None
                 if lead.contacted_at is None:
                     await self._sla.stop(session, lead_id=lead_id, clock="first_touch", at=now, actor=by, cancel=True)
-                    await self._sla.start(session, lead=lead, clock="first_touch", at=now, owner=to)
+                    clock = await self._sla.start(session, lead=lead, clock="first_touch", at=now, owner=to)
             else:
                 raise Conflict(f"This lead is closed ({lead.stage}): there is nothing to reassign.")
             await self._queue_post(session, lead)
+            told = handover(
+                lead, by=by, to=to, previous=previous, why=why, first_touch=clock, tz=self._team.config.tz, now=now
+            )
+            await outbox.enqueue_many(session=session, rows=told, now=now)
         self._on_enqueued()
 
     # --- the rest of the lifecycle ----------------------------------------------------------------------------

@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot import kinds
 from bot.cards import Button, clock_name, humanize, mention
 from bot.config import HandoffConfig
 from bot.ids import Action
 from bot.sla import SNOOZE
 from message_templates import mrkdwn
 from storage.models import Lead, SlaNotice, SlaTimer
+from storage.outbox import Outgoing
 from storage.sla import NoticeItem
 
 MAX_ITEMS = 20  # two blocks each: stays well inside Slack's 50 blocks per message
@@ -200,3 +202,26 @@ def clock_lines(timers: list[SlaTimer], *, tz: ZoneInfo, now: datetime) -> list[
         elif timer.state == "running":
             lines.append(f"⏱ {name} due {when(timer.due_at, tz, now)} ({target} SLA)")
     return lines
+
+
+def handover(
+    lead: Lead, *, by: str, to: str, previous: str | None, why: str, first_touch: SlaTimer | None,
+    tz: ZoneInfo, now: datetime,
+) -> list[Outgoing]:  # fmt: skip
+    """The DMs a reassignment sends: the new owner hears who gave them the lead, why and when contact is due; the
+    rep it was taken from hears where it went. (The post's update mentions them, but an edit notifies nobody.)"""
+    headline = f"{lead.name or lead.email or lead.external_id} ({lead.company or 'unknown company'})"
+    reason = f"Why: {mrkdwn(why, 500)}"
+    stamp = f"{lead.id}:{now.timestamp():.6f}"
+    gained = [f"{mention(by)} assigned you {lead_line(lead)}" + (f" (from {mention(previous)})" if previous else "")]
+    gained.append(reason)
+    if first_touch is not None:
+        target = humanize(timedelta(seconds=first_touch.target_seconds))
+        gained.append(f"⏱ First contact due {when(first_touch.due_at, tz, now)} ({target} SLA): log it on the post")
+    rows = [kinds.announcement(f"handover:{stamp}:{to}", f"📥 A lead for you: {headline}", gained,
+                               "Handoff · reassigned by a manager", channel=to)]  # fmt: skip
+    if previous and previous != to:
+        lost = [f"{mention(by)} gave {lead_line(lead)} to {mention(to)}", reason]
+        rows.append(kinds.announcement(f"handover:{stamp}:{previous}", f"📤 Reassigned: {headline}", lost,
+                                       "Handoff · reassigned by a manager", channel=previous))  # fmt: skip
+    return rows
