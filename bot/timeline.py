@@ -4,7 +4,7 @@ lines of the History modal on its post. Sales, managers and marketing may read i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -53,7 +53,33 @@ def _who(actor: str | None) -> str:
     return mention(actor)
 
 
-def event_line(event: LeadEvent) -> str:
+ALARM_EVENTS = ("sla_warned", "sla_escalated", "nudged", "sla_snoozed")
+
+
+def _people(to: Any) -> str:
+    """Who an alarm went to: people by mention, a channel by link."""
+    targets = to if isinstance(to, list) else [to] if to else []
+    names = [f"<#{t}>" if str(t)[:1] in "CG" else mention(str(t)) for t in targets]
+    return ", ".join(names) if names else "sales"
+
+
+def alarm_line(kind: str, d: dict[str, Any], who: str, tz: ZoneInfo) -> str:
+    clock = mrkdwn(clock_name(str(d.get("clock"))), 40)
+    if kind == "sla_warned":
+        return f"⏳ {clock} heads-up: due soon" + (", nobody has accepted yet" if d.get("clock") == "accept" else "")
+    if kind == "sla_escalated":
+        return f"📣 {clock} breach escalated to {_people(d.get('to'))}"
+    if kind == "nudged":
+        return f"👋 {who} nudged {_people(d.get('to'))}"
+    try:
+        until = f" until {datetime.fromisoformat(str(d.get('until'))).astimezone(tz):%b %-d, %H:%M %Z}"
+    except ValueError:
+        until = ""
+    why = f": {mrkdwn(str(d.get('why') or ''), 200)}" if d.get("why") else ""
+    return f"😴 {clock} alarm snoozed by {who}{until} (snooze {d.get('count') or 1}){why}"
+
+
+def event_line(event: LeadEvent, tz: ZoneInfo = UTC) -> str:
     """One event as a person reads it (mrkdwn, every piece of stored text escaped)."""
     d, who = event.data or {}, _who(event.actor)
 
@@ -87,6 +113,12 @@ def event_line(event: LeadEvent) -> str:
         line = f"{mrkdwn(clock_name(str(d.get('clock'))), 40)} SLA {mrkdwn(str(d.get('outcome')), 20)} in {took}"
     elif kind == "sla_breached":
         line = f"🚨 {mrkdwn(clock_name(str(d.get('clock'))), 40)} SLA breached"
+    elif kind in ALARM_EVENTS:
+        line = alarm_line(kind, d, who, tz)
+    elif kind == "won_by_hand":
+        amount, rep = money(d.get("amount_cents")), mention(d.get("rep"))
+        line = f"🏆 Celebrated as won with /win by {who}: {amount}, closed by {rep}"
+        line += f" · campaign {text('campaign')}" if d.get("campaign") else ""
     else:
         line = mrkdwn(kind.replace("_", " "), 60).capitalize() + (f" by {who}" if event.actor else "")
     if d.get("imported") and "(imported)" not in line:
@@ -95,7 +127,7 @@ def event_line(event: LeadEvent) -> str:
 
 
 def timeline_lines(events: list[LeadEvent], tz: ZoneInfo) -> list[str]:
-    lines = [f"*{e.at.astimezone(tz):%b %-d, %Y %H:%M}* · {event_line(e)}" for e in events[-MAX_LINES:]]
+    lines = [f"*{e.at.astimezone(tz):%b %-d, %Y %H:%M}* · {event_line(e, tz)}" for e in events[-MAX_LINES:]]
     if len(events) > MAX_LINES:
         lines.insert(0, f"_{len(events) - MAX_LINES} earlier events: see GET /api/leads/…_")
     return lines
