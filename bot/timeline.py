@@ -4,7 +4,7 @@ lines of the History modal on its post. Sales, managers and marketing may read i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from storage import leads as lead_queries
 from storage.db import Database
 from storage.models import Lead, LeadEvent
 
+UTC_ZONE = ZoneInfo("UTC")
 LEAD_FIELDS = ("id", "external_id", "email", "name", "company", "title", "source", "campaign", "score", "stage",
                "owner", "decided_by", "reject_reason", "reject_note", "lost_reason", "activity", "slack_channel",
                "slack_ts")  # fmt: skip
@@ -79,7 +80,7 @@ def alarm_line(kind: str, d: dict[str, Any], who: str, tz: ZoneInfo) -> str:
     return f"😴 {clock} alarm snoozed by {who}{until} (snooze {d.get('count') or 1}){why}"
 
 
-def event_line(event: LeadEvent, tz: ZoneInfo = UTC) -> str:
+def event_line(event: LeadEvent, tz: ZoneInfo = UTC_ZONE) -> str:
     """One event as a person reads it (mrkdwn, every piece of stored text escaped)."""
     d, who = event.data or {}, _who(event.actor)
 
