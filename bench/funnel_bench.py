@@ -492,9 +492,10 @@ async def measure(path: Path, run: Run, plan: Plan, progress: Progress) -> None:
     try:
         metrics = Metrics(db, config, ManualClock(NOW))
         query = parse_funnel(COMMAND, metrics.today())
-        quarter, previous = bounds(query.period, config), bounds(query.period.previous(), config)
+        before = query.period.previous()
+        quarter, previous = bounds(query.period, config), bounds(before, config)
         run.period = f"{query.period.label}: {query.period.span()} ({TIMEZONE}), UTC [{quarter[0]}, {quarter[1]})"
-        run.previous = f"{query.period.previous().span()}, UTC [{previous[0]}, {previous[1]})"
+        run.previous = f"{before.label}: {before.span()}, UTC [{previous[0]}, {previous[1]})"
         count = "SELECT COUNT(*) FROM leads WHERE received_at >= ? AND received_at < ?"
         run.cohort = conn.execute(count, quarter).fetchone()[0]
         run.previous_cohort = conn.execute(count, previous).fetchone()[0]
@@ -620,7 +621,7 @@ def breakdown_rows(run: Run) -> list[list[str]]:
 def notes(run: Run, seconds: float) -> list[str]:
     sql = statistics.median(run.sql_ms)
     lines = [
-        f"Cohort: {run.period} holds {run.cohort:,} leads; the previous period of the same length ({run.previous}), "
+        f"Cohort: {run.period} holds {run.cohort:,} leads; the period it is compared with ({run.previous}), "
         f"which the report also computes for its ▲/▼, holds {run.previous_cohort:,}.",
         f"Database: {run.rows['leads']:,} leads, {run.rows['lead_events']:,} lead events, {run.rows['sla_timers']:,} "
         f"SLA timers, {run.rows['spend']:,} spend rows; {run.db_mb:,.0f} MB; "

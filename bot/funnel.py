@@ -180,7 +180,7 @@ def funnel_view(report: FunnelReport, *, image_file_id: str | None) -> FunnelVie
         groups=groups,
         image_file_id=image_file_id,
         image_alt=f"Funnel: {' → '.join(f'{s} {n}' for s, n in zip(STAGES, stage_counts(t), strict=True))}",
-        footer=f"{q.period.span()} · ▲▼ against {previous.span()} · definitions: `/funnel help`",
+        footer=f"{q.period.span()} · ▲▼ against {previous.span()} ({previous.label}) · definitions: `/funnel help`",
     )
 
 

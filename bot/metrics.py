@@ -36,7 +36,12 @@ DEFINITIONS = (
     ("Pipeline velocity", "opportunities × win rate × average deal ÷ days to won (at least one day): revenue per day"),
     ("Marketing-sourced pipeline", "sum of opportunity amounts of the cohort (every MQL is marketing-sourced)"),
     ("Cost per MQL · CAC", "spend in the period (by month, prorated by days) ÷ MQLs, and ÷ won deals"),
-    ("▲ / ▼", "change against the previous period of the same length"),
+    (
+        "▲ / ▼",
+        "change against the period before: a month, quarter or week so far against the one before to the same day "
+        "(Dec 1 against Nov 1; Mar 31 against all of February), a whole one against the whole one before, a run of "
+        "days against as many days just before; 'new' when there was nothing before",
+    ),
 )
 
 

@@ -22,19 +22,35 @@ USAGE = (
 
 @dataclass(frozen=True)
 class Period:
-    """Local dates [start, end) in the team's timezone, and how to say it."""
+    """Local dates [start, end) in the team's timezone, and how to say it. `unit` is "month", "quarter" or "week"
+    for a calendar period (whole, or so far); None for a run of days."""
 
     label: str
     start: date
     end: date
+    unit: str | None = None
 
     @property
     def days(self) -> int:
         return (self.end - self.start).days
 
     def previous(self) -> Period:
-        """The period of the same length just before this one."""
-        return Period("previous period", self.start - timedelta(days=self.days), self.start)
+        """What the ▲/▼ compare with, labelled in words. A calendar period so far is compared with the one before
+        to the same day (Dec 1 with Nov 1; Mar 31 with all of February, since a day the shorter month lacks is its
+        last day), a whole one with the whole one before, and a run of days with as many days just before."""
+        if self.unit in ("month", "quarter"):
+            return self._months_before(1 if self.unit == "month" else 3)
+        if self.unit == "week":
+            label = "the week before" if self.days == 7 else "the same days of the week before"
+            return Period(label, self.start - timedelta(days=7), self.end - timedelta(days=7))
+        label = "the day before" if self.days == 1 else f"the {self.days} days before"
+        return Period(label, self.start - timedelta(days=self.days), self.start)
+
+    def _months_before(self, months: int) -> Period:
+        start = _months_back(self.start, months)
+        end = _months_back(self.end - timedelta(days=1), months) + timedelta(days=1)
+        name = f"{start:%B}" if months == 1 else f"Q{(start.month - 1) // 3 + 1}"
+        return Period(f"all of {name}" if end == self.start else f"{name} to the same day", start, end)
 
     def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
         return (
@@ -69,6 +85,15 @@ def _next_month(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
+def _months_back(day: date, months: int) -> date:
+    """The same day `months` earlier; a month's last day, or a day the earlier month lacks, becomes its last day."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    first = date(year, month + 1, 1)
+    last_day = (_next_month(first) - timedelta(days=1)).day
+    is_last = (day + timedelta(days=1)).month != day.month
+    return first.replace(day=last_day if is_last else min(day.day, last_day))
+
+
 def _quarter_start(day: date) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
@@ -82,20 +107,20 @@ def parse_period(text: str, today: date) -> Period:
     words = " ".join(text.lower().split())
     tomorrow = today + timedelta(days=1)
     if words in ("", "this month", "month", "mtd"):
-        return Period("this month", _month_start(today), tomorrow)
+        return Period("this month", _month_start(today), tomorrow, "month")
     if words == "last month":
         start = _month_start(_month_start(today) - timedelta(days=1))
-        return Period("last month", start, _month_start(today))
+        return Period("last month", start, _month_start(today), "month")
     if words in ("this week", "week", "wtd"):
-        return Period("this week", today - timedelta(days=today.weekday()), tomorrow)
+        return Period("this week", today - timedelta(days=today.weekday()), tomorrow, "week")
     if words == "last week":
         monday = today - timedelta(days=today.weekday())
-        return Period("last week", monday - timedelta(days=7), monday)
+        return Period("last week", monday - timedelta(days=7), monday, "week")
     if words in ("this quarter", "quarter", "qtd"):
-        return Period("this quarter", _quarter_start(today), tomorrow)
+        return Period("this quarter", _quarter_start(today), tomorrow, "quarter")
     if words == "last quarter":
         start = _quarter_start(_quarter_start(today) - timedelta(days=1))
-        return Period("last quarter", start, _quarter_start(today))
+        return Period("last quarter", start, _quarter_start(today), "quarter")
     if words == "today":
         return Period("today", today, tomorrow)
     if match := re.fullmatch(r"last (\d{1,3}) ?d(?:ays?)?", words):
@@ -105,13 +130,13 @@ def parse_period(text: str, today: date) -> Period:
         return Period(f"last {days} days", tomorrow - timedelta(days=days), tomorrow)
     if match := re.fullmatch(r"(\d{4})-?q([1-4])", words):
         start = date(int(match.group(1)), 3 * int(match.group(2)) - 2, 1)
-        return Period(f"{match.group(1)}-Q{match.group(2)}", start, _next_quarter(start))
+        return Period(f"{match.group(1)}-Q{match.group(2)}", start, _next_quarter(start), "quarter")
     if match := re.fullmatch(r"(\d{4})-(\d{2})", words):
         try:
             start = date(int(match.group(1)), int(match.group(2)), 1)
         except ValueError:
             raise UserError(f"`{text}` is not a month.") from None
-        return Period(f"{start:%B %Y}", start, _next_month(start))
+        return Period(f"{start:%B %Y}", start, _next_month(start), "month")
     if match := re.fullmatch(r"(\d{4}-\d{2}-\d{2}) ?(?:\.\.|to|–|-) ?(\d{4}-\d{2}-\d{2})", words):
         try:
             first, last = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))

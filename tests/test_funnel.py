@@ -1,6 +1,6 @@
 """/funnel over signed slash commands: each metric pinned on a small data set whose numbers are worked out by hand.
 
-The November cohort (period "this month" on Nov 23 = Nov 1-23; the previous period of the same length is Oct 9-31):
+The November cohort (period "this month" on Nov 23 = Nov 1-23, compared with October to the same day, Oct 1-23):
 
 | lead | source  | received  | decision                | contact     | later                               |
 |------|---------|-----------|-------------------------|-------------|-------------------------------------|
@@ -138,8 +138,8 @@ async def test_funnel_this_month_pins_every_metric_and_shows_the_chart(seeded: H
     shown = text_of(reply["blocks"])
     for fact in (
         "📊 Funnel — this month",
-        "*MQLs*\n7 of 20 target (35%) ▲ 250%",  # 2 MQLs in Oct 9-31
-        "*Acceptance rate*\n50% (3 of 6 decided)",  # 50 % before too: no arrow
+        "*MQLs*\n7 of 20 target (35%) ▲ 600%",  # 1 MQL in Oct 1-23 (L8; L9 came on Oct 25)
+        "*Acceptance rate*\n50% (3 of 6 decided) ▼ 50 pts",  # L8 accepted: 1 of 1 before
         "*SAL → SQL → Opportunity → Won*\n3 → 2 → 2 → 1",
         "*Won revenue*\n$12,000 ▲ new · conversion 14%",  # 1 of 7
         "*Time to accept*\nmedian 30 min · p90 50 min",  # 10, 30, 50 min
@@ -149,7 +149,7 @@ async def test_funnel_this_month_pins_every_metric_and_shows_the_chart(seeded: H
         "*Marketing-sourced*\npipeline $17,000 · revenue $12,000",
         "*Cost*\n$493 per MQL · CAC $3,450",  # ($3,000 + $1,500) × 23/30 = $3,450; ÷ 7; ÷ 1
         "Top rejection reason: *No budget or authority* (2 of 3 rejected)",
-        "Nov 1 – Nov 23, 2026 · ▲▼ against Oct 9 – Oct 31, 2026",
+        "Nov 1 – Nov 23, 2026 · ▲▼ against Oct 1 – Oct 23, 2026 (October to the same day)",
     ):
         assert fact in shown, fact
     [image] = [b for b in reply["blocks"] if b["type"] == "image"]
@@ -218,29 +218,23 @@ TODAY = date(2026, 11, 23)  # a Monday
 
 
 @pytest.mark.parametrize(
-    ("text", "start", "end", "label"),
+    ("text", "start", "end", "label", "unit"),
     [
-        ("", date(2026, 11, 1), date(2026, 11, 24), "this month"),
-        ("last month", date(2026, 10, 1), date(2026, 11, 1), "last month"),
-        ("this week", date(2026, 11, 23), date(2026, 11, 24), "this week"),
-        ("last week", date(2026, 11, 16), date(2026, 11, 23), "last week"),
-        ("this quarter", date(2026, 10, 1), date(2026, 11, 24), "this quarter"),
-        ("last quarter", date(2026, 7, 1), date(2026, 10, 1), "last quarter"),
-        ("last 30d", date(2026, 10, 25), date(2026, 11, 24), "last 30 days"),
-        ("2026-Q3", date(2026, 7, 1), date(2026, 10, 1), "2026-Q3"),
-        ("2026-q4", date(2026, 10, 1), date(2027, 1, 1), "2026-Q4"),
-        ("2026-02", date(2026, 2, 1), date(2026, 3, 1), "February 2026"),
-        ("2026-10-01..2026-10-31", date(2026, 10, 1), date(2026, 11, 1), "Oct 1 – Oct 31, 2026"),
+        ("", date(2026, 11, 1), date(2026, 11, 24), "this month", "month"),
+        ("last month", date(2026, 10, 1), date(2026, 11, 1), "last month", "month"),
+        ("this week", date(2026, 11, 23), date(2026, 11, 24), "this week", "week"),
+        ("last week", date(2026, 11, 16), date(2026, 11, 23), "last week", "week"),
+        ("this quarter", date(2026, 10, 1), date(2026, 11, 24), "this quarter", "quarter"),
+        ("last quarter", date(2026, 7, 1), date(2026, 10, 1), "last quarter", "quarter"),
+        ("last 30d", date(2026, 10, 25), date(2026, 11, 24), "last 30 days", None),
+        ("2026-Q3", date(2026, 7, 1), date(2026, 10, 1), "2026-Q3", "quarter"),
+        ("2026-q4", date(2026, 10, 1), date(2027, 1, 1), "2026-Q4", "quarter"),
+        ("2026-02", date(2026, 2, 1), date(2026, 3, 1), "February 2026", "month"),
+        ("2026-10-01..2026-10-31", date(2026, 10, 1), date(2026, 11, 1), "Oct 1 – Oct 31, 2026", None),
     ],
 )
-def test_periods_parse_to_local_date_ranges(text: str, start: date, end: date, label: str) -> None:
-    assert parse_period(text, TODAY) == Period(label, start, end)
-
-
-def test_the_previous_period_has_the_same_length() -> None:
-    assert parse_period("last 30d", TODAY).previous() == Period(
-        "previous period", date(2026, 9, 25), date(2026, 10, 25)
-    )
+def test_periods_parse_to_local_date_ranges(text: str, start: date, end: date, label: str, unit: str | None) -> None:
+    assert parse_period(text, TODAY) == Period(label, start, end, unit)
 
 
 def test_words_combine_in_any_order() -> None:
