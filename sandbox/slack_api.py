@@ -39,6 +39,10 @@ DEFAULT_SCOPES: Final = (
 )
 RESPONSE_URL_MAX_USES: Final = 5
 RESPONSE_URL_TTL: Final = 30 * 60.0
+# How long `wait_for` waits before calling a test broken. Waits end at the change they wait for, so this bound costs
+# a passing test nothing; it only has to outlast the slowest honest work on a loaded 2-core machine (the first
+# /funnel chart imports matplotlib and draws in a worker thread: ~1.5 s idle, over 2 s under load).
+WAIT_BOUND: Final = 30.0
 
 T = TypeVar("T")
 
@@ -222,11 +226,15 @@ class FakeSlack(SlackWorkspace):
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 2.0) -> list[Call]:  # noqa: ASYNC109
+    async def wait_for(self, method: str, count: int = 1, timeout: float = WAIT_BOUND) -> list[Call]:  # noqa: ASYNC109
         """Wait until at least ``count`` calls to ``method`` were recorded; return all of them."""
         return await self._wait(lambda: self.calls_to(method), count, timeout, f"call(s) to {method}")
 
-    async def wait_for_responses(self, count: int = 1, timeout: float = 2.0) -> list[dict[str, Any]]:  # noqa: ASYNC109
+    async def wait_for_responses(
+        self,
+        count: int = 1,
+        timeout: float = WAIT_BOUND,  # noqa: ASYNC109
+    ) -> list[dict[str, Any]]:
         """Wait until at least ``count`` response_url posts were accepted; return all of them."""
         return await self._wait(lambda: self.responses, count, timeout, "response_url post(s)")
 
