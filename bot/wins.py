@@ -81,13 +81,41 @@ def win_card(lead: Lead, config: HandoffConfig) -> WinCard:
     )
 
 
+@dataclass(frozen=True)
+class Celebrated:
+    """What a /win recorded: the lead that now holds the win, and what the person is told (mrkdwn, escaped)."""
+
+    lead_id: int
+    confirmation: str
+
+
+def celebrated(company: str, cents: int, *, won: Lead | None, left: Lead | None) -> str:
+    """The ephemeral answer: which lead the win landed on, or why the open lead of that company was left alone."""
+    said = f"🏆 Celebrated *{mrkdwn(company, 150)}* — {money(cents)}"
+    if won is not None:
+        who, at = mrkdwn(won.name or won.external_id, 100), mrkdwn(won.company or company, 150)
+        return f"{said}: the open lead *{who}* at *{at}* is now Won, for {mention(won.owner)}."
+    said += ", recorded as a won deal of its own"
+    if left is None:
+        return f"{said} (no open lead has that company)."
+    may = f"its owner ({mention(left.owner)})" if left.owner else "sales"
+    return f"{said}. The open lead for that company is unchanged: only {may} or a manager can mark it Won."
+
+
+def may_win(user_id: str, lead: Lead, *, manager: bool, sales: bool) -> bool:
+    """May `user_id` mark this lead Won? What a move from the post allows (its owner, a manager), and for a lead
+    nobody accepted yet anyone in sales (who could accept it first)."""
+    return manager or lead.owner == user_id or (lead.owner is None and sales)
+
+
 class ManualWins:
     """`/win`: anyone celebrates a deal by hand (one Handoff did not see close), crediting the rep and marketers.
 
-    The deal counts in every shared number. If an open lead has that company, that lead is won (by the rep, with
-    the amount); otherwise the deal is stored as a won deal of its own (origin "win"): won revenue, /funnel wins,
-    the leaderboards and the digest see it, the MQL count does not. The celebration post goes out in the same
-    transaction."""
+    The deal counts in every shared number. If an open lead has that company and the person could mark it Won
+    themselves (its owner, a manager, or anyone in sales while nobody has accepted it), that lead is won (by the
+    rep, with the amount); otherwise the deal is stored as a won deal of its own (origin "win"): won revenue,
+    /funnel wins, the leaderboards and the digest see it, the MQL count does not. So a marketer's or a stranger's
+    celebration never flips a rep's lead. The celebration post goes out in the same transaction."""
 
     def __init__(
         self, db: Database, team: Team, clock: Clock, leads: LeadService, on_enqueued: Callable[[], None]
@@ -101,8 +129,7 @@ class ManualWins:
 
     async def celebrate(
         self, *, by: str, company: str, amount: str, rep: str, marketers: list[str], campaign: str
-    ) -> int:
-        """Returns the id of the lead that now records the win."""
+    ) -> Celebrated:
         company, campaign = company.strip(), campaign.strip()
         if not 1 <= len(company) <= 150:
             raise UserError("Name the company (1 to 150 characters).", field="company")
@@ -125,10 +152,14 @@ class ManualWins:
             f"Celebrated by {mention(by)} with /win",
             channel=self._config.slack.wins_channel or self._config.slack.leads_channel,
         )
+        # Asked before the lead's row is locked: either may ask Slack for a user group's members.
+        manager, sales = await self._team.is_manager(by), await self._team.is_sales(by)
         async with self._db.session() as session:
             lead = await lead_queries.find_open_lead_by_company(session=session, company=company)
-            if lead is not None:
-                lead_id = lead.id
+            mine = lead is not None and may_win(by, lead, manager=manager, sales=sales)
+            matched = lead if mine else None
+            if matched is not None:
+                lead_id = matched.id
                 await self._leads.move(
                     lead_id, to="won", actor=by, via="win", amount_cents=cents, session=session, owner=rep
                 )
@@ -145,5 +176,6 @@ class ManualWins:
                     marketers=marketers, amount_cents=cents, campaign=campaign or None,
                 )  # fmt: skip
             await outbox.enqueue_many(session=session, rows=[row], now=now)
+            confirmation = celebrated(company, cents, won=matched, left=lead if matched is None else None)
         self._on_enqueued()
-        return lead_id
+        return Celebrated(lead_id, confirmation)

@@ -56,7 +56,8 @@ def register(app: AsyncApp, svc: Services) -> None:
     async def handle_win(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         trigger_id = str(command.get("trigger_id"))
-        modal = open_modal(svc, trigger_id, "modals/win.json.j2", ids=WIN_MODAL_IDS)
+        channel = str(command.get("channel_id") or "")  # where what was recorded is told, for the person's eyes only
+        modal = open_modal(svc, trigger_id, "modals/win.json.j2", ids=WIN_MODAL_IDS, metadata=channel)
         svc.background.spawn(modal, tell=ephemeral(svc, respond), what="/win")
 
     app.command("/funnel")(handle_funnel)

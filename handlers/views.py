@@ -62,6 +62,15 @@ class Form:
 Submit = Callable[[str, Form], Coroutine[Any, Any, None]]
 
 
+def confirm(svc: Services, form: Form, user_id: str, text: str, *, what: str) -> None:
+    """Tell the person what their submission saved, ephemerally in the channel the modal was opened from (its
+    private_metadata), after the ack; nothing when it was opened without one."""
+    if form.metadata:
+        message = svc.renderer.notice(text)
+        posted = svc.client.chat_postEphemeral(channel=form.metadata, user=user_id, **message)
+        svc.background.spawn(posted, tell=log_only, what=what)
+
+
 def submission(
     svc: Services, submit: Submit, blocks: dict[str, str], default: str | Callable[[Form], str]
 ) -> Callable[..., Awaitable[None]]:
@@ -108,10 +117,7 @@ def register(app: AsyncApp, svc: Services) -> None:
             source=form.text(Block.SPEND_SOURCE, Action.SPEND_SOURCE),
             amount=form.text(Block.SPEND_AMOUNT, Action.SPEND_AMOUNT),
         )
-        if form.metadata:  # the channel /funnel spend was typed in: confirm there, for the person's eyes only
-            message = svc.renderer.notice(saved.confirmation())
-            confirm = svc.client.chat_postEphemeral(channel=form.metadata, user=user_id, **message)
-            svc.background.spawn(confirm, tell=log_only, what="spend confirmation")
+        confirm(svc, form, user_id, saved.confirmation(), what="spend confirmation")
 
     async def move(user_id: str, form: Form) -> None:
         lead_text, _, to = form.metadata.partition(":")
@@ -128,7 +134,7 @@ def register(app: AsyncApp, svc: Services) -> None:
         )  # fmt: skip
 
     async def win(user_id: str, form: Form) -> None:
-        await svc.wins.celebrate(
+        recorded = await svc.wins.celebrate(
             by=user_id,
             company=form.text(Block.WIN_COMPANY, Action.WIN_COMPANY),
             amount=form.text(Block.WIN_AMOUNT, Action.WIN_AMOUNT),
@@ -136,6 +142,7 @@ def register(app: AsyncApp, svc: Services) -> None:
             marketers=form.users(Block.WIN_MARKETERS, Action.WIN_MARKETERS),
             campaign=form.text(Block.WIN_CAMPAIGN, Action.WIN_CAMPAIGN),
         )
+        confirm(svc, form, user_id, recorded.confirmation, what="win confirmation")
 
     # Which block shows an error about which field; anything else goes under the modal's first block.
     app.view(Callback.REJECT)(submission(svc, reject, {"note": Block.REJECT_NOTE}, Block.REJECT_REASON))
