@@ -41,7 +41,7 @@ from bot.spend import SpendService
 from bot.team import Team
 from bot.timeline import Timelines
 from bot.wins import ManualWins
-from handlers.intake import MAX_BODY
+from handlers.intake import MAX_BODY, database_unavailable
 from message_templates import Renderer
 from storage.db import Database
 
@@ -273,7 +273,7 @@ async def create_app(settings: Settings, config: HandoffConfig, *, clock: Clock 
             await session.close()
             await svc.db.dispose()
 
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[svc.observability.middleware])
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[svc.observability.middleware, database_unavailable])
     app[SERVICES] = svc
     app[IDENTITY] = identity
     app.add_routes([web.post("/slack/events", slack_events), web.get("/healthz", healthz), *handlers.routes()])

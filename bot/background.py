@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from bot.errors import UserError
+from storage.unavailable import unavailable
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ BACKLOG = 100
 PER_KEY = 3
 """Pieces of work in flight for one key (one button of one lead): enough for reps racing to accept it."""
 BUSY = ":hourglass_flowing_sand: Handoff is busy with many clicks right now, so this one was not done. Try again soon."
+NOT_DONE = "That was not done: Handoff cannot use its database right now. Try again in a minute."
+"""What a person is told when the database refused for now (`storage.unavailable`): nothing changed."""
 
 
 def reference() -> str:
@@ -113,7 +116,11 @@ class Background:
             await work
         except UserError as exc:
             await self._tell(tell, exc.message, what)
-        except Exception:
+        except Exception as exc:
+            if (reason := unavailable(exc)) is not None:  # not a bug: the database said why, and nothing changed
+                log.warning("%s not done: %s", what, reason)
+                await self._tell(tell, f":hourglass_flowing_sand: {NOT_DONE}", what)
+                return
             ref = reference()
             log.exception("%s failed (ref %s)", what, ref)
             await self._tell(tell, f":warning: Something went wrong on our side (ref `{ref}`). Please try again.", what)

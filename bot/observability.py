@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -23,11 +23,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.clock import Clock
 from storage import outbox as outbox_queries
 from storage.db import Database, SchemaBehind, head_revision
+from storage.unavailable import first_line, unavailable
 
 log = logging.getLogger(__name__)
 
-READY_TIMEOUT = 5.0
-"""Seconds /readyz waits for the database before it answers 503."""
+READY_WAIT = 1.0
+"""Seconds /readyz waits for the database's write lock before it answers 503: a probe must answer quickly."""
+RETRY = {"Retry-After": "5"}
+
+READY_FRESH = timedelta(seconds=2)
+"""How long /readyz keeps a good answer: probes may come often, and each check takes the database's write lock."""
 
 OUTCOMES = ("delivered", "retried", "failed")
 UNMATCHED = "unmatched"  # the route label of requests no route matched (404s): never the raw path
@@ -69,6 +74,36 @@ def _age(now: datetime, oldest: datetime | None) -> float:
     return max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
 
 
+class WriteCheck:
+    """`Database.check_writes`, shared and briefly kept: concurrent probes wait for one check, and a good answer is
+    kept for `READY_FRESH` (a load balancer may probe every second; each check takes the write lock). A bad one is
+    never kept, so readiness returns as soon as the database does."""
+
+    def __init__(self, db: Database, clock: Clock, head: str) -> None:
+        self._db = db
+        self._clock = clock
+        self._head = head
+        self._good: tuple[datetime, str | None] | None = None  # (until, revision)
+        self._running: asyncio.Task[str | None] | None = None
+
+    async def revision(self) -> str | None:
+        if self._good is not None and self._clock.now() < self._good[0]:
+            return self._good[1]
+        if self._running is None:
+            self._running = asyncio.create_task(self._check(), name="readyz write check")
+        running = self._running
+        try:
+            return await asyncio.shield(running)  # one prober going away does not cancel it for the others
+        finally:
+            if running.done() and self._running is running:
+                self._running = None
+
+    async def _check(self) -> str | None:
+        current = await self._db.check_writes(wait=READY_WAIT, head=self._head)
+        self._good = (self._clock.now() + READY_FRESH, current)
+        return current
+
+
 class Observability:
     def __init__(
         self,
@@ -83,6 +118,7 @@ class Observability:
         self.not_ready: list[Callable[[], str | None]] = []
         """More readiness checks (Slack's auth.test): each answers why the app is not ready, or None."""
         self.head = head_revision()  # once: parsing the migration scripts per probe would not be cheap
+        self.writes = WriteCheck(db, clock, self.head)
         self.registry = CollectorRegistry()
         self.outbox = OutboxCollector(db, clock)
         self.registry.register(self.outbox)
@@ -165,20 +201,20 @@ class Observability:
             )
 
     async def handle_readyz(self, _request: web.Request) -> web.Response:
-        """Ready when the database answers and its schema is the one this code needs."""
+        """Ready when the database accepts a write now and its schema is the one this code needs, and Slack has
+        answered auth.test. A write refused or stalled is 503 with Retry-After, as intake answers it then."""
         try:
-            async with asyncio.timeout(READY_TIMEOUT):
-                current = await self._db.current_revision()  # one small query: it proves the database answers
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-            log.warning("not ready: database unreachable (%s)", reason)
-            return web.json_response({"ok": False, "reason": f"database unreachable: {reason}"}, status=503)
+            current = await self.writes.revision()
+        except (SQLAlchemyError, OSError) as exc:
+            reason = unavailable(exc) or f"database unreachable: {first_line(exc)}"
+            log.warning("not ready: %s", reason)
+            return web.json_response({"ok": False, "reason": reason}, status=503, headers=RETRY)
         if current != self.head:
             reason = f"{SchemaBehind(current, self.head)}; run `handoff db upgrade`"
             return web.json_response({"ok": False, "reason": reason, "schema": current, "needs": self.head}, status=503)
         for check in self.not_ready:
             if (why := check()) is not None:
-                return web.json_response({"ok": False, "reason": why}, status=503, headers={"Retry-After": "5"})
+                return web.json_response({"ok": False, "reason": why}, status=503, headers=RETRY)
         return web.json_response({"ok": True, "database": "reachable", "schema": current})
 
     async def handle_metrics(self, _request: web.Request) -> web.Response:

@@ -25,6 +25,7 @@ from bot.clock import Clock
 from storage import outbox as queries
 from storage.db import Database
 from storage.outbox import Claimed
+from storage.unavailable import first_line, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +66,6 @@ def retry_after(exc: SlackApiError) -> float:
     """The seconds a 429 asks to wait (its Retry-After header; 1 when it sends none that makes sense)."""
     value = str(exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after") or "")
     return float(value) if value.isdigit() else 1.0
-
-
-def first_line(exc: Exception) -> str:
-    """The gist of an error, without the SQL statement and parameters SQLAlchemy appends (lead data among them)."""
-    return (str(exc).splitlines() or [type(exc).__name__])[0][:300]
 
 
 def classify(exc: Exception, attempts: int) -> tuple[timedelta | None, str]:
@@ -181,8 +177,11 @@ class OutboxWorker:
                 await self.drain()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("outbox worker: database error; retrying in %.1f s", self._poll)
+            except Exception as exc:
+                if (reason := unavailable(exc)) is None:
+                    log.exception("outbox worker: database error; retrying in %.1f s", self._poll)
+                else:  # a held lock or a read-only file: one line per attempt, not a traceback
+                    log.warning("outbox worker: %s; retrying in %.1f s", reason, self._poll)
             self._idle.set()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll)

@@ -4,16 +4,22 @@ ack (well inside 3 s) and anything the person can fix comes back as an inline er
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.background import NOT_DONE
 from bot.errors import UserError
 from bot.ids import BANT, Action, Block, Callback
 from bot.money import parse_amount
 from bot.services import Services
+from storage.unavailable import unavailable
+
+log = logging.getLogger(__name__)
 
 
 async def log_only(text: str) -> None:
@@ -80,12 +86,18 @@ def submission(
 
     async def listener(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         form = Form(view)
+        fallback = default if isinstance(default, str) else default(form)
         try:
             await submit(body["user"]["id"], form)
         except UserError as exc:
-            fallback = default if isinstance(default, str) else default(form)
             message = await svc.team.plain(exc.message)
             await ack(response_action="errors", errors={blocks.get(exc.field or "", fallback): message})
+            return
+        except (SQLAlchemyError, OSError) as exc:
+            if (reason := unavailable(exc)) is None:
+                raise
+            log.warning("%s submission not saved: %s", view.get("callback_id"), reason)
+            await ack(response_action="errors", errors={fallback: NOT_DONE})  # the modal stays open to resubmit
             return
         await ack()
 

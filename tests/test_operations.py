@@ -51,13 +51,14 @@ async def test_readyz_answers_ok_when_the_database_answers_and_the_schema_is_cur
 
 async def test_readyz_names_the_revision_and_the_fix_when_the_schema_is_behind(app: Harness) -> None:
     async with app.svc.db.session() as session:  # as if an older Handoff's database were swapped in under it
-        await session.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+        await session.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+        await session.execute(text("DROP TABLE spend"))  # 0003 creates it
 
     status, body = await get(app, "/readyz")
 
     assert status == 503
-    assert body["ok"] is False and (body["schema"], body["needs"]) == ("0001", head_revision())
-    assert "database schema is at 0001" in body["reason"] and "run `handoff db upgrade`" in body["reason"]
+    assert body["ok"] is False and (body["schema"], body["needs"]) == ("0002", head_revision())
+    assert "database schema is at 0002" in body["reason"] and "run `handoff db upgrade`" in body["reason"]
 
 
 async def test_readyz_says_the_database_is_unreachable_and_recovers_when_it_is_back(
