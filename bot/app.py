@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import signal
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.authorization import AuthorizeResult
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
@@ -27,6 +26,7 @@ from bot.errors import ConfigError
 from bot.feedback import FeedbackSender
 from bot.funnel import FunnelService
 from bot.home import HomeService
+from bot.identity import BotIdentity
 from bot.leads import LeadService
 from bot.metrics import Metrics
 from bot.observability import Observability
@@ -102,106 +102,36 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
     )
 
 
-REFUSED = frozenset({"invalid_auth", "token_revoked", "account_inactive", "not_authed"})
-"""auth.test answers that mean the token is wrong, not that Slack is down: start-up stops on them."""
-
-
-class BotIdentity:
-    """Who the bot is in its one workspace. Bolt's default authorization calls auth.test on the first request and
-    fails every click while Slack is unreachable; this answers from the configured token at once and learns the
-    bot's ids (used to ignore its own events) with auth.test.
-
-    Start-up waits for the first answer (`check`): a refused token stops it with a `ConfigError` naming
-    SLACK_BOT_TOKEN. A network error or a 5xx is retried in the background (`keep_trying`), with back-off, and
-    `/readyz` answers 503 until auth.test has succeeded."""
-
-    def __init__(self, svc: Services) -> None:
-        self._svc = svc
-        self.team_id: str | None = None
-        self.bot_id: str | None = None
-        self.bot_user_id: str | None = None
-        self.connected = asyncio.Event()
-        self.refused: str | None = None
-        self.attempts = 0
-        self._attempted = asyncio.Condition()
-        self._retry = asyncio.Event()
-
-    def authorizer(self) -> Callable[..., Awaitable[AuthorizeResult]]:
-        # A plain function: Bolt injects arguments by parameter name, and a bound method's `self` confuses it.
-        async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-            return AuthorizeResult(
-                enterprise_id=enterprise_id,
-                team_id=team_id or self.team_id,
-                bot_token=self._svc.settings.slack_bot_token,
-                bot_id=self.bot_id,
-                bot_user_id=self.bot_user_id,
-            )
-
-        return authorize
-
-    def not_ready(self) -> str | None:
-        """Why the app is not ready as far as Slack goes, or None once auth.test succeeded."""
-        if self.connected.is_set():
-            return None
-        if self.refused:
-            return f"Slack refused SLACK_BOT_TOKEN ({self.refused})"
-        return "Slack has not answered auth.test yet"
-
-    async def check(self) -> bool:
-        """One auth.test: True when connected, False when Slack could not be reached; raises when refused."""
-        try:
-            response = await self._svc.client.auth_test()
-        except SlackApiError as exc:
-            error = str(exc.response.get("error", ""))
-            if exc.response.status_code < 500 and error in REFUSED:
-                self.refused = error
-                raise ConfigError(
-                    "SLACK_BOT_TOKEN", f"Slack refused it ({error}): use the bot token of the installed app"
-                ) from None
-            log.warning("auth.test failed (%s %s)", exc.response.status_code, error or "no error code")
-            return False
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("auth.test failed: Slack unreachable (%s)", str(exc) or type(exc).__name__)
-            return False
-        finally:
-            async with self._attempted:
-                self.attempts += 1
-                self._attempted.notify_all()
-        self.team_id = response.get("team_id")
-        self.bot_id = response.get("bot_id")
-        self.bot_user_id = response.get("user_id")
-        self.connected.set()
-        log.info("connected to Slack workspace %s as %s", response.get("team"), response.get("user"))
-        return True
-
-    async def keep_trying(self) -> None:
-        """After a failed `check` at start-up: retry with back-off until connected or refused."""
-        for attempt in range(1, 1_000_000):
-            delay = min(2**attempt, 300)
-            log.info("trying auth.test again in %d s", delay)
-            try:
-                async with asyncio.timeout(delay):
-                    await self._retry.wait()
-            except TimeoutError:
-                pass
-            self._retry.clear()
-            try:
-                if await self.check():
-                    return
-            except ConfigError as exc:
-                log.error("Slack refused the token: %s; not ready until it is fixed and Handoff restarted", exc)
-                return
-
-    def retry_now(self) -> None:
-        """Cut the current back-off short (tests; an operator's nudge)."""
-        self._retry.set()
-
-    async def wait_attempts(self, count: int) -> None:
-        async with asyncio.timeout(5), self._attempted:
-            await self._attempted.wait_for(lambda: self.attempts >= count)
-
-
 IDENTITY = web.AppKey("identity", BotIdentity)
+
+
+async def serve(app: web.Application, *, host: str, port: int) -> None:
+    """Serve `app` until SIGINT or SIGTERM, then shut it down gracefully (in-flight requests finish, the outbox and
+    the scheduler stop, the database closes). Slack refusing the token once it answers again (it was down at
+    start-up) shuts the app down the same way and raises that refusal: the process exits 2 with the same line as
+    a refusal at start-up, and a supervisor shows the crash instead of a process that can never become ready."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()  # start-up: a token refused now raises here
+    identity = app[IDENTITY]
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await web.TCPSite(runner, host, port).start()
+        waiting = [asyncio.create_task(stop.wait()), asyncio.create_task(identity.stopped.wait())]
+        try:
+            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waiting:
+                task.cancel()
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+        await runner.cleanup()
+    if identity.given_up is not None:
+        raise identity.given_up
 
 
 def build_bolt(svc: Services, identity: BotIdentity) -> AsyncApp:

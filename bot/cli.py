@@ -18,7 +18,6 @@ import os
 import sys
 from pathlib import Path
 
-from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import HandoffConfig, load_config
@@ -80,10 +79,14 @@ def cmd_run(settings: Settings) -> int:
 
         run_sandbox(settings, config)
         return 0
-    from bot.app import create_app
+    from bot.app import create_app, serve
 
     log.info("Handoff starting on port %d against Slack at %s", settings.port, settings.slack_api_url)
-    web.run_app(create_app(settings, config), host=settings.host, port=settings.port, print=None)
+
+    async def run() -> None:
+        await serve(await create_app(settings, config), host=settings.host, port=settings.port)
+
+    asyncio.run(run())  # a token Slack refuses, at start-up or once it answers again, ends as a ConfigError: exit 2
     return 0
 
 

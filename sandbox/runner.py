@@ -17,7 +17,7 @@ from typing import Final
 
 from aiohttp import web
 
-from bot.app import create_app
+from bot.app import create_app, serve
 from bot.config import HandoffConfig
 from bot.settings import Settings
 from sandbox.clock import OffsetClock
@@ -107,5 +107,9 @@ async def build_sandbox(settings: Settings, config: HandoffConfig, *, slack_port
 def run_sandbox(settings: Settings, config: HandoffConfig) -> None:
     slack_port = settings.port + 1 if settings.port else 0
     log.info("open http://localhost:%d/ to use Handoff as your team would in Slack", settings.port)
-    app = build_sandbox(settings, config, slack_port=slack_port)
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+
+    async def run() -> None:
+        app = await build_sandbox(settings, config, slack_port=slack_port)
+        await serve(app, host=settings.host, port=settings.port)
+
+    asyncio.run(run())

@@ -1,4 +1,4 @@
-"""One replica for the multi-process tests: the real app (`create_app`, the same factory `handoff run` uses) in a
+"""One replica for the multi-process tests: the real app (`create_app` and `serve`, as `handoff run` runs it) in a
 process of its own, on a clock the test moves by writing an offset in seconds into a file — the injected clock the
 in-process tests hold as a `ManualClock`, across a process boundary.
 
@@ -7,13 +7,12 @@ in-process tests hold as a `ManualClock`, across a process boundary.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from aiohttp import web
-
-from bot.app import create_app
+from bot.app import create_app, serve
 from bot.cli import configure_logging
 from bot.config import load_config
 from bot.settings import Settings
@@ -39,7 +38,11 @@ def main() -> None:
     configure_logging(settings.log_level, settings.log_format)
     config = load_config(settings.config_path)
     clock = FileClock(Path(os.environ["HANDOFF_TEST_CLOCK"]))
-    web.run_app(create_app(settings, config, clock=clock), host="127.0.0.1", port=settings.port, print=None)
+
+    async def run() -> None:
+        await serve(await create_app(settings, config, clock=clock), host="127.0.0.1", port=settings.port)
+
+    asyncio.run(run())
 
 
 if __name__ == "__main__":
