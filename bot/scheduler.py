@@ -1,6 +1,7 @@
 """APScheduler bootstrap. Jobs are registered explicitly with stable ids; each run is wrapped so a failure is logged
-with its traceback and the next run still happens. Correctness never rests on one process running a job: the jobs
-only claim rows in the database (see storage/) and write events and outbox rows."""
+with its traceback (a database refusing for now, in one line) and the next run still happens. Correctness never
+rests on one process running a job: the jobs only claim rows in the database (see storage/) and write events and
+outbox rows."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock
 from storage import outbox as outbox_queries
 from storage.db import Database
+from storage.unavailable import unavailable
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +29,11 @@ def scheduled(name: str, job: Job) -> Job:
     async def run() -> None:
         try:
             await job()
-        except Exception:
-            log.exception("scheduled job %s failed; it runs again at its next time", name)
+        except Exception as exc:
+            if (reason := unavailable(exc)) is None:
+                log.exception("scheduled job %s failed; it runs again at its next time", name)
+            else:  # a held lock or a read-only database: one line, not a traceback
+                log.warning("scheduled job %s not run: %s; it runs again at its next time", name, reason)
 
     return run
 
