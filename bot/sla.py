@@ -36,6 +36,7 @@ from storage.sla import LeadRef, NewNotice
 log = logging.getLogger(__name__)
 
 SNOOZE = timedelta(hours=1)
+DOER_KINDS = ("warn", "nudge", "pickup")  # alarms that ask the reader to act on the lead itself
 
 
 @dataclass
@@ -323,15 +324,23 @@ class SlaService:
         lead = await lead_queries.get_lead(session=session, lead_id=timer.lead_id)
         if lead is None:
             raise NotFound("This lead no longer exists.")
-        if not (
-            snooze
-            or await self._team.is_manager(user_id)
-            or await queries.was_told_about(session=session, timer_id=timer_id, user_id=user_id)
-        ):
-            raise Forbidden("Only managers, or the person this alarm was sent to, can act on it.")
+        may = snooze or await self._team.is_manager(user_id) or await self._on_chain(session, timer_id, lead, user_id)
+        if not may:
+            raise Forbidden("Only managers and the people this lead escalates to can act on its alarm.")
         if timer.stopped_at is not None:
             raise Conflict("Someone already acted on this lead: the alarm is over.")
         return timer, lead
+
+    @staticmethod
+    async def _on_chain(session: AsyncSession, timer_id: int, lead: Lead, user_id: str) -> bool:
+        """Was `user_id` told about this clock as someone it escalates to? An alarm that asks its reader to act on
+        the lead itself (a heads-up, a nudge, a pick-up) offers no alarm buttons, and the owner never has them: a
+        click forged with the timer's id is no licence to nudge everyone."""
+        if user_id == lead.owner:
+            return False
+        return await queries.was_told_about(
+            session=session, timer_id=timer_id, user_id=user_id, except_kinds=DOER_KINDS
+        )
 
     async def _may_snooze(self, timer: SlaTimer, lead: Lead, user_id: str) -> None:
         """A snooze holds every later escalation step, so only the people those steps reach may snooze: managers,

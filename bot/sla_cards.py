@@ -14,7 +14,7 @@ from bot import kinds
 from bot.cards import Button, clock_name, humanize, mention
 from bot.config import HandoffConfig
 from bot.ids import Action
-from bot.sla import SNOOZE
+from bot.sla import DOER_KINDS, SNOOZE
 from message_templates import mrkdwn
 from storage.models import Lead, SlaNotice, SlaTimer
 from storage.outbox import Outgoing
@@ -22,7 +22,6 @@ from storage.sla import NoticeItem
 
 MAX_ITEMS = 20  # two blocks each: stays well inside Slack's 50 blocks per message
 GOAL = {"accept": "accept", "first_touch": "log first contact"}
-DOER_KINDS = ("warn", "nudge", "pickup")  # alarms that ask the reader to act on the lead itself
 
 
 @dataclass(frozen=True)

@@ -154,12 +154,18 @@ async def record_notice_post(*, session: AsyncSession, notice_id: int, channel: 
     )
 
 
-async def was_told_about(*, session: AsyncSession, timer_id: int, user_id: str) -> bool:
-    """Did `user_id` receive a notice about this timer (so may act on it from that DM)?"""
+async def was_told_about(
+    *, session: AsyncSession, timer_id: int, user_id: str, except_kinds: Sequence[str] = ()
+) -> bool:
+    """Did `user_id` receive a notice about this timer (of a kind not in `except_kinds`)?"""
     found = await session.execute(
         select(SlaNotice.id)
         .join(SlaNoticeItem, SlaNoticeItem.notice_id == SlaNotice.id)
-        .where(SlaNoticeItem.timer_id == timer_id, SlaNotice.recipient == user_id)
+        .where(
+            SlaNoticeItem.timer_id == timer_id,
+            SlaNotice.recipient == user_id,
+            SlaNotice.kind.not_in(except_kinds),
+        )
         .limit(1)
     )
     return found.first() is not None
