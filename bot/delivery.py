@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.config import HandoffConfig
 from bot.feedback import FeedbackSender
 from bot.kinds import ANNOUNCEMENT, FEEDBACK, LEAD_POST, SLA_NOTICE, WIN_POST, notice_id_of
+from bot.kinds import sla_notice as notice_row
 from bot.outbox import retry_after
 from bot.pacing import Pacer
 from bot.sla import SlaService
@@ -26,8 +27,9 @@ from message_templates import Renderer
 from storage import leads as lead_queries
 from storage import sla as sla_queries
 from storage.db import Database
-from storage.models import Lead, SlaTimer
-from storage.outbox import Claimed
+from storage.models import Lead, SlaNotice, SlaTimer
+from storage.outbox import Claimed, enqueue_many
+from storage.sla import NoticeItem
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,10 @@ LOOKUP_PAGES = 10
 LOOKUP_REFUSALS = ("missing_scope", "not_in_channel", "channel_not_found", "unknown_method")
 """What Slack answers when the duplicate lookup cannot run: an install made before the history scopes, a private
 channel the bot reads no history of, a Slack that does not offer the method. (`/metrics` starts these at 0.)"""
+UNREACHABLE = frozenset({"user_not_found", "channel_not_found", "cannot_dm_bot", "user_disabled", "is_archived",
+                         "not_in_channel", "messages_tab_disabled", "restricted_action"})  # fmt: skip
+"""What Slack answers, for good, to a DM to a person it will not let the bot reach: someone who left (or never
+existed), a bot, a person who turned the app's Messages tab off, a DM the workspace's policy forbids."""
 
 
 class SlackDelivery:
@@ -319,20 +325,43 @@ class SlackDelivery:
             notice, items = loaded
             view = alarm_view(notice, items, config=self._config, now=self._clock.now())
         message = self._renderer.render("dm/sla_alarm.json.j2", view=view)
-        landed = await self._show(
-            row,
-            at=(notice.slack_channel, notice.slack_ts),
-            message=message,
-            post_to=notice.recipient,
-            thread_ts=notice.thread_ts,
-            # a thread nobody follows: unless the sales user groups are mentioned, the channel sees the reply too
-            broadcast=self._config.sla.unowned_notify != "group",
-        )
+        try:
+            landed = await self._show(
+                row,
+                at=(notice.slack_channel, notice.slack_ts),
+                message=message,
+                post_to=notice.recipient,
+                thread_ts=notice.thread_ts,
+                # a thread nobody follows: unless the sales user groups are mentioned, the channel sees the reply too
+                broadcast=notice.meant_for is not None or self._config.sla.unowned_notify != "group",
+            )
+        except SlackApiError as exc:
+            await self._redirect_undeliverable(notice, items, exc)
+            raise  # the DM itself failed for good: logged and counted like every permanent failure
         if landed is not None:
             async with self._db.session() as session:
                 await sla_queries.record_notice_post(
                     session=session, notice_id=notice_id, channel=landed[0], ts=landed[1]
                 )
+
+    async def _redirect_undeliverable(self, notice: SlaNotice, items: list[NoticeItem], exc: SlackApiError) -> None:
+        """An alarm DMed to someone Slack will never let the bot reach would ring for nobody: it goes to the lead's
+        thread instead (for several leads, the leads channel), saying whom it was meant for, as a row of its own."""
+        error = str(exc.response.get("error") or "")
+        if not notice.recipient.startswith(("U", "W")) or notice.slack_ts or error not in UNREACHABLE:
+            return
+        leads = {item.lead.id: item.lead for item in items}
+        lead = next(iter(leads.values())) if len(leads) == 1 else None
+        channel = (lead.slack_channel if lead else None) or self._config.slack.leads_channel
+        thread_ts = lead.slack_ts if lead is not None else None
+        async with self._db.session() as session:
+            if await sla_queries.redirect_notice(
+                session=session, notice_id=notice.id, recipient=notice.recipient, channel=channel,
+                thread_ts=thread_ts, refused=error,
+            ):  # fmt: skip
+                await enqueue_many(session=session, rows=[notice_row(notice.id)], now=self._clock.now())
+        log.warning("Slack will not let Handoff DM %s (%s): SLA alarm %d goes to %s", notice.recipient, error,
+                    notice.id, channel)  # fmt: skip
 
     async def win_post(self, row: Claimed, lead_id: int) -> None:
         async with self._db.session() as session:

@@ -170,6 +170,9 @@ def alarm_view(notice: SlaNotice, items: list[NoticeItem], *, config: HandoffCon
     icon, title = titles.get(kind, ("⏱", f"SLA update on {leads}"))
     title = f"✅ Handled — {title}" if items and open_count == 0 else f"{icon} {title}"
     footer = f"{n - MAX_ITEMS} more not shown: see the leads channel" if n > MAX_ITEMS else "Handoff · SLA"
+    if notice.meant_for:
+        refused = mrkdwn(notice.refused or "refused", 64)
+        footer = f"Meant for {mention(notice.meant_for)}, whom Slack would not let Handoff DM ({refused}) · {footer}"
     fallback = title.replace("*", "")
     if public and config.sla.unowned_notify == "group" and any(i.lead.owner is None for i in items):
         # a thread nobody follows: the sales user groups are mentioned, so they are notified (blocks only: the

@@ -45,6 +45,7 @@ class WorkspaceState:
         self.usergroups: dict[str, list[str]] = {}
         self.presence: dict[str, str] = {}  # user id -> "away" (everyone else is "active")
         self.dm_users: dict[str, str] = {}  # DM channel id -> user id
+        self.undmable: dict[str, str] = {}  # user id -> what Slack answers a DM to them (user_not_found: they left)
         self._root_url = "http://127.0.0.1/"
         self._seq = 0
         self._ts_sec = 0
@@ -70,6 +71,8 @@ class WorkspaceState:
     # -- lookups ----------------------------------------------------------------------------------------------------
 
     def dm_channel_for(self, user_id: str) -> str:
+        if user_id in self.undmable:
+            raise SlackError(self.undmable[user_id])
         channel = "D" + user_id[1:]
         self.dm_users[channel] = user_id
         return channel

@@ -205,6 +205,9 @@ class SlaNotice(Base):
     recipient: Mapped[str] = mapped_column(String(32))  # a user id (DM) or a channel id (thread reply)
     thread_ts: Mapped[str | None] = mapped_column(String(32))
     actor: Mapped[str | None] = mapped_column(String(32))  # who nudged, for nudges
+    # a DM Slack refused for good, told in the channel instead: whom it was for, and Slack's answer
+    meant_for: Mapped[str | None] = mapped_column(String(32))
+    refused: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     slack_channel: Mapped[str | None] = mapped_column(String(32))
     slack_ts: Mapped[str | None] = mapped_column(String(32))

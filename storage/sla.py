@@ -154,6 +154,20 @@ async def record_notice_post(*, session: AsyncSession, notice_id: int, channel: 
     )
 
 
+async def redirect_notice(
+    *, session: AsyncSession, notice_id: int, recipient: str, channel: str, thread_ts: str | None, refused: str
+) -> bool:
+    """A DM to `recipient` Slack refused for good becomes a message in `channel` (in a thread with `thread_ts`),
+    saying whom it was meant for. False if it was already redirected (a retry of the same refusal)."""
+    result = await session.execute(
+        update(SlaNotice)
+        .where(SlaNotice.id == notice_id, SlaNotice.recipient == recipient, SlaNotice.slack_ts.is_(None))
+        .values(recipient=channel, thread_ts=thread_ts, meant_for=recipient, refused=refused[:64])
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def was_told_about(
     *, session: AsyncSession, timer_id: int, user_id: str, except_kinds: Sequence[str] = ()
 ) -> bool:
