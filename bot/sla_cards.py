@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot import kinds
 from bot.cards import Button, clock_name, humanize, mention
-from bot.config import HandoffConfig
+from bot.config import GROUP_ID, USER_ID, HandoffConfig
 from bot.ids import Action
 from bot.sla import DOER_KINDS, SNOOZE
 from message_templates import mrkdwn
@@ -112,6 +112,35 @@ def chain_buttons(timer: SlaTimer, lead: Lead, config: HandoffConfig) -> list[Bu
     return buttons
 
 
+def reached(notify: str, lead: Lead, config: HandoffConfig) -> str:
+    """Who an escalation step told, in the words of the thread everyone reads: the managers by role, not by name (a
+    later reply would notify them again for what their DM already said); the people and groups the team file names."""
+    if notify == "manager":
+        return "the owner's manager" if lead.owner and lead.owner in config.team.manager_of else "the managers"
+    if notify == "owner" and lead.owner:
+        return "the owner"
+    if notify in ("owner", "channel"):
+        return "sales by DM" if lead.owner is None and config.sla.unowned_notify == "dm" else "the channel"
+    if USER_ID.match(notify):
+        return mention(notify)
+    return f"<!subteam^{notify}>" if GROUP_ID.match(notify) else mrkdwn(notify, 40)
+
+
+def escalated(timer: SlaTimer, lead: Lead, config: HandoffConfig, now: datetime) -> str | None:
+    """Whom the breach has reached so far, and when: the lead's thread then shows the whole chain, DMs included
+    ("📣 Escalated: the managers at 09:30 CST · the channel at 10:30 CST")."""
+    cfg = config.sla.clocks().get(timer.clock)
+    if cfg is None or timer.breached_at is None or not timer.steps_fired:
+        return None
+    time = config.working_time(timer.business_hours)
+    steps = cfg.escalate[: timer.steps_fired]
+    told = [
+        f"{reached(step.notify, lead, config)} at {when(time.add(timer.breached_at, step.after), config.tz, now)}"
+        for step in steps
+    ]
+    return "📣 Escalated: " + " · ".join(told)
+
+
 def _open_item(notice: SlaNotice, item: NoticeItem, config: HandoffConfig, now: datetime) -> AlarmItem:
     """An open clock, in absolute times so the text stays true however long the message sits unread; it is
     re-rendered when the clock's state changes (breached, snoozed, snooze over, handled)."""
@@ -127,6 +156,9 @@ def _open_item(notice: SlaNotice, item: NoticeItem, config: HandoffConfig, now: 
         text += f"\n😴 Snoozed by {mention(timer.snoozed_by)} until {when(timer.snoozed_until, tz, now)}"
     if timer.snoozes and who == "chain":
         text += f" · snoozed {timer.snoozes} of {config.sla.max_snoozes} times"
+    chain = escalated(timer, lead, config, now) if who == "public" and timer.state == "breached" else None
+    if chain:
+        text += "\n" + chain
     if who == "chain" and timer.state == "breached":
         return AlarmItem(text, chain_buttons(timer, lead, config), str(timer.id))
     return AlarmItem(text, goal_buttons(timer, lead, who), str(lead.id))
@@ -136,6 +168,15 @@ def _leads(n: int, public: bool) -> str:
     if n == 1:
         return "this lead" if public else "a lead"
     return f"{n} leads"
+
+
+def _channel_step(items: list[NoticeItem], leads: str, open_count: int) -> tuple[str, str]:
+    """The title of an escalation step that lands in the lead's thread: the channel is who is told now, which the
+    heads-up above it (by then reading "SLA breached") did not say. A lead nobody owns asks sales to take it."""
+    if open_count and all(item.lead.owner is None for item in items if item.timer.stopped_at is None):
+        them = "it" if len(items) == 1 else "them"
+        return "📣", f"Escalated to the channel: nobody has accepted {leads} — can someone in sales take {them}?"
+    return "📣", f"Escalated to the channel: SLA breached on {leads}"
 
 
 def alarm_view(notice: SlaNotice, items: list[NoticeItem], *, config: HandoffConfig, now: datetime) -> AlarmView:
@@ -159,7 +200,13 @@ def alarm_view(notice: SlaNotice, items: list[NoticeItem], *, config: HandoffCon
     nudge = "nudged you about" if owned else ("asks sales to pick up" if public else "asks you to pick up")
     titles = {
         "warn": ("⏳", f"Heads-up: the SLA clock is running out on {leads}"),
-        "breach": ("🚨", f"SLA breached on {leads}"),
+        "breach": (
+            _channel_step(items, leads, open_count)
+            # a step meant for the channel: not a heads-up that came true (it says it breached), nor a DM Slack
+            # refused and the channel hears instead (its footer says whom it was meant for)
+            if public and notice.kind == "breach" and not notice.meant_for
+            else ("🚨", f"SLA breached on {leads}")
+        ),
         "pickup": ("🚨", f"SLA breached on {leads} nobody has accepted: can you take it?"),
         "snooze_over": ("⏰", f"Snooze over: {leads} still waiting"),
         "nudge": ("👋", f"{mention(notice.actor)} {nudge} {leads}"),

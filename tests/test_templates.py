@@ -203,17 +203,20 @@ def hostile_timer(timer_id: int, clock: str, state: str) -> SlaTimer:
     return SlaTimer(
         id=timer_id, lead_id=42, clock=clock, owner=None, business_hours=clock == "accept", target_seconds=1800,
         started_at=datetime(2026, 11, 23, 15, tzinfo=UTC), warn_at=None, due_at=due, state=state,
-        steps_fired=1, snoozed_until=due + timedelta(hours=2) if state == "breached" else None,
-        snoozed_by="U0MGR00001", stopped_at=due if state in ("met", "missed") else None, elapsed_seconds=2000,
+        steps_fired=1, breached_at=due if state == "breached" else None,
+        snoozed_until=due + timedelta(hours=2) if state == "breached" else None, snoozed_by="U0MGR00001",
+        stopped_at=due if state in ("met", "missed") else None, elapsed_seconds=2000,
     )  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", ["warn", "breach", "snooze_over", "nudge"])
 @pytest.mark.parametrize("recipient", ["U0MGR00001", "C0LEADS001"])
 def test_an_sla_alarm_with_many_hostile_leads_is_valid_and_inert(kind: str, recipient: str) -> None:
+    steps = [{"after": "0s", "notify": "manager"}, {"after": "1h", "notify": "channel"}]
     config = parse_config(
         {"timezone": "America/Chicago", "slack": {"leads_channel": "C0LEADS001"},
-         "team": {"sales": ["U0REP00001"], "managers": ["U0MGR00001"]}}
+         "team": {"sales": ["U0REP00001"], "managers": ["U0MGR00001"]},
+         "sla": {"accept": {"target": "30m", "escalate": steps}, "first_touch": {"target": "1h", "escalate": steps}}}
     )  # fmt: skip
     notice = SlaNotice(id=7, kind=kind, recipient=recipient, actor=HOSTILE, thread_ts=None)
     states = ["running", "breached", "met", "missed"]
@@ -231,6 +234,10 @@ def test_an_sla_alarm_with_many_hostile_leads_is_valid_and_inert(kind: str, reci
     assert validate_blocks(message["blocks"], surface="message") == []
     assert_inert(message)
     assert "10 more not shown" in json.dumps(message)
+    # a thread reply shows whom each breach reached so far (the DMs are not in the thread)
+    assert ("📣 Escalated: the managers at 09:30 CST" in json.dumps(message, ensure_ascii=False)) == (
+        recipient[0] == "C"
+    )
 
 
 @pytest.mark.parametrize("name", ["modals/reassign.json.j2", "modals/snooze.json.j2"])
