@@ -134,6 +134,21 @@ def latest_activity(activity: list[Any], tz: ZoneInfo, limit: int = 3) -> list[s
     return [_activity_line(a, tz) for a in items[:limit]]
 
 
+def _rejected(lead: Lead, tz: ZoneInfo, started: datetime) -> str:
+    """Who rejected the lead, when and why: the post's last word on a lead sales turned down."""
+    reason = escape_mrkdwn(lead.reject_reason or "no reason")
+    when = ""
+    if lead.decided_at is not None:
+        local = lead.decided_at.astimezone(tz).strftime("%b %-d, %H:%M %Z")
+        when = f" on {local}, {humanize(lead.decided_at - started)} after posting"
+    return f"❌ *Rejected* by {mention(lead.decided_by)}{when} — {reason}"
+
+
+# The stages of the handover from marketing to sales, the only ones whose post shows SLA clocks: past it (qualified,
+# closed, rejected) a deadline or "accepted in 4 min" no longer applies, and the History modal keeps how it went.
+HANDOVER = frozenset({"mql", "sal"})
+
+
 def lead_card(
     lead: Lead,
     *,
@@ -174,8 +189,7 @@ def lead_card(
         if lead.stage in following:
             actions = [following[lead.stage], Button("Lost", Action.LOST), Button("Recycle", Action.RECYCLE)]
     elif lead.stage == "rejected":
-        reason = escape_mrkdwn(lead.reject_reason or "no reason")
-        status = f"❌ *Rejected* by {mention(lead.decided_by)} — {reason}"
+        status = _rejected(lead, tz, started)
         if lead.reject_note:
             note = "📝 " + mrkdwn(lead.reject_note, 1900)
     received = lead.received_at.astimezone(tz).strftime("%b %-d, %H:%M %Z")
@@ -194,6 +208,6 @@ def lead_card(
         note=note,
         actions=actions,
         meta=f"Lead #{lead.id} · received {received}",
-        clocks=clocks or [],
+        clocks=(clocks or []) if lead.stage in HANDOVER else [],
         known=known_person(earlier or [], tz),
     )

@@ -77,7 +77,7 @@ async def test_accepting_one_lead_of_a_batch_updates_its_line_and_keeps_the_othe
     await submit_reject(app, ids[5], REP1, BUDGET)
     await app.settle()
     [batch] = posts(app)
-    assert f"*Rejected* by <@{REP1}> — {BUDGET}" in text_of(batch.blocks)
+    assert f"*Rejected* by <@{REP1}> on Nov 23, 09:04 CST, 4 min after posting — {BUDGET}" in text_of(batch.blocks)
     assert action_ids(batch.blocks).count(Action.ACCEPT) == 10
     assert len(app.slack.calls_to("chat.postMessage")) == 1
 

@@ -76,7 +76,7 @@ async def test_rejection_is_recorded_with_reason_and_note_and_shown_on_the_post(
     assert (event.actor, event.data) == (REP2, {"reason": BUDGET, "note": "Student project <@U0MGR00001>"})
     post = await app.post_of(lead_id)
     shown = text_of(post.blocks)
-    assert f"Rejected* by <@{REP2}> — {BUDGET}" in shown
+    assert f"Rejected* by <@{REP2}> on Nov 23, 09:00 CST, 0 s after posting — {BUDGET}" in shown
     assert "Student project &lt;@U0MGR00001&gt;" in shown
     assert action_ids(post.blocks) == []
 
