@@ -41,6 +41,15 @@ class LeadCard:
     known: str | None = None
 
 
+@dataclass(frozen=True)
+class Assignment:
+    """A manager gave the lead to `to` (its latest `assigned` or `reassigned` event); `previous` owned it before."""
+
+    to: str | None
+    by: str | None
+    previous: str | None = None
+
+
 def known_person(earlier: list[Lead], tz: ZoneInfo) -> str | None:
     """What the team already knows about this person from their earlier leads (same email), or None."""
     if not earlier:
@@ -134,6 +143,14 @@ def latest_activity(activity: list[Any], tz: ZoneInfo, limit: int = 3) -> list[s
     return [_activity_line(a, tz) for a in items[:limit]]
 
 
+def _held(lead: Lead, assignment: Assignment | None, started: datetime) -> str:
+    """Who holds an accepted lead and how they came to: they accepted it, or a manager gave it to them."""
+    if assignment is None or assignment.to != lead.owner:
+        return f"✅ *Accepted* by {mention(lead.owner)} in {humanize((lead.decided_at or started) - started)}"
+    line = f"↪️ *Assigned* to {mention(assignment.to)} by {mention(assignment.by)}"
+    return line + (f" (reassigned from {mention(assignment.previous)})" if assignment.previous else "")
+
+
 def _rejected(lead: Lead, tz: ZoneInfo, started: datetime) -> str:
     """Who rejected the lead, when and why: the post's last word on a lead sales turned down."""
     reason = escape_mrkdwn(lead.reject_reason or "no reason")
@@ -156,6 +173,7 @@ def lead_card(
     contacted_by: str | None = None,
     clocks: list[str] | None = None,
     earlier: list[Lead] | None = None,
+    assignment: Assignment | None = None,
 ) -> LeadCard:
     name = lead.name or lead.email or f"Lead {lead.external_id}"
     company = lead.company or "unknown company"
@@ -167,7 +185,7 @@ def lead_card(
     if lead.stage == "mql":
         actions = [Button("Accept", Action.ACCEPT, "primary"), Button("Reject", Action.REJECT, "danger")]
     elif lead.stage == "sal" and lead.decided_at is not None:
-        status = f"✅ *Accepted* by {mention(lead.owner)} in {humanize(lead.decided_at - started)}"
+        status = _held(lead, assignment, started)
         if contacted_by:
             status += f"\n📞 First contact logged by {mention(contacted_by)}"
         else:

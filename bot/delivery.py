@@ -12,7 +12,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cards import lead_card
 from bot.clock import Clock
 from bot.config import HandoffConfig
 from bot.feedback import FeedbackSender
@@ -20,14 +19,15 @@ from bot.kinds import ANNOUNCEMENT, FEEDBACK, LEAD_POST, SLA_NOTICE, WIN_POST, n
 from bot.kinds import sla_notice as notice_row
 from bot.outbox import retry_after
 from bot.pacing import Pacer
+from bot.posts import LeadPosts, load_facts
 from bot.sla import SlaService
-from bot.sla_cards import alarm_view, clock_lines
+from bot.sla_cards import alarm_view
 from bot.wins import win_card
 from message_templates import Renderer
 from storage import leads as lead_queries
 from storage import sla as sla_queries
 from storage.db import Database
-from storage.models import Lead, SlaNotice, SlaTimer
+from storage.models import SlaNotice
 from storage.outbox import Claimed, enqueue_many
 from storage.sla import NoticeItem
 
@@ -65,6 +65,7 @@ class SlackDelivery:
         self._pacer = pacer or Pacer(config.slack.posts_per_second, config.slack.post_burst)
         self._client = client
         self._renderer = renderer
+        self._posts = LeadPosts(renderer, config)
         self._config = config
         self._clock = clock
         self._sla = sla
@@ -116,24 +117,14 @@ class SlackDelivery:
         async def batch_of(rest: list[Claimed]) -> dict[str, Any]:
             async with self._db.session() as session:
                 leads = await lead_queries.leads_by_ids(session=session, ids=[r.lead_id for r in rest if r.lead_id])
-            return self._batch_message(leads)
+                facts = await load_facts(session, leads)
+            return self._posts.message(leads, facts, now=self._clock.now(), batch=True)
 
         landed = await self._post_once(rows, channel=self._config.slack.leads_channel, render=batch_of)
         async with self._db.session() as session:
             for row in rows:
                 if row.lead_id is not None:
                     await self._record_first_post(session, row.lead_id, *landed[row.id])
-
-    def _batch_message(self, leads: list[Lead], timers: dict[int, list[SlaTimer]] | None = None) -> dict[str, Any]:
-        now, tz = self._clock.now(), self._config.tz
-        cards = [
-            lead_card(lead, tz=tz, clocks=clock_lines((timers or {}).get(lead.id, []), tz=tz, now=now))
-            for lead in leads
-        ]
-        footer = f"Posted together: more MQLs than usual arrived at once · leads #{leads[0].id}–#{leads[-1].id}"
-        return self._renderer.render(
-            "channel/lead_batch.json.j2", cards=cards, title=f"⚡ {len(cards)} new MQLs", footer=footer
-        )
 
     async def _post(
         self, row: Claimed, *, channel: str, message: dict[str, Any], thread_ts: str | None = None
@@ -265,7 +256,6 @@ class SlackDelivery:
     async def lead_post(self, row: Claimed, lead_id: int) -> None:
         """Post the lead to the leads channel the first time (its accept clock starts when it lands); update that
         same post on every later change. A lead posted in a burst's batch message re-renders the whole batch."""
-        now = self._clock.now()
         async with self._db.session() as session:
             lead = await lead_queries.get_lead(session=session, lead_id=lead_id)
             if lead is None:
@@ -274,25 +264,9 @@ class SlackDelivery:
                 return  # imported with --no-post or as history: never posted (a row queued before it was quiet)
             channel, ts = lead.slack_channel, lead.slack_ts
             shown = await lead_queries.leads_on_post(session=session, channel=channel, ts=ts) if channel and ts else []
-            if len(shown) > 1:
-                clocks = await sla_queries.timers_of_leads(session=session, lead_ids=[lead.id for lead in shown])
-                message = self._batch_message(shown, clocks)
-            else:
-                contacted = await lead_queries.find_event(session=session, lead_id=lead_id, kind="contacted")
-                timers = await sla_queries.timers_of(session=session, lead_id=lead_id)
-                earlier = (
-                    await lead_queries.earlier_with_email(session=session, email=lead.email, lead_id=lead.id)
-                    if lead.email
-                    else []
-                )
-                card = lead_card(
-                    lead,
-                    tz=self._config.tz,
-                    contacted_by=contacted.actor if contacted else None,
-                    clocks=clock_lines(timers, tz=self._config.tz, now=now),
-                    earlier=earlier,
-                )
-                message = self._renderer.render("channel/lead_post.json.j2", card=card)
+            shown = shown or [lead]
+            facts = await load_facts(session, shown)
+        message = self._posts.message(shown, facts, now=self._clock.now())
         landed = await self._show(
             row, at=(channel, ts), message=message, post_to=channel or self._config.slack.leads_channel
         )

@@ -117,12 +117,48 @@ async def add_event_rows(*, session: AsyncSession, rows: Sequence[dict[str, Any]
         await session.execute(insert(table_of(LeadEvent)), list(rows))
 
 
-async def earlier_with_email(*, session: AsyncSession, email: str, lead_id: int, limit: int = 20) -> list[Lead]:
-    """Leads stored before this one with the same email (a known person under another external_id), newest first."""
-    rows = await session.scalars(
-        select(Lead).where(Lead.email == email, Lead.id < lead_id).order_by(Lead.id.desc()).limit(limit)
+async def earlier_with_emails(
+    *, session: AsyncSession, leads: Sequence[Lead], limit: int = 20
+) -> dict[int, list[Lead]]:
+    """For each lead, the leads stored before it with the same email (a known person under another external_id),
+    newest first: {lead id: earlier leads} for every lead given, in one query for a whole batch message."""
+    emails = {lead.email for lead in leads if lead.email}
+    found: dict[int, list[Lead]] = {lead.id: [] for lead in leads}
+    if not emails:
+        return found
+    # newest first per email, at most `limit` more than the leads given (the newer of them may be earlier leads
+    # of the older ones)
+    ranked = (
+        select(Lead.id, func.row_number().over(partition_by=Lead.email, order_by=Lead.id.desc()).label("rank"))
+        .where(Lead.email.in_(emails), Lead.id < max(found))
+        .subquery()
     )
-    return list(rows)
+    rows = await session.scalars(
+        select(Lead)
+        .join(ranked, ranked.c.id == Lead.id)
+        .where(ranked.c.rank <= limit + len(leads))
+        .order_by(Lead.id.desc())
+    )
+    earlier = list(rows)
+    for lead in leads:
+        if lead.email:
+            found[lead.id] = [e for e in earlier if e.email == lead.email and e.id < lead.id][:limit]
+    return found
+
+
+async def events_of_leads(
+    *, session: AsyncSession, lead_ids: Sequence[int], kinds: Sequence[str]
+) -> dict[int, list[LeadEvent]]:
+    """These leads' events of these kinds, by lead, oldest first (what their posts show beyond the lead row)."""
+    rows = await session.scalars(
+        select(LeadEvent)
+        .where(LeadEvent.lead_id.in_(lead_ids), LeadEvent.kind.in_(kinds))
+        .order_by(LeadEvent.at, LeadEvent.id)
+    )
+    by_lead: dict[int, list[LeadEvent]] = {lead_id: [] for lead_id in lead_ids}
+    for event in rows:
+        by_lead[event.lead_id].append(event)
+    return by_lead
 
 
 async def list_events(*, session: AsyncSession, lead_id: int) -> list[LeadEvent]:
@@ -131,13 +167,6 @@ async def list_events(*, session: AsyncSession, lead_id: int) -> list[LeadEvent]
         select(LeadEvent).where(LeadEvent.lead_id == lead_id).order_by(LeadEvent.at, LeadEvent.id)
     )
     return list(rows)
-
-
-async def find_event(*, session: AsyncSession, lead_id: int, kind: str) -> LeadEvent | None:
-    rows = await session.execute(
-        select(LeadEvent).where(LeadEvent.lead_id == lead_id, LeadEvent.kind == kind).order_by(LeadEvent.id).limit(1)
-    )
-    return rows.scalar_one_or_none()
 
 
 async def claim_decision(*, session: AsyncSession, lead_id: int, from_stage: str, values: dict[str, Any]) -> bool:

@@ -7,15 +7,45 @@ from __future__ import annotations
 from typing import Any
 
 from bot.ids import Action
-from tests.conftest import REP1, Harness, StartApp, text_of
+from tests.conftest import MANAGER, REP1, REP2, Harness, StartApp, text_of
+from tests.test_reassign import reassign
 from tests.test_reject import BUDGET, submit_reject
-from tests.test_sla import at, start_sla
+from tests.test_sla import at, breached, start_sla
 
 
 async def post_updates(app: Harness, lead_id: int) -> list[dict[str, Any]]:
     """Every chat.update of the lead's own post, oldest first, as sent."""
     lead = await app.lead(lead_id)
     return [c.args for c in app.slack.calls_to("chat.update") if c.args["ts"] == lead.slack_ts]
+
+
+# --- who holds the lead ----------------------------------------------------------------------------------------
+
+
+async def test_a_reassigned_lead_says_who_gave_it_to_whom_and_from_whom(start_app: StartApp) -> None:
+    app = await start_sla(start_app)
+    lead_id = await app.new_lead(name="Dana Buyer")
+    app.clock.set(at(4))
+    await app.click(Action.ACCEPT, lead_id, REP1)
+    await app.settle()
+    app.clock.set(at(38))
+
+    await reassign(app, lead_id, REP2, "Riley is on leave")
+
+    shown = text_of((await post_updates(app, lead_id))[-1]["blocks"])
+    assert f"↪️ *Assigned* to <@{REP2}> by <@{MANAGER}> (reassigned from <@{REP1}>)" in shown
+    assert "*Accepted* by" not in shown and "⏱ First contact due Tue Nov 24, 09:38 CST (24 h SLA)" in shown
+
+
+async def test_a_lead_nobody_accepted_then_assigned_by_a_manager_says_so(start_app: StartApp) -> None:
+    app = await start_sla(start_app)
+    lead_id, _ = await breached(app, name="Dana Buyer")
+
+    await reassign(app, lead_id, REP2, "Nobody picked it up")
+
+    shown = text_of((await post_updates(app, lead_id))[-1]["blocks"])
+    assert f"↪️ *Assigned* to <@{REP2}> by <@{MANAGER}>" in shown
+    assert "*Accepted* by" not in shown and "reassigned from" not in shown
 
 
 # --- a lead past the handover ----------------------------------------------------------------------------------

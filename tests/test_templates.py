@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.cards import humanize, lead_card
+from bot.cards import Assignment, LeadCard, humanize, lead_card
 from bot.config import DEFAULT_REJECT_REASONS, parse_config
 from bot.funnel import funnel_view
 from bot.ids import REJECT_MODAL_IDS
@@ -106,14 +106,32 @@ def mrkdwn_objects(node: Any) -> list[dict[str, Any]]:
     return []
 
 
+def hostile_earlier(size: int = 1) -> Lead:
+    """An earlier lead of the same person, rejected for a hostile reason (the known-person note quotes it)."""
+    earlier = hostile_lead("rejected", size)
+    earlier.id, earlier.received_at = 7, datetime(2026, 11, 3, tzinfo=UTC)
+    return earlier
+
+
+HANDED = Assignment(to="U0REP00001", by=HOSTILE, previous=HOSTILE)  # reassigned: ids Slack sent, or lead-like text
+
+
+def hostile_card(lead: Lead, clocks: list[str] | None = None) -> LeadCard:
+    return lead_card(lead, tz=TZ, clocks=clocks, earlier=[hostile_earlier(20), lead], assignment=HANDED)
+
+
 @pytest.mark.parametrize("stage", ["mql", "sal", "rejected"])
 @pytest.mark.parametrize("size", [1, 20])
 def test_the_lead_post_is_valid_block_kit_and_inert(stage: str, size: int) -> None:
-    message = RENDERER.render("channel/lead_post.json.j2", card=lead_card(hostile_lead(stage, size), tz=TZ))
+    message = RENDERER.render("channel/lead_post.json.j2", card=hostile_card(hostile_lead(stage, size)))
 
     assert validate_blocks(message["blocks"], surface="message") == []
     assert_inert(message)
     assert "&lt;!channel&gt;" in message["text"]
+    shown = "\n".join(rendered_texts(message))
+    assert "Known person" in shown
+    assert {"sal": "*Assigned* to <@U0REP00001> by &lt;!channel&gt;", "rejected": " after posting — &lt;!channel&gt;",
+            "mql": "Accept"}[stage] in json.dumps(message, ensure_ascii=False)  # fmt: skip
 
 
 @pytest.mark.parametrize("size", [1, 20])
@@ -123,7 +141,7 @@ def test_a_full_batch_message_of_hostile_leads_is_valid_block_kit_and_inert(size
     for number, lead in enumerate(leads, start=1):
         lead.id = number
     clocks = ["🚨 *Accept SLA breached* — was due today 09:30 (30 min target)", "⏱ First contact due Tue 09:00"]
-    cards = [lead_card(lead, tz=TZ, clocks=clocks) for lead in leads]
+    cards = [hostile_card(lead, clocks) for lead in leads]
     message = RENDERER.render("channel/lead_batch.json.j2", cards=cards, title="⚡ 24 new MQLs", footer="leads #1–#24")
 
     assert validate_blocks(message["blocks"], surface="message") == []
