@@ -147,12 +147,10 @@ class Harness:
         self, message: Message, action_id: str, user_id: str, *, value: str | None = None
     ) -> tuple[int, str]:
         """Click a button on a message Slack shows (a DM, a thread reply), sending the value the app put on it."""
+        elements = [el for block in message.blocks if block["type"] == "actions" for el in block["elements"]]
+        elements += [block["accessory"] for block in message.blocks if "accessory" in block]
         buttons = [
-            el
-            for block in message.blocks
-            if block["type"] == "actions"
-            for el in block["elements"]
-            if el["action_id"] == action_id and (value is None or el.get("value") == value)
+            el for el in elements if el["action_id"] == action_id and (value is None or el.get("value") == value)
         ]
         assert buttons, f"no {action_id} button on that message"
         payload = sr.block_actions(

@@ -195,3 +195,47 @@ async def test_a_burst_of_1000_mqls_is_posted_in_batches_within_the_channel_limi
     [(unposted,)] = await fetch(app, "SELECT count(*) FROM leads WHERE slack_ts IS NULL")
     [(posted_events,)] = await fetch(app, "SELECT count(*) FROM lead_events WHERE kind = 'posted'")
     assert (unposted, posted_events) == (0, 1000)
+
+
+async def test_a_batch_shows_each_leads_history_known_person_and_contact_as_its_own_post_would(
+    start_app: StartApp,
+) -> None:
+    sla = {"accept": {"target": "30m", "escalate": [{"after": "0s", "notify": "manager"}]}}
+    app = await start_app(team_config(slack=burst_config().slack.model_dump(), sla=sla))
+    earlier = await app.new_lead(external_id="p-1", email="dana@example.com", name="Dana")  # alone: its own post
+    await app.click(Action.REJECT, earlier, REP1)
+    await submit_reject(app, earlier, REP1, BUDGET)
+    await app.settle()
+    app.clock.advance(3600)  # 10:00 CST
+
+    burst = leads(11)
+    burst[0]["email"] = "Dana@Example.com"
+    _, body = await app.post_leads(burst)
+    await app.settle()
+    ids = [item["id"] for item in body["leads"]]
+
+    [batch] = [m for m in posts(app) if m.blocks[0]["text"]["text"] == "⚡ 11 new MQLs"]
+    lines = {b["block_id"]: b for b in batch.blocks if b.get("block_id", "").endswith(":line")}
+    assert len(lines) == 11
+    for lead_id in ids:
+        line = lines[f"lead:{lead_id}:line"]
+        assert line["accessory"]["action_id"] == Action.HISTORY and line["accessory"]["value"] == str(lead_id)
+    known = "🔁 Known person: also an MQL on Nov 23 (rejected: No budget or authority)"
+    assert known in lines[f"lead:{ids[0]}:line"]["text"]["text"]
+    assert sum(known in line["text"]["text"] for line in lines.values()) == 1
+
+    await app.press(batch, Action.HISTORY, MANAGER, value=str(ids[0]))
+    await app.settle()
+    [_reject_modal, history] = app.slack.calls_to("views.open")
+    assert history.args["view"]["title"]["text"] == "History"
+    assert "Posted in the channel" in text_of(history.args["view"]["blocks"])
+
+    await app.click(Action.ACCEPT, ids[1], REP1)
+    await app.settle()
+    await app.click(Action.LOG_CONTACT, ids[1], REP1)
+    await app.settle()
+    [batch] = [m for m in posts(app) if m.ts == batch.ts]
+    line = next(b for b in batch.blocks if b.get("block_id") == f"lead:{ids[1]}:line")
+    assert f"📞 First contact logged by <@{REP1}>" in line["text"]["text"]
+    contact = [b for b in batch.blocks if b.get("block_id") == f"lead:{ids[1]}:actions"]
+    assert Action.LOG_CONTACT not in action_ids(contact)  # no button that would only be refused

@@ -149,6 +149,10 @@ def test_a_full_batch_message_of_hostile_leads_is_valid_block_kit_and_inert(size
         len([b for b in message["blocks"] if b["type"] == "actions"]) == 12
     )  # the mql and sal leads; not decided ones
     assert_inert(message)
+    lines = [b for b in message["blocks"] if b.get("block_id", "").endswith(":line")]
+    assert [b["accessory"]["value"] for b in lines] == [str(n) for n in range(1, 25)]  # a History button each
+    assert all("Known person" in b["text"]["text"] for b in lines)
+    assert all("📝 " in b["text"]["text"] for b, stage in zip(lines, stages, strict=True) if stage == "rejected")
 
 
 def test_mentions_the_app_adds_itself_stay_mentions() -> None:
