@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -16,6 +17,7 @@ from bot.clock import Clock
 from bot.config import HandoffConfig
 from bot.feedback import FeedbackSender
 from bot.kinds import ANNOUNCEMENT, FEEDBACK, LEAD_POST, SLA_NOTICE, WIN_POST, notice_id_of
+from bot.kinds import lead_post as lead_post_row
 from bot.kinds import sla_notice as notice_row
 from bot.outbox import retry_after
 from bot.pacing import Pacer
@@ -112,19 +114,43 @@ class SlackDelivery:
 
     async def many(self, rows: list[Claimed]) -> None:
         """A burst's first posts as one batch message, each lead with its own buttons; every lead's accept clock
-        starts when the batch lands, exactly as when it lands alone."""
+        starts when the batch goes out, exactly as when it goes out alone."""
+        await self._first_post(rows, batch=True)
 
-        async def batch_of(rest: list[Claimed]) -> dict[str, Any]:
+    async def _first_post(self, rows: list[Claimed], *, batch: bool) -> None:
+        """Post leads for the first time: one lead's post, or a burst's batch message. The accept clock starts when
+        the post goes out, so it is planned at that moment, shown on the post, and started at the same moment once
+        Slack has taken it: the deadline the post states is the one the clock runs to, outside business hours too.
+        A post an earlier attempt made (found by its marker, see `_post_once`) was rendered back then: its clocks
+        start now, and it is queued for an update that shows them."""
+        rendered: list[tuple[datetime, set[int]]] = []
+
+        async def render(rest: list[Claimed]) -> dict[str, Any]:
+            at = self._clock.now()
+            rendered.append((at, {r.id for r in rest}))
             async with self._db.session() as session:
                 leads = await lead_queries.leads_by_ids(session=session, ids=[r.lead_id for r in rest if r.lead_id])
                 facts = await load_facts(session, leads)
-            return self._posts.message(leads, facts, now=self._clock.now(), batch=True)
+            for lead in leads:
+                planned = self._sla.plan(lead=lead, clock="accept", at=at, owner=None) if lead.stage == "mql" else None
+                if planned is not None:
+                    facts[lead.id] = replace(facts[lead.id], timers=[*facts[lead.id].timers, planned])
+            return self._posts.message(leads, facts, now=at, batch=batch)
 
-        landed = await self._post_once(rows, channel=self._config.slack.leads_channel, render=batch_of)
+        landed = await self._post_once(rows, channel=self._config.slack.leads_channel, render=render)
+        now = self._clock.now()
+        sent_at, sent = rendered[0] if rendered else (now, set())
+        stale: dict[tuple[str, str], int] = {}  # a post made by an earlier attempt: one lead of it to refresh
         async with self._db.session() as session:
             for row in rows:
-                if row.lead_id is not None:
-                    await self._record_first_post(session, row.lead_id, *landed[row.id])
+                if row.lead_id is None:
+                    continue
+                fresh = row.id in sent
+                await self._record_first_post(session, row.lead_id, *landed[row.id], at=sent_at if fresh else now)
+                if not fresh:
+                    stale.setdefault(landed[row.id], row.lead_id)
+            if stale:
+                await enqueue_many(session=session, rows=[lead_post_row(i) for i in stale.values()], now=now)
 
     async def _post(
         self, row: Claimed, *, channel: str, message: dict[str, Any], thread_ts: str | None = None
@@ -254,7 +280,7 @@ class SlackDelivery:
         return await self._post(row, channel=post_to, message=message, thread_ts=thread_ts)
 
     async def lead_post(self, row: Claimed, lead_id: int) -> None:
-        """Post the lead to the leads channel the first time (its accept clock starts when it lands); update that
+        """Post the lead to the leads channel the first time (its accept clock starts when it goes out); update that
         same post on every later change. A lead posted in a burst's batch message re-renders the whole batch."""
         async with self._db.session() as session:
             lead = await lead_queries.get_lead(session=session, lead_id=lead_id)
@@ -263,33 +289,31 @@ class SlackDelivery:
             if lead.quiet and lead.slack_ts is None:
                 return  # imported with --no-post or as history: never posted (a row queued before it was quiet)
             channel, ts = lead.slack_channel, lead.slack_ts
-            shown = await lead_queries.leads_on_post(session=session, channel=channel, ts=ts) if channel and ts else []
-            shown = shown or [lead]
-            facts = await load_facts(session, shown)
-        message = self._posts.message(shown, facts, now=self._clock.now())
-        landed = await self._show(
-            row, at=(channel, ts), message=message, post_to=channel or self._config.slack.leads_channel
-        )
-        if landed is None:
+            if channel and ts:
+                shown = await lead_queries.leads_on_post(session=session, channel=channel, ts=ts)
+                facts = await load_facts(session, shown)
+        if not (channel and ts):
+            await self._first_post([row], batch=False)
             return
-        async with self._db.session() as session:
-            if ts:
+        message = self._posts.message(shown, facts, now=self._clock.now())
+        landed = await self._show(row, at=(channel, ts), message=message, post_to=channel)
+        if landed is not None:
+            async with self._db.session() as session:
                 await lead_queries.move_post(session=session, lead_id=lead_id, channel=landed[0], ts=landed[1])
-            else:
-                await self._record_first_post(session, lead_id, *landed)
 
-    async def _record_first_post(self, session: AsyncSession, lead_id: int, channel: str, ts: str) -> None:
-        now = self._clock.now()
-        if not await lead_queries.record_post(session=session, lead_id=lead_id, channel=channel, ts=ts, at=now):
+    async def _record_first_post(
+        self, session: AsyncSession, lead_id: int, channel: str, ts: str, *, at: datetime
+    ) -> None:
+        if not await lead_queries.record_post(session=session, lead_id=lead_id, channel=channel, ts=ts, at=at):
             return
         lead = await lead_queries.get_lead(session=session, lead_id=lead_id)
         assert lead is not None
         await lead_queries.add_event(
-            session=session, lead_id=lead_id, kind="posted", at=now, channel=channel, ts=ts,
-            lag_seconds=int((now - lead.received_at).total_seconds()),
+            session=session, lead_id=lead_id, kind="posted", at=at, channel=channel, ts=ts,
+            lag_seconds=int((at - lead.received_at).total_seconds()),
         )  # fmt: skip
-        if lead.stage == "mql":  # reps cannot act on what they cannot see: the clock starts now
-            await self._sla.start(session, lead=lead, clock="accept", at=now, owner=None)
+        if lead.stage == "mql":  # reps cannot act on what they cannot see: the clock starts as the post goes out
+            await self._sla.start(session, lead=lead, clock="accept", at=at, owner=None)
 
     async def sla_notice(self, row: Claimed, notice_id: int) -> None:
         async with self._db.session() as session:

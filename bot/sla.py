@@ -96,10 +96,9 @@ class SlaService:
 
     # --- starting and stopping (inside the caller's transaction) ---------------------------------------------
 
-    async def start(
-        self, session: AsyncSession, *, lead: Lead, clock: str, at: datetime, owner: str | None
-    ) -> SlaTimer | None:
-        """Start `clock` for `lead` at `at` if the team file sets it; the target may depend on the lead's score."""
+    def plan(self, *, lead: Lead, clock: str, at: datetime, owner: str | None) -> SlaTimer | None:
+        """The clock `start` would start at `at`, not stored: what a post shows before it lands (its deadline is
+        then the very one the stored clock runs to). None when the team file does not set `clock`."""
         cfg = self.clock_config(clock)
         if cfg is None:
             return None
@@ -107,23 +106,27 @@ class SlaService:
         time = self.config.working_time(cfg.business_hours)
         due = time.add(at, target)
         warn_at = time.add(at, target * warn) if warn else None
-        return await queries.add_timer(
-            session=session,
-            timer=SlaTimer(
-                lead_id=lead.id,
-                clock=clock,
-                owner=owner,
-                business_hours=cfg.business_hours,
-                target_seconds=int(target.total_seconds()),
-                started_at=at,
-                warn_at=warn_at,
-                due_at=due,
-                state="running",
-                steps_fired=0,
-                snoozes=0,
-                next_at=warn_at or due,
-            ),
+        return SlaTimer(
+            lead_id=lead.id,
+            clock=clock,
+            owner=owner,
+            business_hours=cfg.business_hours,
+            target_seconds=int(target.total_seconds()),
+            started_at=at,
+            warn_at=warn_at,
+            due_at=due,
+            state="running",
+            steps_fired=0,
+            snoozes=0,
+            next_at=warn_at or due,
         )
+
+    async def start(
+        self, session: AsyncSession, *, lead: Lead, clock: str, at: datetime, owner: str | None
+    ) -> SlaTimer | None:
+        """Start `clock` for `lead` at `at` if the team file sets it; the target may depend on the lead's score."""
+        timer = self.plan(lead=lead, clock=clock, at=at, owner=owner)
+        return None if timer is None else await queries.add_timer(session=session, timer=timer)
 
     async def stop(
         self, session: AsyncSession, *, lead_id: int, clock: str, at: datetime, actor: str | None, cancel: bool = False

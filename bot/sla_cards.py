@@ -248,8 +248,9 @@ def clock_lines(timers: list[SlaTimer], *, tz: ZoneInfo, now: datetime) -> list[
         elif timer.state == "met":
             took = humanize(timedelta(seconds=timer.elapsed_seconds or 0))
             lines.append(f"⏱ {name} in {took}, within the {target} SLA")
-        elif timer.state == "running":
-            lines.append(f"⏱ {name} due {when(timer.due_at, tz, now)} ({target} SLA)")
+        elif timer.state == "running":  # the first post already says it: the clock is planned before it lands
+            hours = ", working time" if timer.business_hours else ""
+            lines.append(f"⏱ {name} due {when(timer.due_at, tz, now)} ({target} SLA{hours})")
     return lines
 
 

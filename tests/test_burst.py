@@ -197,7 +197,7 @@ async def test_a_burst_of_1000_mqls_is_posted_in_batches_within_the_channel_limi
     assert (unposted, posted_events) == (0, 1000)
 
 
-async def test_a_batch_shows_each_leads_history_known_person_and_contact_as_its_own_post_would(
+async def test_a_batch_shows_each_leads_deadline_history_known_person_and_contact_as_its_own_post_would(
     start_app: StartApp,
 ) -> None:
     sla = {"accept": {"target": "30m", "escalate": [{"after": "0s", "notify": "manager"}]}}
@@ -220,6 +220,7 @@ async def test_a_batch_shows_each_leads_history_known_person_and_contact_as_its_
     for lead_id in ids:
         line = lines[f"lead:{lead_id}:line"]
         assert line["accessory"]["action_id"] == Action.HISTORY and line["accessory"]["value"] == str(lead_id)
+        assert "⏱ Accept due 10:30 CST (30 min SLA)" in line["text"]["text"]
     known = "🔁 Known person: also an MQL on Nov 23 (rejected: No budget or authority)"
     assert known in lines[f"lead:{ids[0]}:line"]["text"]["text"]
     assert sum(known in line["text"]["text"] for line in lines.values()) == 1

@@ -114,6 +114,10 @@ async def test_a_database_error_after_slack_took_the_post_is_retried_and_records
     lead = await app.lead(body["id"])
     assert (lead.slack_channel, lead.slack_ts) == (LEADS, posts[0].ts)
     assert [e.kind for e in await app.events(body["id"])] == ["mql_received", "posted"]
-    [row] = await app.outbox_rows()
+    [row, refresh] = await app.outbox_rows()
     assert row.delivered_at is not None and row.attempts == 2
     assert [(t.clock, t.state) for t in await timers(app, body["id"])] == [("accept", "running")]
+    # the post was rendered by the first attempt, before its clock started: one update shows the clock's deadline
+    assert (refresh.key, refresh.delivered_at is not None) == (f"lead_post:{body['id']}", True)
+    [update] = app.slack.calls_to("chat.update")
+    assert update.args["ts"] == lead.slack_ts
