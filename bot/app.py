@@ -77,7 +77,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
     deliver = SlackDelivery(
         db, client, renderer, config, clock, sla, feedback, on_lookup_skipped=observability.lookup_skipped
     )
-    worker = OutboxWorker(db, deliver, clock, on_settled=observability.delivery_settled)
+    worker = OutboxWorker(db, deliver, clock, on_settled=observability.delivery_settled, lanes=kinds.LANES)
     worker_box.append(worker)
     return Services(
         settings=settings,

@@ -85,7 +85,8 @@ class SlackDelivery:
         elif row.kind == FEEDBACK:
             if self._feedback is None:
                 raise ValueError("a feedback delivery is queued but no [feedback] webhook_url is configured")
-            await self._feedback(row.payload, delivery_id=row.key)  # the key: unique, the same on every retry
+            # the key: unique, the same on every retry
+            await self._feedback(row.payload, delivery_id=row.key, queued_at=row.created_at)
         else:
             raise ValueError(f"unknown outbox kind {row.kind!r}")
 

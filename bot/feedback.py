@@ -6,6 +6,10 @@ retried through the outbox until the receiver answers 2xx, and signed as Standar
 - `webhook-signature`: `v1,<base64 HMAC-SHA256 over "{id}.{timestamp}.{body}">`, keyed with FEEDBACK_SECRET.
 
 The older `X-Handoff-Signature: sha256=<hex HMAC-SHA256 of the body>` is still sent for one release.
+
+A receiver answering anything but 2xx (or not answering) is tried again with back-off, after its `Retry-After`
+when it sends one, for `GIVE_UP_AFTER`; then the delivery fails for good. `410 Gone` fails it at once: the
+receiver says the endpoint is gone for good. Either way the outbox logs it once and counts it as failed.
 """
 
 from __future__ import annotations
@@ -15,15 +19,21 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any, NoReturn
 
 import aiohttp
 
 from bot.clock import Clock
-from bot.outbox import Retry
+from bot.outbox import GiveUp, Retry
 
 SIGNATURE_HEADER = "X-Handoff-Signature"  # deprecated: covers neither a timestamp nor an id
 ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_V1_HEADER = "webhook-id", "webhook-timestamp", "webhook-signature"
+GIVE_UP_AFTER = timedelta(days=3)
+"""How long a delivery is retried before it fails for good (as long as HubSpot retries its own webhooks)."""
+MAX_WAIT = timedelta(hours=1)
+"""The longest a receiver's Retry-After is waited for."""
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -42,7 +52,7 @@ class FeedbackSender:
         self._session = session
         self._clock = clock
 
-    async def __call__(self, payload: dict[str, Any], *, delivery_id: str) -> None:
+    async def __call__(self, payload: dict[str, Any], *, delivery_id: str, queued_at: datetime) -> None:
         body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
         timestamp = int(self._clock.now().timestamp())  # this attempt's: a retry is stamped afresh
         headers = {
@@ -53,7 +63,32 @@ class FeedbackSender:
             SIGNATURE_V1_HEADER: sign_v1(self._secret, delivery_id, timestamp, body),
             SIGNATURE_HEADER: sign(self._secret, body),
         }
-        async with self._session().post(self._url, data=body, headers=headers) as response:
-            if not 200 <= response.status < 300:
-                # every answer but 2xx is retried: the receiver may be down or misconfigured for a while
-                raise Retry(f"feedback webhook answered HTTP {response.status}")
+        try:
+            async with self._session().post(self._url, data=body, headers=headers) as response:
+                status, wait = response.status, self._wait(response.headers.get("Retry-After"))
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            self._again(f"feedback webhook unreachable: {type(exc).__name__}", queued_at, None)
+        if 200 <= status < 300:
+            return
+        if status == 410:
+            raise GiveUp("feedback webhook answered HTTP 410 Gone: the receiver takes no more deliveries")
+        # any other answer is retried: the receiver may be down or misconfigured for a while
+        self._again(f"feedback webhook answered HTTP {status}", queued_at, wait)
+
+    def _again(self, reason: str, queued_at: datetime, wait: timedelta | None) -> NoReturn:
+        """Retry later, or give up once the delivery has been owed for `GIVE_UP_AFTER`."""
+        if self._clock.now() - queued_at >= GIVE_UP_AFTER:
+            raise GiveUp(f"{reason}; gave up after retrying for {GIVE_UP_AFTER.days} days")
+        raise Retry(reason, after=wait)
+
+    def _wait(self, value: str | None) -> timedelta | None:
+        """A Retry-After in seconds or as an HTTP date, at most `MAX_WAIT`; None when there is none to honour."""
+        value = (value or "").strip()
+        if value.isascii() and value.isdigit():
+            wait = timedelta(seconds=min(int(value[:6]), MAX_WAIT.total_seconds()))
+        else:
+            try:
+                wait = parsedate_to_datetime(value) - self._clock.now()
+            except (TypeError, ValueError, IndexError):
+                return None
+        return min(wait, MAX_WAIT) if wait > timedelta(0) else None

@@ -20,6 +20,8 @@ WIN_POST = "win_post"  # the joint-win celebration of a won lead
 FEEDBACK = "feedback"  # one outcome POSTed to marketing's webhook (never coalesced)
 ANNOUNCEMENT = "announcement"  # a one-off channel post whose content is fixed when queued
 ALL = (LEAD_POST, SLA_NOTICE, WIN_POST, FEEDBACK, ANNOUNCEMENT)
+LANES = (tuple(kind for kind in ALL if kind != FEEDBACK), (FEEDBACK,))
+"""What the outbox delivers in separate loops: Slack, and marketing's webhook (a slow receiver holds only its own)."""
 
 
 def lead_post(lead_id: int) -> Outgoing:

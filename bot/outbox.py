@@ -4,6 +4,9 @@ It claims due rows atomically (so several processes may run it), renders each fr
 Web API, and settles the row: delivered, rescheduled (429 after Retry-After; 5xx and network errors with capped
 exponential backoff and jitter) or failed (an error retrying cannot fix, kept with its reason). A restart resumes
 where it stopped: claims expire after a lease, so a row held by a process that died is picked up again.
+
+Each lane (a set of row kinds) is claimed and delivered by a loop of its own: marketing's webhook receiver being
+slow or down holds back its own deliveries, never a lead's post or an SLA alarm.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import logging
 import os
 import random
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from datetime import timedelta
 from typing import Protocol
 
@@ -56,6 +59,10 @@ class Retry(Exception):
         self.after = after
 
 
+class GiveUp(Exception):
+    """Raised by a deliverer when no later attempt can succeed: the row fails for good, with this reason."""
+
+
 def backoff(attempts: int) -> timedelta:
     """1 s, 2 s, 4 s … capped at five minutes, with ±20 % jitter so a fleet does not retry in lockstep."""
     base = min(2 ** max(attempts - 1, 0), MAX_BACKOFF.total_seconds())
@@ -72,6 +79,8 @@ def classify(exc: Exception, attempts: int) -> tuple[timedelta | None, str]:
     """(delay before the next attempt, or None for a permanent failure; the error text to keep)."""
     if isinstance(exc, Retry):
         return (exc.after or backoff(attempts)), str(exc)
+    if isinstance(exc, GiveUp):
+        return None, str(exc)
     if isinstance(exc, SlackApiError):
         status = exc.response.status_code
         error = str(exc.response.get("error") or f"HTTP {status}")
@@ -101,6 +110,7 @@ class OutboxWorker:
         lease: timedelta = timedelta(seconds=60),
         poll_seconds: float = 1.0,
         on_settled: Callable[[str, str], None] | None = None,
+        lanes: Sequence[Collection[str] | None] = (None,),
     ) -> None:
         self._db = db
         self._deliver = deliver
@@ -110,20 +120,22 @@ class OutboxWorker:
         self._poll = poll_seconds
         self._on_settled = on_settled or (lambda kind, outcome: None)  # (row kind, delivered|retried|failed)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._lanes = list(lanes)  # each: the row kinds one loop delivers (None: every kind)
+        self._wake = [asyncio.Event() for _ in self._lanes]
+        self._tasks: list[asyncio.Task[None]] = []
 
     def wake(self) -> None:
         """Something was queued (or the clock moved): look now instead of at the next poll."""
-        self._wake.set()
+        for event in self._wake:
+            event.set()
 
-    async def run_once(self) -> int:
-        """Claim one batch and settle every row of it; returns how many rows were claimed."""
+    async def run_once(self, lane: int = 0) -> int:
+        """Claim one batch of the lane's kinds and settle every row of it; returns how many rows were claimed."""
         async with self._db.session() as session:
             claimed = await queries.claim_batch(
-                session=session, worker=self.worker_id, now=self._clock.now(), lease=self._lease, limit=self._batch
-            )
+                session=session, worker=self.worker_id, now=self._clock.now(), lease=self._lease, limit=self._batch,
+                kinds=self._lanes[lane],
+            )  # fmt: skip
         for group in await self._deliver.plan(claimed) if claimed else []:
             await self._settle(group)
         return len(claimed)
@@ -166,15 +178,18 @@ class OutboxWorker:
         self._on_settled(row.kind, "failed" if delay is None else "retried")
 
     async def drain(self) -> None:
-        """Deliver until nothing is due now (rows waiting for a later retry stay queued)."""
-        while await self.run_once():
+        """Deliver until nothing is due now in any lane (rows waiting for a later retry stay queued)."""
+        await asyncio.gather(*(self._drain(lane) for lane in range(len(self._lanes))))
+
+    async def _drain(self, lane: int) -> None:
+        while await self.run_once(lane):
             pass
 
-    async def _run(self) -> None:
+    async def _run(self, lane: int) -> None:
         while True:
-            self._wake.clear()
+            self._wake[lane].clear()
             try:
-                await self.drain()
+                await self._drain(lane)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -182,22 +197,19 @@ class OutboxWorker:
                     log.exception("outbox worker: database error; retrying in %.1f s", self._poll)
                 else:  # a held lock or a read-only file: one line per attempt, not a traceback
                     log.warning("outbox worker: %s; retrying in %.1f s", reason, self._poll)
-            self._idle.set()
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+                await asyncio.wait_for(self._wake[lane].wait(), timeout=self._poll)
             except TimeoutError:
                 pass
-            self._idle.clear()
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="outbox-worker")
+        if not self._tasks:
+            self._tasks = [
+                asyncio.create_task(self._run(lane), name=f"outbox-worker-{lane}") for lane in range(len(self._lanes))
+            ]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ class Claimed:
     lead_id: int | None
     payload: dict[str, Any]
     attempts: int
+    created_at: datetime  # when it was queued: how long it has been owed
 
 
 def _pending() -> Any:
@@ -69,9 +70,9 @@ async def enqueue_many(*, session: AsyncSession, rows: Sequence[Outgoing], now: 
     return len(fresh)
 
 
-def claimable(now: datetime) -> Select[int]:
-    """Ids of rows a worker may claim at `now`: pending, due, not held by a live claim, and not waiting behind
-    another row of their key (an older pending one, or one in flight)."""
+def claimable(now: datetime, kinds: Collection[str] | None = None) -> Select[int]:
+    """Ids of rows a worker may claim at `now` (of `kinds`, or any): pending, due, not held by a live claim, and not
+    waiting behind another row of their key (an older pending one, or one in flight)."""
     other = aliased(OutboxMessage)
     blocked = exists(
         select(other.id).where(
@@ -82,16 +83,23 @@ def claimable(now: datetime) -> Select[int]:
             or_(other.id < OutboxMessage.id, other.claimed_until > now),
         )
     )
-    return select(OutboxMessage.id).where(
+    query = select(OutboxMessage.id).where(
         _pending(),
         OutboxMessage.next_attempt_at <= now,
         or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
         ~blocked,
     )
+    return query if kinds is None else query.where(OutboxMessage.kind.in_(kinds))
 
 
 async def claim_batch(
-    *, session: AsyncSession, worker: str, now: datetime, lease: timedelta, limit: int
+    *,
+    session: AsyncSession,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    kinds: Collection[str] | None = None,
 ) -> list[Claimed]:
     """Claim due rows for `worker` in one statement, so two workers can never hold the same row.
 
@@ -100,7 +108,7 @@ async def claim_batch(
     SKIP LOCKED so concurrent claimers pass over each other instead of queueing.
     """
     candidates = (
-        claimable(now)
+        claimable(now, kinds)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -117,6 +125,7 @@ async def claim_batch(
             OutboxMessage.lead_id,
             OutboxMessage.payload,
             OutboxMessage.attempts,
+            OutboxMessage.created_at,
         )
         .execution_options(synchronize_session=False)
     )
