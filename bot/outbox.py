@@ -136,9 +136,31 @@ class OutboxWorker:
                 session=session, worker=self.worker_id, now=self._clock.now(), lease=self._lease, limit=self._batch,
                 kinds=self._lanes[lane],
             )  # fmt: skip
-        for group in await self._deliver.plan(claimed) if claimed else []:
-            await self._settle(group)
+        groups = await self._deliver.plan(claimed) if claimed else []
+        since = self._clock.now()
+        while groups:
+            if self._clock.now() - since >= self._lease / 2:  # a long batch: keep the rest, or leave what was taken
+                groups, since = await self._still_held(groups), self._clock.now()
+                if not groups:
+                    break
+            await self._settle(groups.pop(0))
         return len(claimed)
+
+    async def _still_held(self, groups: list[list[Claimed]]) -> list[list[Claimed]]:
+        """Renew the claims on the rest of a batch; rows another worker took over once a lease ran out are dropped
+        (it delivers them), so a slow call never makes the rest of a stale batch go out twice."""
+        ids = [row.id for group in groups for row in group]
+        async with self._db.session() as session:
+            held = await queries.renew_claims(
+                session=session, ids=ids, worker=self.worker_id, now=self._clock.now(), lease=self._lease
+            )
+        if len(held) < len(ids):
+            log.info(
+                "outbox: %d row(s) of a batch were taken over after its lease ran out; leaving them",
+                len(ids) - len(held),
+            )
+        kept = [[row for row in group if row.id in held] for group in groups]
+        return [group for group in kept if group]
 
     async def _settle(self, group: list[Claimed]) -> None:
         """Deliver one row, or several that one call covers, and settle every row of it the same way."""

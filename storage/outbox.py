@@ -132,6 +132,23 @@ async def claim_batch(
     return sorted((Claimed(*row) for row in result), key=lambda c: c.id)
 
 
+async def renew_claims(
+    *, session: AsyncSession, ids: Sequence[int], worker: str, now: datetime, lease: timedelta
+) -> set[int]:
+    """Extend `worker`'s claims on `ids` for another `lease`; returns the ids it still held. A claim whose lease ran
+    out may have been taken over by another worker, which then delivers that row: this one must leave it."""
+    if not ids:
+        return set()
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == worker, _pending())
+        .values(claimed_until=now + lease)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return {int(row_id) for row_id in result.scalars()}
+
+
 async def mark_delivered(*, session: AsyncSession, row_id: int, worker: str, now: datetime) -> None:
     await session.execute(
         update(OutboxMessage)

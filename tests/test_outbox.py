@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
 import pytest
 
-from bot.ids import Action
+from bot.ids import Action, Block, Callback
 from tests.conftest import LEADS, REP1, Harness, StartApp, team_config
 from tests.test_operations import scrape, value
 
@@ -216,3 +217,32 @@ async def test_a_thread_reply_whose_lookup_is_refused_is_posted(start_app: Start
     assert len(app.slack.calls_to("conversations.replies")) == 1
     assert len(await app.thread_replies(lead_id)) == 1
     assert [r.failed_at for r in await app.outbox_rows()] == [None, None]
+
+
+async def test_a_batch_that_outlives_its_lease_leaves_the_rest_to_the_replica_that_took_it_over(
+    start_app: StartApp,
+) -> None:
+    """Slack holds one answer past the lease (a slow call, a long batch): another replica takes the batch over and
+    delivers it; the first, when its answer comes, must not deliver the rest of its stale batch a second time."""
+    first = await start_app()
+    await first.svc.outbox.stop()  # this test drives the first replica's delivery itself
+    for company in ("Initech", "Hooli"):  # two one-off posts: nothing in the database says whether they were made
+        values = {
+            Block.WIN_COMPANY: {Action.WIN_COMPANY: {"value": company}},
+            Block.WIN_AMOUNT: {Action.WIN_AMOUNT: {"value": "1000"}},
+            Block.WIN_REP: {Action.WIN_REP: {"selected_user": REP1}},
+        }
+        assert await first.submit(Callback.WIN, REP1, "", values) == (200, "")
+    stall = first.slack.stall_next("chat.postMessage")  # Slack posts the first; its answer is held
+    delivering = asyncio.create_task(first.svc.outbox.drain())
+    await stall.arrived.wait()
+
+    first.clock.advance(61)  # the first replica's lease on both rows runs out
+    second = await start_app()
+    await second.settle()  # takes both over: finds the first post by its metadata, posts the second
+    stall.release()
+    await delivering
+    await second.settle()
+
+    wins = sorted(m.text for m in first.slack.messages[LEADS] if "Joint win" in m.text)
+    assert len(wins) == 2 and "Hooli" in wins[0] and "Initech" in wins[1], wins
