@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from bot.cards import error_mrkdwn
 from bot.errors import UserError
 from storage.unavailable import unavailable
 
@@ -115,7 +116,7 @@ class Background:
         try:
             await work
         except UserError as exc:
-            await self._tell(tell, exc.message, what)
+            await self._tell(tell, error_mrkdwn(exc), what)
         except Exception as exc:
             if (reason := unavailable(exc)) is not None:  # not a bug: the database said why, and nothing changed
                 log.warning("%s not done: %s", what, reason)

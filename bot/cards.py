@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import USER_ID
+from bot.errors import UserError
 from bot.ids import Action
 from message_templates import escape_mrkdwn, mrkdwn
 from storage.models import Lead
@@ -83,6 +84,11 @@ def mention(user_id: str | None) -> str:
     if user_id and USER_ID.match(user_id):
         return f"<@{user_id}>"
     return escape_mrkdwn(user_id or "someone")
+
+
+def error_mrkdwn(error: UserError) -> str:
+    """What a `UserError` tells the person in a message: each person it names as a mention."""
+    return error.text(mention)
 
 
 def humanize(delta: timedelta) -> str:

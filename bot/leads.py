@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import kinds
 from bot.backfill import History
-from bot.cards import mention
 from bot.clock import Clock
 from bot.errors import Conflict, Forbidden, NotFound, UserError
 from bot.ids import BANT
@@ -146,8 +145,8 @@ class LeadService:
     @staticmethod
     def _already_decided(lead: Lead) -> Conflict:
         if lead.stage == "rejected":
-            return Conflict(f"This lead was already rejected by {mention(lead.decided_by)}.")
-        return Conflict(f"This lead was already accepted by {mention(lead.owner)}.")
+            return Conflict("This lead was already rejected by {by}.", people={"by": lead.decided_by})
+        return Conflict("This lead was already accepted by {by}.", people={"by": lead.owner})
 
     async def _get(self, session: AsyncSession, lead_id: int, *, for_update: bool = False) -> Lead:
         lead = await lead_queries.get_lead(session=session, lead_id=lead_id, for_update=for_update)
@@ -235,7 +234,9 @@ class LeadService:
             if lead.stage != "sal":
                 raise Conflict("Contact can be logged once the lead is accepted.")
             if user_id != lead.owner and not await self._team.is_manager(user_id):
-                raise Forbidden(f"Only the owner ({mention(lead.owner)}) or a manager can log contact on this lead.")
+                raise Forbidden(
+                    "Only the owner ({owner}) or a manager can log contact on this lead.", people={"owner": lead.owner}
+                )
             if lead.contacted_at is not None:
                 raise Conflict("First contact is already logged for this lead.")
             await lead_queries.add_event(session=session, lead_id=lead_id, kind="contacted", actor=user_id, at=now)
@@ -272,7 +273,7 @@ class LeadService:
                 clock = await self._sla.start(session, lead=lead, clock="first_touch", at=now, owner=to)
             elif lead.stage == "sal":
                 if lead.owner == to:
-                    raise UserError(f"{mention(to)} already owns this lead.", field="rep")
+                    raise UserError("{rep} already owns this lead.", field="rep", people={"rep": to})
                 lead.owner = to
                 await lead_queries.add_event(
                     session=session, lead_id=lead_id, kind="reassigned", actor=by, at=now,
@@ -382,7 +383,7 @@ class LeadService:
 
     async def _check_move(self, lead: Lead, *, to: str, actor: str, via: str) -> None:
         if via == "slack" and actor != lead.owner and not await self._team.is_manager(actor):
-            raise Forbidden(f"Only the owner ({mention(lead.owner)}) or a manager can move this lead.")
+            raise Forbidden("Only the owner ({owner}) or a manager can move this lead.", people={"owner": lead.owner})
         if lead.stage == to:
             raise Conflict(f"This lead is already {to}.", field="stage")
         if lead.stage in CLOSED:

@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import kinds
-from bot.cards import mention
 from bot.clock import Clock
 from bot.config import GROUP_ID, USER_ID, ClockConfig, HandoffConfig
 from bot.errors import Conflict, Forbidden, NotFound, UserError
@@ -49,6 +48,15 @@ class Fire:
     step: int | None = None
     notify: str | None = None  # a breach step's target, as written in the team file
     to: str | None = None  # snooze_over: who snoozed
+
+
+@dataclass(frozen=True)
+class Nudged:
+    """Who a nudge reached: the owner or the reps (`dm`), or, for a lead nobody owns, its thread (`mode`)."""
+
+    people: tuple[str, ...]
+    dm: bool  # the reps were DMed about a lead nobody owns
+    mode: str  # `[sla] unowned_notify`
 
 
 @dataclass(frozen=True)
@@ -405,9 +413,9 @@ class SlaService:
         self._on_enqueued()
         return until
 
-    async def nudge(self, timer_id: int, *, user_id: str) -> str:
+    async def nudge(self, timer_id: int, *, user_id: str) -> Nudged:
         """Remind the owner (or, for a lead nobody owns, the reps, as `[sla] unowned_notify` says) about this lead;
-        says who was nudged."""
+        returns who was nudged."""
         now = self._clock.now()
         mode = self.config.sla.unowned_notify
         reps = await self._team.available_reps() if mode == "dm" else []
@@ -417,14 +425,11 @@ class SlaService:
             if lead.owner or reps:
                 people = [lead.owner] if lead.owner else reps
                 notices = [NewNotice("nudge", person, item, actor=user_id) for person in people]
-                nudged = _and([mention(person) for person in people]) + ("" if lead.owner else " by DM")
+                nudged = Nudged(tuple(people), dm=not lead.owner, mode=mode)
             else:
                 channel = lead.slack_channel or self.config.slack.leads_channel
                 notices = [NewNotice("nudge", channel, item, thread_ts=lead.slack_ts, actor=user_id)]
-                if mode == "group":
-                    nudged = "the sales user group in the lead's thread"
-                else:
-                    nudged = "sales: a reply in the lead's thread, also sent to the channel"
+                nudged = Nudged((), dm=False, mode=mode)
             notice_ids = await queries.add_notices(session=session, notices=notices, at=now)
             await lead_queries.add_event(
                 session=session, lead_id=lead.id, kind="nudged", actor=user_id, at=now, clock=timer.clock,
@@ -433,11 +438,6 @@ class SlaService:
             await outbox.enqueue_many(session=session, rows=[kinds.sla_notice(i) for i in notice_ids], now=now)
         self._on_enqueued()
         return nudged
-
-
-def _and(names: list[str]) -> str:
-    """ "A", "A and B", "A, B and C"."""
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _event(lead: LeadRef, kind: str, at: datetime, **data: object) -> dict[str, Any]:

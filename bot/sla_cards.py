@@ -14,7 +14,7 @@ from bot import kinds
 from bot.cards import Button, clock_name, humanize, mention
 from bot.config import GROUP_ID, USER_ID, HandoffConfig
 from bot.ids import Action
-from bot.sla import DOER_KINDS, SNOOZE
+from bot.sla import DOER_KINDS, SNOOZE, Nudged
 from message_templates import mrkdwn
 from storage.models import Lead, SlaNotice, SlaTimer
 from storage.outbox import Outgoing
@@ -275,3 +275,14 @@ def handover(
         rows.append(kinds.announcement(f"handover:{stamp}:{previous}", f"📤 Reassigned: {headline}", lost,
                                        "Handoff · reassigned by a manager", channel=previous))  # fmt: skip
     return rows
+
+
+def nudged_text(nudged: Nudged) -> str:
+    """Who a nudge reached, for the person who nudged: "@Sam", "@A, @B and @C by DM", or the lead's thread."""
+    if nudged.people:
+        names = [mention(person) for person in nudged.people]
+        named = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        return named + (" by DM" if nudged.dm else "")
+    if nudged.mode == "group":
+        return "the sales user group in the lead's thread"
+    return "sales: a reply in the lead's thread, also sent to the channel"

@@ -121,7 +121,7 @@ class Team:
         if not USER_ID.fullmatch(user_id):
             raise UserError("Pick a sales rep from the list.", field=field)
         if not await self.is_sales(user_id):
-            raise UserError(f"<@{user_id}> is not in sales — pick a sales rep.", field=field)
+            raise UserError("{rep} is not in sales — pick a sales rep.", field=field, people={"rep": user_id})
 
     async def is_manager(self, user_id: str) -> bool:
         return await self._in(user_id, self.config.team.managers)

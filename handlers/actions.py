@@ -25,6 +25,7 @@ from bot.ids import (
     Action,
 )
 from bot.services import Services
+from bot.sla_cards import nudged_text
 from bot.timeline import chunks, timeline_lines
 from storage.models import Lead
 
@@ -144,7 +145,7 @@ def register(app: AsyncApp, svc: Services) -> None:
 
     async def nudge(click: Click) -> None:
         nudged = await svc.sla.nudge(click.id, user_id=click.user_id)
-        await click.tell(f"👋 Nudged {nudged}.")
+        await click.tell(f"👋 Nudged {nudged_text(nudged)}.")
 
     # moving a lead on (the buttons of an accepted lead's post)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
+from bot.cards import error_mrkdwn
 from bot.errors import UserError
 from bot.funnel import help_text
 from bot.ids import SPEND_MODAL_IDS, WIN_MODAL_IDS
@@ -20,7 +21,7 @@ def register(app: AsyncApp, svc: Services) -> None:
         try:
             query = parse_funnel(str(command.get("text") or ""), svc.funnel.metrics.today())
         except UserError as exc:
-            await ack(response_type="ephemeral", **svc.renderer.notice(exc.message))
+            await ack(response_type="ephemeral", **svc.renderer.notice(error_mrkdwn(exc)))
             return
         if query.help:
             await ack(response_type="ephemeral", **svc.renderer.notice(help_text(svc.config)))

@@ -117,7 +117,7 @@ async def handle_post_stage(request: web.Request) -> web.Response:
     except NotFound as exc:
         return problem(404, "unknown_lead", message=exc.message)
     except UserError as exc:
-        errors = [{"field": exc.field or "stage", "message": exc.message}]
+        errors = [{"field": exc.field or "stage", "message": exc.text()}]
         return problem(422, "invalid_stage_update", message="nothing changed", errors=errors)
     return web.json_response(
         {"id": moved.lead_id, "external_id": external_id, "stage": moved.stage, "changed": moved.changed}

@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.background import NOT_DONE
+from bot.cards import error_mrkdwn
 from bot.errors import UserError
 from bot.ids import BANT, Action, Block, Callback
 from bot.money import parse_amount
@@ -90,7 +91,7 @@ def submission(
         try:
             await submit(body["user"]["id"], form)
         except UserError as exc:
-            message = await svc.team.plain(exc.message)
+            message = await svc.team.plain(error_mrkdwn(exc))
             await ack(response_action="errors", errors={blocks.get(exc.field or "", fallback): message})
             return
         except (SQLAlchemyError, OSError) as exc:

@@ -147,3 +147,20 @@ async def test_modal_errors_name_people_in_plain_text(app: Harness) -> None:
         {Block.REASSIGN_REP: "Riley Rep already owns this lead."},
         {Block.REASSIGN_REP: f"{STRANGER} is not in sales — pick a sales rep."},  # Slack would not say who
     ]
+
+
+def test_an_error_names_its_people_where_it_is_shown_and_nothing_else() -> None:
+    """Domain errors carry user ids, not markup: a message gets mentions (a text that is no Slack id is escaped),
+    plain places the name or id; braces the message holds for other reasons stay as written."""
+    from bot.cards import error_mrkdwn
+    from bot.errors import Conflict
+
+    error = Conflict("{by} took it {not_a_person} {{x}}.", people={"by": REP1})
+    assert error_mrkdwn(error) == f"<@{REP1}> took it {{not_a_person}} {{{{x}}}}."
+    assert error.text() == f"{REP1} took it {{not_a_person}} {{{{x}}}}."
+    assert error.text(lambda user_id: "{by}") == "{by} took it {not_a_person} {{x}}."  # one pass: no re-substitution
+    assert (
+        error_mrkdwn(Conflict("by {by}", people={"by": MALLORY}))
+        == "by &lt;!channel&gt; Mallory &lt;https://evil.example|click me&gt;"
+    )
+    assert error_mrkdwn(Conflict("by {by}", people={"by": None})) == "by someone"
