@@ -5,7 +5,7 @@ storm of Accept clicks hits that lead, from two reps and many other people in tu
 Meanwhile a marketing platform posts one lead at a time to `POST /api/leads` and a rep accepts other leads, one
 click at a time. Measured: the storm's ack latency, the rep's (a bystander's) ack latency, intake latency during the
 storm against intake on a quiet app, and the backlog: how long the work behind the acks still runs after the last
-storm click was answered. Clicks beyond the bounds of bot/background.py are answered "busy" at once, and a
+storm click was answered. Clicks beyond the bounds of bot/app/background.py are answered "busy" at once, and a
 person's repeat of a click still in flight is dropped: both are counted from `/metrics`.
 """
 

@@ -54,10 +54,10 @@ from bench.report import (
 )
 from bench.sla_sweep import SqlLog, flush_to_disk, query_plan, remove, statement_kind, verdict
 from bot.clock import ManualClock
-from bot.config import HandoffConfig, parse_config
-from bot.funnel import funnel_png, funnel_view, stage_counts
-from bot.metrics import FunnelReport, Metrics
-from bot.periods import FunnelQuery, Period, parse_funnel
+from bot.config.team_file import HandoffConfig, parse_config
+from bot.reports.funnel import funnel_png, funnel_view, stage_counts
+from bot.reports.metrics import FunnelReport, Metrics
+from bot.reports.periods import FunnelQuery, Period, parse_funnel
 from message_templates import Renderer
 from storage import metrics as queries
 from storage.db import Database
@@ -461,7 +461,10 @@ def owner_of(file: str, name: str) -> str:
     if name == "<method 'poll' of 'select.epoll' objects>":
         return "event loop idle: waiting for aiosqlite's worker thread (SQLite executing and fetching)"
     for marker, part in (
-        ("bot/metrics.py", "bot/metrics.py (Metrics.groups: building GroupMetrics, the per-row duration loop)"),
+        (
+            "bot/reports/metrics.py",
+            "bot/reports/metrics.py (Metrics.groups: building GroupMetrics, the per-row duration loop)",
+        ),
         ("storage/metrics.py", "storage/metrics.py (query building, the functions' list comprehensions)"),
         ("site-packages/sqlalchemy/", "SQLAlchemy (statement compile/cache, session, ORM result rows)"),
         ("site-packages/aiosqlite/", "aiosqlite (queueing calls to its thread, futures)"),

@@ -51,7 +51,7 @@ from bench.report import (
     run_alone,
     warn_if_busy,
 )
-from bot.kinds import LEAD_POST
+from bot.delivery.outbox_kinds import LEAD_POST
 from storage.db import Database, async_url
 from tests.conftest import BOT_TOKEN, INTAKE_TOKEN, LEADS, SALES_GROUP
 from tests.databases import fresh_postgres

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench.protocol import answer, say, serve
-from bot.app import create_app
+from bot.app.factory import create_app
+from bot.app.services import SERVICES, Services
 from bot.cli import configure_logging
-from bot.services import SERVICES, Services
 from sandbox.slack_api import FakeSlack
 from storage.models import Lead, OutboxMessage
 from tests.conftest import BOT_TOKEN, LEADS, REP1, REP2, SALES_GROUP, make_settings, team_config

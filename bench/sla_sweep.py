@@ -44,9 +44,9 @@ from bench.report import (
     warn_if_busy,
 )
 from bot.clock import ManualClock
-from bot.config import parse_config
-from bot.sla import SlaService
-from bot.team import Team
+from bot.config.team import Team
+from bot.config.team_file import parse_config
+from bot.sla.clocks import SlaService
 from storage.db import Database
 
 TARGET_MS = 50.0  # one sweep finding 100 due steps at 1,000,000 leads, median of 5

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.config import HandoffConfig, load_config
+from bot.config.settings import Settings, redact
+from bot.config.team_file import HandoffConfig, load_config
 from bot.errors import ConfigError
-from bot.settings import Settings, redact
 from storage.db import Database, SchemaBehind
 
 log = logging.getLogger("handoff")
@@ -33,7 +33,7 @@ EXIT_CONFIG = 2
 def configure_logging(level: str, fmt: str = "text") -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
-        from bot.jsonlog import JsonFormatter
+        from bot.app.jsonlog import JsonFormatter
 
         handler.setFormatter(JsonFormatter())
     else:
@@ -79,7 +79,7 @@ def cmd_run(settings: Settings) -> int:
 
         run_sandbox(settings, config)
         return 0
-    from bot.app import create_app, serve
+    from bot.app.factory import create_app, serve
 
     log.info("Handoff starting on port %d against Slack at %s", settings.port, settings.slack_api_url)
 
@@ -109,7 +109,7 @@ def cmd_db(settings: Settings, action: str) -> int:
 
 
 def cmd_import(settings: Settings, path: Path, *, post: bool) -> int:
-    from bot.importer import import_csv
+    from bot.lifecycle.importer import import_csv
 
     if not path.is_file():
         raise ConfigError(str(path), "no such file")
@@ -119,7 +119,7 @@ def cmd_import(settings: Settings, path: Path, *, post: bool) -> int:
 
 
 def cmd_spend(settings: Settings, path: Path) -> int:
-    from bot.spend import import_spend
+    from bot.reports.spend import import_spend
 
     if not path.is_file():
         raise ConfigError(str(path), "no such file")
@@ -153,7 +153,7 @@ def cannot_start(problem: str) -> int:
     """The one line start-up ends with (exit code 2): JSON too when LOG_FORMAT=json, even if settings failed."""
     line = f"handoff: cannot start: {problem}"
     if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
-        from bot.jsonlog import JsonFormatter
+        from bot.app.jsonlog import JsonFormatter
 
         record = logging.LogRecord("handoff", logging.ERROR, __file__, 0, line, None, None)
         line = JsonFormatter().format(record)

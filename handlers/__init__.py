@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
-from bot.services import Services
+from bot.app.services import Services
 from handlers import actions, commands, events, intake, views
 
 

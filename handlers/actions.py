@@ -13,7 +13,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot.background import Tell
+from bot.app.background import Tell
+from bot.app.services import Services
 from bot.errors import UserError
 from bot.ids import (
     BANT,
@@ -24,9 +25,8 @@ from bot.ids import (
     SNOOZE_MODAL_IDS,
     Action,
 )
-from bot.services import Services
-from bot.sla_cards import nudged_text
-from bot.timeline import chunks, timeline_lines
+from bot.lifecycle.timeline import chunks, timeline_lines
+from bot.views.sla_cards import nudged_text
 from storage.models import Lead
 
 

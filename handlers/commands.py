@@ -7,12 +7,12 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot.cards import error_mrkdwn
+from bot.app.services import Services
 from bot.errors import UserError
-from bot.funnel import help_text
 from bot.ids import SPEND_MODAL_IDS, WIN_MODAL_IDS
-from bot.periods import parse_funnel
-from bot.services import Services
+from bot.reports.funnel import help_text
+from bot.reports.periods import parse_funnel
+from bot.views.lead_cards import error_mrkdwn
 from handlers.actions import ephemeral, open_modal
 
 

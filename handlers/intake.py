@@ -12,10 +12,10 @@ from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.app.services import SERVICES, Services
 from bot.errors import NotFound, UserError
-from bot.lead_input import InvalidLeads, StageIn, field_errors, id_text, parse_leads
-from bot.services import SERVICES, Services
-from bot.timeline import timeline_json
+from bot.lifecycle.intake_input import InvalidLeads, StageIn, field_errors, id_text, parse_leads
+from bot.lifecycle.timeline import timeline_json
 from storage.unavailable import unavailable
 
 log = logging.getLogger(__name__)

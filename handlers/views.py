@@ -12,12 +12,12 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.background import NOT_DONE
-from bot.cards import error_mrkdwn
+from bot.app.background import NOT_DONE
+from bot.app.services import Services
 from bot.errors import UserError
 from bot.ids import BANT, Action, Block, Callback
-from bot.money import parse_amount
-from bot.services import Services
+from bot.lifecycle.money import parse_amount
+from bot.views.lead_cards import error_mrkdwn
 from storage.unavailable import unavailable
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.config import HandoffConfig, parse_config
+from bot.config.team_file import HandoffConfig, parse_config
 
 LEADS_CHANNEL = "C0LEADS001"
 REPS = {"U0REP00001": "Riley Rep", "U0REP00002": "Sam Seller"}

@@ -9,8 +9,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from bot.scheduler import SWEEP, ScheduledJob, scheduled_jobs
-from bot.services import Services
+from bot.app.scheduler import SWEEP, ScheduledJob, scheduled_jobs
+from bot.app.services import Services
 from sandbox.clock import OffsetClock
 from storage import sla as sla_queries
 

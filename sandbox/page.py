@@ -20,7 +20,7 @@ from typing import Any, Final
 import aiohttp
 from aiohttp import web
 
-from bot.services import SERVICES
+from bot.app.services import SERVICES
 from sandbox.clock import OffsetClock
 from sandbox.elements import BadInput
 from sandbox.fast_forward import fast_forward

@@ -17,9 +17,9 @@ from typing import Final
 
 from aiohttp import web
 
-from bot.app import create_app, serve
-from bot.config import HandoffConfig
-from bot.settings import Settings
+from bot.app.factory import create_app, serve
+from bot.config.settings import Settings
+from bot.config.team_file import HandoffConfig
 from sandbox.clock import OffsetClock
 from sandbox.demo import PEOPLE
 from sandbox.frontend import SlackFrontend

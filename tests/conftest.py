@@ -18,12 +18,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from bot.app import create_app
+from bot.app.factory import create_app
+from bot.app.services import SERVICES, Services
 from bot.clock import ManualClock
-from bot.config import HandoffConfig, parse_config
-from bot.services import SERVICES, Services
-from bot.settings import Settings
-from bot.sla import SweepReport
+from bot.config.settings import Settings
+from bot.config.team_file import HandoffConfig, parse_config
+from bot.sla.clocks import SweepReport
 from sandbox.slack_api import FakeSlack
 from sandbox.slack_models import Message
 from storage.models import Lead, LeadEvent, OutboxMessage

@@ -12,10 +12,10 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.app import create_app, serve
+from bot.app.factory import create_app, serve
 from bot.cli import configure_logging
-from bot.config import load_config
-from bot.settings import Settings
+from bot.config.settings import Settings
+from bot.config.team_file import load_config
 
 
 class FileClock:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.errors import UserError
 from bot.ids import Action, Block, Callback
-from bot.money import parse_amount
+from bot.lifecycle.money import parse_amount
 from tests.conftest import MARKETER, REP1, Harness
 
 HOSTILE = ["1e999990", "1e999999", "1E5", "NaN", "Infinity", "-5", "12.345", "1,00", "1,0000", ",100", "1.2.3",

@@ -7,7 +7,7 @@ same. Slack is held slow here (`hold("response_url")`) so that clicks stay in fl
 
 from __future__ import annotations
 
-from bot.background import BACKLOG, BUSY, PER_KEY, WORKERS
+from bot.app.background import BACKLOG, BUSY, PER_KEY, WORKERS
 from bot.ids import Action
 from tests import slack_requests as sr
 from tests.conftest import LEADS, REP1, REP2, Harness

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.config import HandoffConfig
+from bot.config.team_file import HandoffConfig
+from bot.delivery.pacing import Pacer
 from bot.ids import Action
-from bot.pacing import Pacer
 from sandbox.slack_models import Message
 from tests import databases
 from tests.conftest import LEADS, MANAGER, REP1, Harness, StartApp, action_ids, team_config, text_of

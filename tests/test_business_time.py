@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.business_time import BusinessHours, WallTime, format_duration, parse_duration, parse_hours, parse_percent
+from bot.config.business_time import (
+    BusinessHours,
+    WallTime,
+    format_duration,
+    parse_duration,
+    parse_hours,
+    parse_percent,
+)
 
 CHICAGO = ZoneInfo("America/Chicago")
 HOURS = BusinessHours(

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from bot.config import load_config, parse_config
+from bot.config.settings import Settings
+from bot.config.team_file import load_config, parse_config
 from bot.errors import ConfigError
-from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_ENV = {

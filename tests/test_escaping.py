@@ -152,8 +152,8 @@ async def test_modal_errors_name_people_in_plain_text(app: Harness) -> None:
 def test_an_error_names_its_people_where_it_is_shown_and_nothing_else() -> None:
     """Domain errors carry user ids, not markup: a message gets mentions (a text that is no Slack id is escaped),
     plain places the name or id; braces the message holds for other reasons stay as written."""
-    from bot.cards import error_mrkdwn
     from bot.errors import Conflict
+    from bot.views.lead_cards import error_mrkdwn
 
     error = Conflict("{by} took it {not_a_person} {{x}}.", people={"by": REP1})
     assert error_mrkdwn(error) == f"<@{REP1}> took it {{not_a_person}} {{{{x}}}}."

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.ids import Action
-from bot.periods import Period, parse_period
+from bot.reports.periods import Period, parse_period
 from tests.conftest import REP1, Harness, StartApp, text_of
 from tests.test_funnel import funnel
 

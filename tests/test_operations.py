@@ -13,7 +13,7 @@ from typing import Any
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from bot.jsonlog import JsonFormatter
+from bot.app.jsonlog import JsonFormatter
 from storage.db import head_revision
 from tests.conftest import MANAGER, Harness, StartApp, team_config
 from tests.test_config import GOOD_ENV, ROOT, run_handoff

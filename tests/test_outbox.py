@@ -186,7 +186,7 @@ async def test_a_retry_slack_will_not_let_look_itself_up_posts_anyway_warns_once
     _, second = await app.post_leads({"external_id": "scope-2"})
     await app.settle()
     app.clock.advance(5)
-    with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+    with caplog.at_level(logging.WARNING, logger="bot.delivery.slack"):
         await app.settle()
 
     assert [c.status for c in app.slack.calls_to("conversations.history")] == [200, 200]

@@ -37,7 +37,7 @@ async def the_next_write_fails(app: Harness, lead_id: int, delivering: asyncio.T
     """The app's next write to the lead fails with a database error; the failure ends when the worker has said how it
     settles the attempt (or delivery stopped), so that settling it can be written."""
     logged = Logged()
-    logger = logging.getLogger("bot.outbox")
+    logger = logging.getLogger("bot.delivery.worker")
     logger.addHandler(logged)
     try:
         if app.svc.db.is_sqlite:

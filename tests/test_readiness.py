@@ -24,9 +24,9 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from bot.app.observability import READY_FRESH
+from bot.app.scheduler import SWEEP, scheduled
 from bot.ids import Action, Block, Callback
-from bot.observability import READY_FRESH
-from bot.scheduler import SWEEP, scheduled
 from tests.conftest import INTAKE_TOKEN, LEADS, REP1, Harness, StartApp
 from tests.databases import TEST_DATABASE_URL, dsn
 from tests.test_reject import BUDGET, reject_values
@@ -197,7 +197,7 @@ async def test_a_held_write_lock_is_503_with_retry_after_within_seconds_and_inta
         await scheduled(SWEEP, app.svc.sweep_all)()  # as the scheduler runs it
         app.svc.outbox.wake()  # on SQLite the worker meets the lock too, and says so
         for _ in range(500 if app.svc.db.is_sqlite else 0):
-            if any(r.name == "bot.outbox" for r in caplog.records):
+            if any(r.name == "bot.delivery.worker" for r in caplog.records):
                 break
             await asyncio.sleep(0.01)
     assert not [r.getMessage() for r in caplog.records if r.exc_info], "a refusal for now is no traceback"

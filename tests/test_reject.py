@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.config import DEFAULT_REJECT_REASONS
+from bot.config.team_file import DEFAULT_REJECT_REASONS
 from bot.ids import Action, Block, Callback
 from tests.conftest import OUTSIDER, REP1, REP2, Harness, action_ids, text_of
 

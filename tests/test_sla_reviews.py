@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.app.scheduler import create_scheduler
 from bot.clock import ManualClock
 from bot.ids import Action, Block, Callback
-from bot.scheduler import create_scheduler
 from storage.db import Database
 from tests.conftest import LEADS, REP1, START, Harness, StartApp, team_config, text_of
 

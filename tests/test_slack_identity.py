@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.app import IDENTITY, create_app, serve
+from bot.app.factory import IDENTITY, create_app, serve
 from bot.clock import ManualClock
 from bot.errors import ConfigError
 from sandbox.slack_api import FakeSlack

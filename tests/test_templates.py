@@ -16,11 +16,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.cards import Assignment, LeadCard, humanize, lead_card
-from bot.config import DEFAULT_REJECT_REASONS, parse_config
-from bot.funnel import funnel_view
+from bot.config.team_file import DEFAULT_REJECT_REASONS, parse_config
 from bot.ids import REJECT_MODAL_IDS
-from bot.sla_cards import alarm_view, clock_lines
+from bot.reports.funnel import funnel_view
+from bot.views.lead_cards import Assignment, LeadCard, humanize, lead_card
+from bot.views.sla_cards import alarm_view, clock_lines
 from message_templates import Renderer, UnescapedMarkup, as_plain, clip, escape_mrkdwn, mrkdwn
 from sandbox.blocks import validate_blocks, validate_view
 from storage.models import Lead, SlaNotice, SlaTimer
@@ -288,8 +288,8 @@ def test_the_lead_post_shows_its_clocks() -> None:
 
 @pytest.mark.parametrize("dimension", [None, "source", "rep"])
 def test_the_funnel_answer_is_valid_and_inert_with_hostile_groups(dimension: str | None) -> None:
-    from bot.metrics import FunnelReport, GroupMetrics
-    from bot.periods import parse_funnel
+    from bot.reports.metrics import FunnelReport, GroupMetrics
+    from bot.reports.periods import parse_funnel
 
     query = parse_funnel(f"this month{' by ' + dimension if dimension else ''}", datetime(2026, 11, 23).date())
     groups = [
@@ -306,10 +306,10 @@ def test_the_funnel_answer_is_valid_and_inert_with_hostile_groups(dimension: str
 
 
 def home_items(count: int) -> list[Any]:
-    from bot.cards import Button
-    from bot.home import HomeItem
     from bot.ids import Action
-    from bot.sla_cards import lead_line
+    from bot.reports.home import HomeItem
+    from bot.views.lead_cards import Button
+    from bot.views.sla_cards import lead_line
 
     lead = hostile_lead("sal", 20)
     buttons = [Button("Reassign", Action.SLA_REASSIGN), Button("Nudge owner", Action.SLA_NUDGE),
@@ -319,8 +319,8 @@ def home_items(count: int) -> list[Any]:
 
 
 def test_a_full_home_tab_with_hostile_leads_is_a_valid_view() -> None:
-    from bot.home import MAX_ITEMS, HomeList, HomeView
     from bot.ids import HOME_LIST_IDS
+    from bot.reports.home import MAX_ITEMS, HomeList, HomeView
 
     items = home_items(MAX_ITEMS)
     more = "…and 9,999 more: 9,000 unaccepted, 999 first contact"
@@ -344,8 +344,8 @@ def test_a_full_home_tab_with_hostile_leads_is_a_valid_view() -> None:
     ],
 )
 def test_the_home_list_modal_is_a_valid_view_with_a_full_hostile_page(start: int, total: int, pages: list[str]) -> None:
-    from bot.home import PAGE, ListPage
     from bot.ids import HOME_LIST_IDS
+    from bot.reports.home import PAGE, ListPage
 
     items = home_items(min(PAGE, total - start))
     page = ListPage("breaches", HOSTILE, escape_mrkdwn(HOSTILE * 3), items, start, total)
@@ -368,7 +368,7 @@ def test_the_spend_modal_is_a_valid_view() -> None:
 
 @pytest.mark.parametrize("stage", ["sql", "opportunity", "won", "lost", "recycled"])
 def test_later_stages_and_the_win_post_are_valid_and_inert(stage: str) -> None:
-    from bot.wins import win_card
+    from bot.lifecycle.wins import win_card
 
     lead = hostile_lead("sal", 20)
     lead.stage, lead.amount_cents, lead.lost_reason = stage, 1_234_500, HOSTILE
@@ -386,7 +386,7 @@ def test_later_stages_and_the_win_post_are_valid_and_inert(stage: str) -> None:
 
 @pytest.mark.parametrize("to", ["sql", "opportunity", "won", "lost"])
 def test_the_move_modal_is_a_valid_view_with_hostile_data(to: str) -> None:
-    from bot.config import DEFAULT_LOST_REASONS, DEFAULT_STAGES
+    from bot.config.team_file import DEFAULT_LOST_REASONS, DEFAULT_STAGES
     from bot.ids import BANT, MOVE_MODAL_IDS
 
     view = RENDERER.render(
@@ -408,8 +408,8 @@ def test_the_win_modal_is_a_valid_view() -> None:
 
 @pytest.mark.parametrize("count", [0, 40])
 def test_the_wins_answer_is_valid_and_inert_with_hostile_wins(count: int) -> None:
-    from bot.funnel import wins_view
-    from bot.periods import parse_funnel
+    from bot.reports.funnel import wins_view
+    from bot.reports.periods import parse_funnel
 
     leads = [hostile_lead("sal", 5) for _ in range(count)]
     for i, lead in enumerate(leads):
@@ -434,7 +434,7 @@ def test_a_known_person_note_is_inert_with_hostile_earlier_leads(stage: str) -> 
 
 @pytest.mark.parametrize("count", [0, 300])
 def test_the_history_modal_is_a_valid_view_with_a_long_hostile_timeline(count: int) -> None:
-    from bot.timeline import chunks, timeline_lines
+    from bot.lifecycle.timeline import chunks, timeline_lines
     from storage.models import LeadEvent
 
     kinds = ["mql_received", "posted", "accepted", "rejected", "moved", "reassigned", "sla_stopped", HOSTILE]

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.settings import SANDBOX_INTAKE_TOKEN, Settings
+from bot.config.settings import SANDBOX_INTAKE_TOKEN, Settings
 from sandbox.demo import demo_config
 from sandbox.runner import build_sandbox
 

@@ -19,11 +19,11 @@ import pytest
 import yaml
 from aiohttp.test_utils import TestServer
 
-from bot.config import parse_config
+from bot.app.services import SERVICES
+from bot.config.settings import Settings
+from bot.config.team_file import parse_config
 from bot.ids import Action, Block
-from bot.lead_input import parse_leads
-from bot.services import SERVICES
-from bot.settings import Settings
+from bot.lifecycle.intake_input import parse_leads
 from sandbox.demo import LEADS_CHANNEL, MANAGERS, REPS, demo_config
 from sandbox.elements import REQUIRED
 from sandbox.page import SANDBOX_PAGE, SandboxPage

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from bot.business_time import DAY_NAMES
-from bot.config import DigestConfig, HandoffConfig
-from bot.settings import Settings
+from bot.config.business_time import DAY_NAMES
+from bot.config.settings import Settings
+from bot.config.team_file import DigestConfig, HandoffConfig
 from sandbox.demo import LEADS_CHANNEL, MANAGERS, demo_config
 from sandbox.runner import build_sandbox
 from tests.sandbox.test_page import Sandbox, until

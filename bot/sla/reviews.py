@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot import kinds
-from bot.cards import clock_name, percent
 from bot.clock import Clock
-from bot.config import HandoffConfig
+from bot.config.team_file import HandoffConfig
+from bot.delivery import outbox_kinds as kinds
+from bot.views.lead_cards import clock_name, percent
 from storage import sla as queries
 from storage.db import Database
 

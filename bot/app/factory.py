@@ -16,31 +16,31 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
-from bot import kinds
-from bot.background import Background, reference
+from bot.app.background import Background, reference
+from bot.app.identity import BotIdentity
+from bot.app.observability import Observability
+from bot.app.scheduler import create_scheduler
+from bot.app.services import SERVICES, Services
+from bot.app.slack_http import SlackGate
 from bot.clock import Clock, SystemClock
-from bot.config import HandoffConfig
-from bot.delivery import LOOKUP_REFUSALS, SlackDelivery
-from bot.digest import Digest
+from bot.config.settings import Settings
+from bot.config.team import Team
+from bot.config.team_file import HandoffConfig
+from bot.delivery import outbox_kinds as kinds
+from bot.delivery.feedback import FeedbackSender
+from bot.delivery.slack import LOOKUP_REFUSALS, SlackDelivery
+from bot.delivery.worker import OutboxWorker
 from bot.errors import ConfigError
-from bot.feedback import FeedbackSender
-from bot.funnel import FunnelService
-from bot.home import HomeService
-from bot.identity import BotIdentity
-from bot.leads import LeadService
-from bot.metrics import Metrics
-from bot.observability import Observability
-from bot.outbox import OutboxWorker
-from bot.scheduler import create_scheduler
-from bot.services import SERVICES, Services
-from bot.settings import Settings
-from bot.sla import SlaService
-from bot.sla_reviews import SlaReviews
-from bot.slack_http import SlackGate
-from bot.spend import SpendService
-from bot.team import Team
-from bot.timeline import Timelines
-from bot.wins import ManualWins
+from bot.lifecycle.leads import LeadService
+from bot.lifecycle.timeline import Timelines
+from bot.lifecycle.wins import ManualWins
+from bot.reports.digest import Digest
+from bot.reports.funnel import FunnelService
+from bot.reports.home import HomeService
+from bot.reports.metrics import Metrics
+from bot.reports.spend import SpendService
+from bot.sla.clocks import SlaService
+from bot.sla.reviews import SlaReviews
 from handlers.intake import MAX_BODY, database_unavailable
 from message_templates import Renderer
 from storage.db import Database

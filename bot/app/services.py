@@ -7,22 +7,22 @@ from dataclasses import dataclass
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.background import Background
+from bot.app.background import Background
+from bot.app.observability import Observability
 from bot.clock import Clock
-from bot.config import HandoffConfig
-from bot.digest import Digest
-from bot.funnel import FunnelService
-from bot.home import HomeService
-from bot.leads import LeadService
-from bot.observability import Observability
-from bot.outbox import OutboxWorker
-from bot.settings import Settings
-from bot.sla import SlaService
-from bot.sla_reviews import SlaReviews
-from bot.spend import SpendService
-from bot.team import Team
-from bot.timeline import Timelines
-from bot.wins import ManualWins
+from bot.config.settings import Settings
+from bot.config.team import Team
+from bot.config.team_file import HandoffConfig
+from bot.delivery.worker import OutboxWorker
+from bot.lifecycle.leads import LeadService
+from bot.lifecycle.timeline import Timelines
+from bot.lifecycle.wins import ManualWins
+from bot.reports.digest import Digest
+from bot.reports.funnel import FunnelService
+from bot.reports.home import HomeService
+from bot.reports.spend import SpendService
+from bot.sla.clocks import SlaService
+from bot.sla.reviews import SlaReviews
 from message_templates import Renderer
 from storage.db import Database
 

@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.business_time import (
+from bot.config.business_time import (
     DAY_NAMES,
     BusinessHours,
     WallTime,

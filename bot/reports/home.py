@@ -13,15 +13,15 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cards import Button, clock_name, humanize, mention, money, percent
 from bot.clock import Clock
-from bot.config import HandoffConfig
+from bot.config.team import Team
+from bot.config.team_file import HandoffConfig
 from bot.errors import Forbidden, UserError
 from bot.ids import HOME_LIST_IDS, Action
-from bot.metrics import Metrics
-from bot.periods import parse_period
-from bot.sla_cards import chain_buttons, lead_line, when
-from bot.team import Team
+from bot.reports.metrics import Metrics
+from bot.reports.periods import parse_period
+from bot.views.lead_cards import Button, clock_name, humanize, mention, money, percent
+from bot.views.sla_cards import chain_buttons, lead_line, when
 from message_templates import Renderer
 from storage import sla as sla_queries
 from storage.db import Database

@@ -21,9 +21,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.config import USER_ID
+from bot.config.team_file import USER_ID
 from bot.errors import UserError
-from bot.money import parse_amount
+from bot.lifecycle.money import parse_amount
 
 COLUMNS = ("received_at", "stage", "owner", "decided_at", "amount", "reason")
 STAGES = ("mql", "sal", "sql", "opportunity", "won", "lost", "rejected", "recycled")

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cards import clock_name, humanize, mention, money
+from bot.config.team import Team
 from bot.errors import Forbidden, NotFound
-from bot.team import Team
+from bot.views.lead_cards import clock_name, humanize, mention, money
 from message_templates import mrkdwn
 from storage import leads as lead_queries
 from storage.db import Database

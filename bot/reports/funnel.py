@@ -17,11 +17,11 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.cards import clock_name, humanize, mention, money, percent
-from bot.config import HandoffConfig
+from bot.config.team_file import HandoffConfig
 from bot.errors import UserError
-from bot.metrics import DEFINITIONS, FunnelReport, GroupMetrics, Metrics
-from bot.periods import USAGE, FunnelQuery
+from bot.reports.metrics import DEFINITIONS, FunnelReport, GroupMetrics, Metrics
+from bot.reports.periods import USAGE, FunnelQuery
+from bot.views.lead_cards import clock_name, humanize, mention, money, percent
 from message_templates import Renderer, mrkdwn
 from storage.models import Lead
 

@@ -10,8 +10,8 @@ import aiohttp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 
+from bot.app.services import Services
 from bot.errors import ConfigError
-from bot.services import Services
 
 log = logging.getLogger(__name__)
 

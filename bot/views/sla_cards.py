@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import kinds
-from bot.cards import Button, clock_name, humanize, mention
-from bot.config import GROUP_ID, USER_ID, HandoffConfig
+from bot.config.team_file import GROUP_ID, USER_ID, HandoffConfig
+from bot.delivery import outbox_kinds as kinds
 from bot.ids import Action
-from bot.sla import DOER_KINDS, SNOOZE, Nudged
+from bot.sla.clocks import DOER_KINDS, SNOOZE, Nudged
+from bot.views.lead_cards import Button, clock_name, humanize, mention
 from message_templates import mrkdwn
 from storage.models import Lead, SlaNotice, SlaTimer
 from storage.outbox import Outgoing

@@ -19,11 +19,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import kinds
 from bot.clock import Clock
-from bot.config import GROUP_ID, USER_ID, ClockConfig, HandoffConfig
+from bot.config.team import Team
+from bot.config.team_file import GROUP_ID, USER_ID, ClockConfig, HandoffConfig
+from bot.delivery import outbox_kinds as kinds
 from bot.errors import Conflict, Forbidden, NotFound, UserError
-from bot.team import Team
 from storage import leads as lead_queries
 from storage import outbox
 from storage import sla as queries

@@ -15,14 +15,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from bot.cards import money
 from bot.clock import Clock, SystemClock
-from bot.config import HandoffConfig
-from bot.csv_cells import surplus_cells
+from bot.config.settings import Settings
+from bot.config.team import Team
+from bot.config.team_file import HandoffConfig
 from bot.errors import ConfigError, Forbidden, UserError
-from bot.money import parse_amount
-from bot.settings import Settings
-from bot.team import Team
+from bot.lifecycle.csv_cells import surplus_cells
+from bot.lifecycle.money import parse_amount
+from bot.views.lead_cards import money
 from message_templates import mrkdwn
 from storage import metrics as queries
 from storage.db import Database

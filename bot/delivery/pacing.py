@@ -5,7 +5,7 @@ takes a slot before each post instead of finding the limit by hitting it; a 429'
 for that long. Real (monotonic) seconds, not the app's clock: the limit is Slack's, in Slack's time.
 
 Each process paces itself; replicas sharing a channel may together exceed the rate, and then Retry-After (which
-reschedules the row, see bot/outbox.py) takes over. Nothing is dropped either way.
+reschedules the row, see bot/delivery/worker.py) takes over. Nothing is dropped either way.
 """
 
 from __future__ import annotations

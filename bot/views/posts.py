@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cards import Assignment, LeadCard, lead_card
-from bot.config import HandoffConfig
-from bot.sla_cards import clock_lines
+from bot.config.team_file import HandoffConfig
+from bot.views.lead_cards import Assignment, LeadCard, lead_card
+from bot.views.sla_cards import clock_lines
 from message_templates import Renderer
 from storage import leads as lead_queries
 from storage import sla as sla_queries

@@ -14,17 +14,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.config import HandoffConfig
-from bot.feedback import FeedbackSender
-from bot.kinds import ANNOUNCEMENT, FEEDBACK, LEAD_POST, SLA_NOTICE, WIN_POST, notice_id_of
-from bot.kinds import lead_post as lead_post_row
-from bot.kinds import sla_notice as notice_row
-from bot.outbox import retry_after
-from bot.pacing import Pacer
-from bot.posts import LeadPosts, load_facts
-from bot.sla import SlaService
-from bot.sla_cards import alarm_view
-from bot.wins import win_card
+from bot.config.team_file import HandoffConfig
+from bot.delivery.feedback import FeedbackSender
+from bot.delivery.outbox_kinds import ANNOUNCEMENT, FEEDBACK, LEAD_POST, SLA_NOTICE, WIN_POST, notice_id_of
+from bot.delivery.outbox_kinds import lead_post as lead_post_row
+from bot.delivery.outbox_kinds import sla_notice as notice_row
+from bot.delivery.pacing import Pacer
+from bot.delivery.worker import retry_after
+from bot.lifecycle.wins import win_card
+from bot.sla.clocks import SlaService
+from bot.views.posts import LeadPosts, load_facts
+from bot.views.sla_cards import alarm_view
 from message_templates import Renderer
 from storage import leads as lead_queries
 from storage import sla as sla_queries

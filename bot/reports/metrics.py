@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.clock import Clock
-from bot.config import HandoffConfig
-from bot.periods import FunnelQuery, Period
+from bot.config.team_file import HandoffConfig
+from bot.reports.periods import FunnelQuery, Period
 from storage import leads as lead_queries
 from storage import metrics as queries
 from storage.db import Database

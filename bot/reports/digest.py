@@ -7,13 +7,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
-from bot import kinds
-from bot.business_time import DAY_NAMES
-from bot.cards import clock_name, mention, money, percent
 from bot.clock import Clock
-from bot.config import HandoffConfig
-from bot.metrics import GroupMetrics, Metrics
-from bot.periods import Period
+from bot.config.business_time import DAY_NAMES
+from bot.config.team_file import HandoffConfig
+from bot.delivery import outbox_kinds as kinds
+from bot.reports.metrics import GroupMetrics, Metrics
+from bot.reports.periods import Period
+from bot.views.lead_cards import clock_name, mention, money, percent
 from message_templates import mrkdwn
 from storage import leads as lead_queries
 from storage import sla as queries

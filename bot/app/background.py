@@ -21,8 +21,8 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from bot.cards import error_mrkdwn
 from bot.errors import UserError
+from bot.views.lead_cards import error_mrkdwn
 from storage.unavailable import unavailable
 
 log = logging.getLogger(__name__)

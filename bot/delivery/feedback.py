@@ -26,7 +26,7 @@ from typing import Any, NoReturn
 import aiohttp
 
 from bot.clock import Clock
-from bot.outbox import GiveUp, Retry
+from bot.delivery.worker import GiveUp, Retry
 
 SIGNATURE_HEADER = "X-Handoff-Signature"  # deprecated: covers neither a timestamp nor an id
 ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_V1_HEADER = "webhook-id", "webhook-timestamp", "webhook-signature"

@@ -8,14 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot import kinds
-from bot.cards import humanize, mention, money
 from bot.clock import Clock
-from bot.config import USER_ID, HandoffConfig
+from bot.config.team import Team
+from bot.config.team_file import USER_ID, HandoffConfig
+from bot.delivery import outbox_kinds as kinds
 from bot.errors import UserError
-from bot.leads import LeadService
-from bot.money import parse_amount
-from bot.team import Team
+from bot.lifecycle.leads import LeadService
+from bot.lifecycle.money import parse_amount
+from bot.views.lead_cards import humanize, mention, money
 from message_templates import mrkdwn
 from storage import leads as lead_queries
 from storage import outbox

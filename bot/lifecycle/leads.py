@@ -10,15 +10,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import kinds
-from bot.backfill import History
 from bot.clock import Clock
+from bot.config.team import Team
+from bot.delivery import outbox_kinds as kinds
 from bot.errors import Conflict, Forbidden, NotFound, UserError
 from bot.ids import BANT
-from bot.lead_input import LeadIn
-from bot.sla import SlaService
-from bot.sla_cards import handover
-from bot.team import Team
+from bot.lifecycle.backfill import History
+from bot.lifecycle.intake_input import LeadIn
+from bot.sla.clocks import SlaService
+from bot.views.sla_cards import handover
 from storage import leads as lead_queries
 from storage import outbox
 from storage.db import Database

@@ -1,12 +1,11 @@
 """`handoff import leads.csv`: a bulk backfill through the same validation and write path as the intake API.
 
 Columns (header row required): external_id, email, name, company, title, source, campaign, score, and optionally
-activity (a JSON list of {"at", "kind", "detail"}) and the history columns of bot/backfill.py (received_at, stage,
-owner, decided_at, amount, reason). Unknown columns are ignored. Rows are validated one by one; valid rows are
-stored in batches (one transaction each), duplicates are skipped, invalid rows are reported with their line number
-and why. A running app posts imported new MQLs through its outbox; `--no-post` stores them only, and a row with
-history is never posted, starts no SLA clock and is announced nowhere.
-"""
+activity (a JSON list of {"at", "kind", "detail"}) and the history columns of bot/lifecycle/backfill.py
+(received_at, stage, owner, decided_at, amount, reason). Unknown columns are ignored. Rows are validated one by one;
+valid rows are stored in batches (one transaction each), duplicates are skipped, invalid rows are reported with
+their line number and why. A running app posts imported new MQLs through its outbox; `--no-post` stores them only,
+and a row with history is never posted, starts no SLA clock and is announced nowhere."""
 
 from __future__ import annotations
 
@@ -24,18 +23,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.backfill import COLUMNS as HISTORY_COLUMNS
-from bot.backfill import History, parse_history
 from bot.clock import SystemClock
-from bot.config import HandoffConfig
-from bot.csv_cells import surplus_cells
+from bot.config.settings import Settings
+from bot.config.team import Team
+from bot.config.team_file import HandoffConfig
 from bot.errors import ConfigError
-from bot.lead_input import MAX_BATCH, LeadIn, field_errors
-from bot.leads import LeadService
-from bot.settings import Settings
-from bot.sla import SlaService
-from bot.sla_reviews import SlaReviews
-from bot.team import Team
+from bot.lifecycle.backfill import COLUMNS as HISTORY_COLUMNS
+from bot.lifecycle.backfill import History, parse_history
+from bot.lifecycle.csv_cells import surplus_cells
+from bot.lifecycle.intake_input import MAX_BATCH, LeadIn, field_errors
+from bot.lifecycle.leads import LeadService
+from bot.sla.clocks import SlaService
+from bot.sla.reviews import SlaReviews
 from storage.db import Database
 
 REQUIRED_COLUMNS = {"external_id"}
