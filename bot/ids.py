@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.lifecycle.stages import Stage
+
 
 class Action(StrEnum):
     ACCEPT = "lead_accept"
@@ -117,11 +119,11 @@ MOVE_MODAL_IDS = {
 
 # The button that moves a lead to each stage, and the stage it moves to.
 MOVE_BUTTONS = {
-    Action.QUALIFY: "sql",
-    Action.OPPORTUNITY: "opportunity",
-    Action.WON: "won",
-    Action.LOST: "lost",
-    Action.RECYCLE: "recycled",
+    Action.QUALIFY: Stage.SQL,
+    Action.OPPORTUNITY: Stage.OPPORTUNITY,
+    Action.WON: Stage.WON,
+    Action.LOST: Stage.LOST,
+    Action.RECYCLE: Stage.RECYCLED,
 }
 BANT = (("budget", "Budget"), ("authority", "Authority"), ("need", "Need"), ("timeline", "Timeline"))
 

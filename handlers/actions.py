@@ -25,6 +25,7 @@ from bot.ids import (
     SNOOZE_MODAL_IDS,
     Action,
 )
+from bot.lifecycle.stages import LIFECYCLE
 from bot.lifecycle.timeline import chunks, timeline_lines
 from bot.views.sla_cards import nudged_text
 from storage.models import Lead
@@ -151,16 +152,15 @@ def register(app: AsyncApp, svc: Services) -> None:
 
     async def move(click: Click) -> None:
         to = MOVE_BUTTONS[Action(click.action["action_id"])]
-        if to == "recycled":  # one click: nothing to ask
+        if LIFECYCLE[to].needs is None:  # one click: nothing to ask
             await svc.leads.move(click.id, to=to, actor=click.user_id, via="slack")
             return
         lead = await svc.leads.check_can_move(click.id, to=to, user_id=click.user_id)
-        titles = {"sql": "Qualified (SQL)", "opportunity": "Opportunity", "won": "Won", "lost": "Lost"}
         amount = f"{lead.amount_cents / 100:.2f}" if lead.amount_cents is not None else ""
         await open_modal(
             svc, click.trigger_id, "modals/move.json.j2", ids=MOVE_MODAL_IDS, metadata=f"{lead.id}:{to}", to=to,
-            title=titles[to], headline=headline(lead), definition=svc.config.stages[to], bant=BANT, amount=amount,
-            reasons=svc.config.lost.reasons,
+            title=LIFECYCLE[to].title, headline=headline(lead), definition=svc.config.stages[to], bant=BANT,
+            amount=amount, reasons=svc.config.lost.reasons,
         )  # fmt: skip
 
     async def history(click: Click) -> None:

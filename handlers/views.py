@@ -17,6 +17,7 @@ from bot.app.services import Services
 from bot.errors import UserError
 from bot.ids import BANT, Action, Block, Callback
 from bot.lifecycle.money import parse_amount
+from bot.lifecycle.stages import LIFECYCLE, MOVE_TARGETS, Need, Stage
 from bot.views.lead_cards import error_mrkdwn
 from storage.unavailable import unavailable
 
@@ -134,14 +135,15 @@ def register(app: AsyncApp, svc: Services) -> None:
 
     async def move(user_id: str, form: Form) -> None:
         lead_text, _, to = form.metadata.partition(":")
-        if not lead_text.isdigit() or to not in ("sql", "opportunity", "won", "lost"):
+        need = LIFECYCLE[Stage(to)].needs if to in MOVE_TARGETS else None
+        if not lead_text.isdigit() or need is None:  # a move that asks nothing has no modal
             raise UserError(STALE)
         amount = form.text(Block.MOVE_AMOUNT, Action.MOVE_AMOUNT)
         await svc.leads.move(
             int(lead_text), to=to, actor=user_id, via="slack",
-            amount_cents=parse_amount(amount) if to in ("opportunity", "won") else None,
-            reason=form.selected(Block.MOVE_REASON, Action.MOVE_REASON) if to == "lost" else None,
-            checks=None if to != "sql" else {
+            amount_cents=parse_amount(amount) if need == Need.AMOUNT else None,
+            reason=form.selected(Block.MOVE_REASON, Action.MOVE_REASON) if need == Need.LOST_REASON else None,
+            checks=None if need != Need.BANT else {
                 check: check in form.checked(Block.MOVE_BANT, Action.MOVE_BANT) for check, _ in BANT
             },
         )  # fmt: skip
@@ -167,7 +169,10 @@ def register(app: AsyncApp, svc: Services) -> None:
 
     def move_block(form: Form) -> str:  # the move modal shows one input, which depends on the stage
         to = form.metadata.partition(":")[2]
-        return {"sql": Block.MOVE_BANT, "lost": Block.MOVE_REASON}.get(to, Block.MOVE_AMOUNT)
+        need = LIFECYCLE[Stage(to)].needs if to in MOVE_TARGETS else None
+        return {Need.BANT: Block.MOVE_BANT, Need.LOST_REASON: Block.MOVE_REASON}.get(
+            need or Need.AMOUNT, Block.MOVE_AMOUNT
+        )
 
     app.view(Callback.MOVE)(submission(svc, move, {}, move_block))
     app.view(Callback.WIN)(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +10,7 @@ from sqlalchemy import JSON, String, cast, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import upsert_for
-from storage.models import Lead, LeadEvent, OutboxMessage, table_of
+from storage.models import Lead, LeadEvent, OutboxMessage, Stage, table_of
 
 
 async def get_lead(*, session: AsyncSession, lead_id: int, for_update: bool = False) -> Lead | None:
@@ -208,17 +208,14 @@ async def wins_between(*, session: AsyncSession, start: datetime, end: datetime,
     return list(rows.scalars())
 
 
-OPEN_STAGES = ("mql", "sal", "sql", "opportunity")
-
-
-async def find_open_lead_by_company(*, session: AsyncSession, company: str) -> Lead | None:
-    """The most recent MQL still open whose company is `company`, whatever its case and surrounding spaces; the
-    row stays locked until the transaction ends (PostgreSQL)."""
+async def find_open_lead_by_company(*, session: AsyncSession, company: str, stages: Collection[str]) -> Lead | None:
+    """The most recent lead still in one of the open `stages` whose company is `company`, whatever its case and
+    surrounding spaces; the row stays locked until the transaction ends (PostgreSQL)."""
     rows = await session.execute(
         select(Lead)
         .where(
             func.lower(func.trim(Lead.company)) == company.strip().lower(),
-            Lead.stage.in_(OPEN_STAGES),
+            Lead.stage.in_(stages),
             Lead.origin.is_(None),
         )
         .order_by(Lead.received_at.desc(), Lead.id.desc())
@@ -229,7 +226,7 @@ async def find_open_lead_by_company(*, session: AsyncSession, company: str) -> L
 
 
 async def add_manual_win(*, session: AsyncSession, values: dict[str, Any]) -> Lead:
-    lead = Lead(**values, origin="win", stage="won", activity=[], version=1, quiet=True)  # never posted as an MQL
+    lead = Lead(**values, origin="win", stage=Stage.WON, activity=[], version=1, quiet=True)  # never posted as an MQL
     session.add(lead)
     await session.flush()
     return lead

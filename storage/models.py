@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -22,6 +23,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Stage(StrEnum):
+    """The values a lead's `stage` column holds. What may follow what is bot/lifecycle/stages.py's table."""
+
+    MQL = "mql"
+    SAL = "sal"
+    SQL = "sql"
+    OPPORTUNITY = "opportunity"
+    WON = "won"
+    LOST = "lost"
+    REJECTED = "rejected"
+    RECYCLED = "recycled"
+
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -67,7 +82,7 @@ class Lead(Base):
     campaign: Mapped[str | None] = mapped_column(String(200))
     score: Mapped[int | None]
     activity: Mapped[list[Any]] = mapped_column(default=list)
-    stage: Mapped[str] = mapped_column(String(20), default="mql")
+    stage: Mapped[str] = mapped_column(String(20), default=Stage.MQL)
     owner: Mapped[str | None] = mapped_column(String(32))
     received_at: Mapped[datetime]
     posted_at: Mapped[datetime | None]

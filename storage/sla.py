@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, insert, select, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import upsert_for
-from storage.models import JobMark, Lead, SlaNotice, SlaNoticeItem, SlaTimer, table_of
+from storage.models import JobMark, Lead, SlaNotice, SlaNoticeItem, SlaTimer, Stage, table_of
 
 ACTIVE_STATES = ("running", "breached")
 
@@ -247,22 +247,19 @@ async def intake_between(*, session: AsyncSession, start: datetime, end: datetim
         await session.execute(
             select(
                 func.count(),
-                func.count(Lead.decided_at).filter(Lead.stage != "rejected"),
-                func.count().filter(Lead.stage == "rejected"),
+                func.count(Lead.decided_at).filter(Lead.stage != Stage.REJECTED),
+                func.count().filter(Lead.stage == Stage.REJECTED),
             ).where(*in_range)
         )
     ).one()
     return Intake(int(row[0]), int(row[1]), int(row[2]))
 
 
-OPEN_STAGES = ("sal", "sql", "opportunity")
-
-
 async def open_leads_of(
-    *, session: AsyncSession, owner: str, limit: int, offset: int = 0
+    *, session: AsyncSession, owner: str, stages: Collection[str], limit: int, offset: int = 0
 ) -> list[tuple[Lead, list[SlaTimer]]]:
-    """A rep's open leads, the one whose clock is due soonest first (so the longest overdue comes first), then those
-    with no clock running, newest first; each with its running or breached clocks."""
+    """A rep's leads in `stages` (the open ones), the one whose clock is due soonest first (so the longest overdue
+    comes first), then those with no clock running, newest first; each with its running or breached clocks."""
     next_due = (
         select(func.min(SlaTimer.due_at))
         .where(SlaTimer.lead_id == Lead.id, SlaTimer.stopped_at.is_(None))
@@ -273,7 +270,7 @@ async def open_leads_of(
         (
             await session.execute(
                 select(Lead)
-                .where(Lead.owner == owner, Lead.stage.in_(OPEN_STAGES))
+                .where(Lead.owner == owner, Lead.stage.in_(stages))
                 .order_by(next_due.is_(None), next_due, Lead.decided_at.desc(), Lead.id.desc())
                 .limit(limit)
                 .offset(offset)
@@ -290,9 +287,9 @@ async def open_leads_of(
     return [(lead, timers[lead.id]) for lead in leads]
 
 
-async def count_open_leads_of(*, session: AsyncSession, owner: str) -> int:
+async def count_open_leads_of(*, session: AsyncSession, owner: str, stages: Collection[str]) -> int:
     found = await session.scalar(
-        select(func.count()).select_from(Lead).where(Lead.owner == owner, Lead.stage.in_(OPEN_STAGES))
+        select(func.count()).select_from(Lead).where(Lead.owner == owner, Lead.stage.in_(stages))
     )
     return int(found or 0)
 

@@ -21,6 +21,7 @@ from bot.delivery.outbox_kinds import lead_post as lead_post_row
 from bot.delivery.outbox_kinds import sla_notice as notice_row
 from bot.delivery.pacing import Pacer
 from bot.delivery.worker import retry_after
+from bot.lifecycle.stages import Stage
 from bot.lifecycle.wins import win_card
 from bot.sla.clocks import SlaService
 from bot.views.posts import LeadPosts, load_facts
@@ -133,7 +134,9 @@ class SlackDelivery:
                 leads = await lead_queries.leads_by_ids(session=session, ids=[r.lead_id for r in rest if r.lead_id])
                 facts = await load_facts(session, leads)
             for lead in leads:
-                planned = self._sla.plan(lead=lead, clock="accept", at=at, owner=None) if lead.stage == "mql" else None
+                planned = (
+                    self._sla.plan(lead=lead, clock="accept", at=at, owner=None) if lead.stage == Stage.MQL else None
+                )
                 if planned is not None:
                     facts[lead.id] = replace(facts[lead.id], timers=[*facts[lead.id].timers, planned])
             return self._posts.message(leads, facts, now=at, batch=batch)
@@ -313,7 +316,7 @@ class SlackDelivery:
             session=session, lead_id=lead_id, kind="posted", at=at, channel=channel, ts=ts,
             lag_seconds=int((at - lead.received_at).total_seconds()),
         )  # fmt: skip
-        if lead.stage == "mql":  # reps cannot act on what they cannot see: the clock starts as the post goes out
+        if lead.stage == Stage.MQL:  # reps cannot act on what they cannot see: the clock starts as the post goes out
             await self._sla.start(session, lead=lead, clock="accept", at=at, owner=None)
 
     async def sla_notice(self, row: Claimed, notice_id: int) -> None:

@@ -24,12 +24,13 @@ from zoneinfo import ZoneInfo
 from bot.config.team_file import USER_ID
 from bot.errors import UserError
 from bot.lifecycle.money import parse_amount
+from bot.lifecycle.stages import LIFECYCLE, MOVE_TARGETS, Stage
 
 COLUMNS = ("received_at", "stage", "owner", "decided_at", "amount", "reason")
-STAGES = ("mql", "sal", "sql", "opportunity", "won", "lost", "rejected", "recycled")
-MOVED = ("sql", "opportunity", "won", "lost", "recycled")  # stages a lead reaches by a move, with a `{stage}_at`
+STAGES = tuple(Stage)
+MOVED = MOVE_TARGETS  # stages a lead reaches by a move, with a `{stage}_at`
 WITH_AMOUNT = MOVED
-WITH_REASON = ("rejected", "lost", "recycled")
+WITH_REASON = (Stage.REJECTED, Stage.LOST, Stage.RECYCLED)
 SKEW = timedelta(minutes=5)
 _TIME = re.compile(r"[0-9T:+\-. Z]{8,40}")
 
@@ -66,29 +67,30 @@ class History:
     def columns(self) -> dict[str, Any]:
         """The lead's column values for this history (beside its identity and contact fields)."""
         values: dict[str, Any] = {"stage": self.stage, "received_at": self.received_at, "quiet": True}
-        if self.stage == "mql":
+        if self.stage == Stage.MQL:
             return values
         values["decided_at"] = self.decided_at
         values["decided_by"] = self.owner or "import"
-        if self.stage == "rejected":
+        if self.stage == Stage.REJECTED:
             values["reject_reason"] = self.reason or "not given"
             return values
         values["owner"] = self.owner
-        if self.stage in MOVED:
-            values[f"{self.stage}_at"] = self.decided_at
-        if self.stage == "lost":
+        column = LIFECYCLE[Stage(self.stage)].reached_at
+        if column is not None:
+            values[column] = self.decided_at
+        if self.stage == Stage.LOST:
             values["lost_reason"] = self.reason or "not given"
         values["amount_cents"] = self.amount_cents
         return values
 
     def event(self, lead_id: int) -> dict[str, Any] | None:
         """The timeline event of the decision that put the lead in its stage (none for an open MQL)."""
-        if self.stage == "mql" or self.decided_at is None:
+        if self.stage == Stage.MQL or self.decided_at is None:
             return None
         data: dict[str, Any] = {"imported": True}
-        if self.stage == "sal":
+        if self.stage == Stage.SAL:
             kind = "accepted"
-        elif self.stage == "rejected":
+        elif self.stage == Stage.REJECTED:
             kind, data["reason"] = "rejected", self.reason or "not given"
         else:
             kind = "moved"
@@ -118,7 +120,7 @@ def parse_history(row: Mapping[str, Any], *, tz: ZoneInfo, now: datetime) -> His
     owner = cells["owner"] or None
     if owner is not None and not USER_ID.fullmatch(owner):
         raise BadHistory("owner", f"{owner[:40]!r} is not a Slack user id (U…)")
-    if stage == "mql":
+    if stage == Stage.MQL:
         for column, problem in (
             ("owner", "an MQL has no owner yet: give its stage (sal or later)"),
             ("decided_at", "an MQL is not decided yet: give its stage (sal or later)"),

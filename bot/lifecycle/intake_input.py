@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AwareDatetime,
@@ -27,6 +27,8 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+
+from bot.lifecycle.stages import MOVE_TARGETS
 
 MAX_BATCH = 500
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -178,12 +180,19 @@ class StageIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    stage: Literal["sql", "opportunity", "won", "lost", "recycled"]
+    stage: str
     amount: Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2)] | None = None
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
     at: AwareDatetime | None = None
 
     _clean = field_validator("reason", mode="before")(clean_text)
+
+    @field_validator("stage")
+    @classmethod
+    def _a_move(cls, value: str) -> str:
+        if value not in MOVE_TARGETS:
+            raise ValueError(f"Input should be one of {', '.join(MOVE_TARGETS)}")
+        return value
 
     @field_validator("at")
     @classmethod

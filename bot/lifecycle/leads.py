@@ -17,16 +17,14 @@ from bot.errors import Conflict, Forbidden, NotFound, UserError
 from bot.ids import BANT
 from bot.lifecycle.backfill import History
 from bot.lifecycle.intake_input import LeadIn
+from bot.lifecycle.stages import LIFECYCLE, MOVE_TARGETS, Need, Stage, move_problem, starting, stopping
 from bot.sla.clocks import SlaService
 from bot.views.sla_cards import handover
 from storage import leads as lead_queries
 from storage import outbox
 from storage.db import Database
-from storage.models import Lead
+from storage.models import Lead, SlaTimer
 
-STAGE_ORDER = {"mql": 0, "sal": 1, "sql": 2, "opportunity": 3, "won": 4, "lost": 4}
-CLOSED = frozenset({"won", "lost", "rejected", "recycled"})
-MOVES = ("sql", "opportunity", "won", "lost", "recycled")
 CLOCK_SKEW = timedelta(minutes=5)  # how far in the future a CRM's `at` may be (its clock may run ahead of ours)
 
 
@@ -42,6 +40,20 @@ class Moved:
     lead_id: int
     stage: str
     changed: bool  # False: the lead was already there (a repeated CRM update), nothing happened
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One move as asked: where to, by whom, through which surface, with what it brought."""
+
+    to: Stage
+    actor: str
+    via: str  # "slack", "crm", "win"
+    amount_cents: int | None
+    reason: str | None
+    at: datetime | None
+    checks: dict[str, bool] | None
+    owner: str | None
 
 
 @dataclass(frozen=True)
@@ -105,7 +117,7 @@ class LeadService:
                 rows.setdefault(item.external_id, {
                     "external_id": item.external_id, "email": item.email, "name": item.name,
                     "company": item.company, "title": item.title, "source": item.source, "campaign": item.campaign,
-                    "score": item.score, "activity": item.activity_json(), "stage": "mql", "received_at": now,
+                    "score": item.score, "activity": item.activity_json(), "stage": Stage.MQL, "received_at": now,
                     "version": 1, "quiet": not post, **(past.columns() if past else {}),
                 })  # fmt: skip
             # one executemany needs the same columns in every row
@@ -144,7 +156,7 @@ class LeadService:
 
     @staticmethod
     def _already_decided(lead: Lead) -> Conflict:
-        if lead.stage == "rejected":
+        if lead.stage == Stage.REJECTED:
             return Conflict("This lead was already rejected by {by}.", people={"by": lead.decided_by})
         return Conflict("This lead was already accepted by {by}.", people={"by": lead.owner})
 
@@ -162,8 +174,8 @@ class LeadService:
             won = await lead_queries.claim_decision(
                 session=session,
                 lead_id=lead_id,
-                from_stage="mql",
-                values={"stage": "sal", "owner": user_id, "decided_by": user_id, "decided_at": now},
+                from_stage=Stage.MQL,
+                values={"stage": Stage.SAL, "owner": user_id, "decided_by": user_id, "decided_at": now},
             )
             lead = await self._get(session, lead_id)
             if not won:
@@ -177,8 +189,7 @@ class LeadService:
                 at=now,
                 seconds_to_accept=int((now - started).total_seconds()),
             )
-            await self._sla.stop(session, lead_id=lead_id, clock="accept", at=now, actor=user_id)
-            await self._sla.start(session, lead=lead, clock="first_touch", at=now, owner=user_id)
+            await self._enter(session, lead, Stage.MQL, Stage.SAL, at=now, actor=user_id)
             await self._queue_post(session, lead)
         self._on_enqueued()
         return Decision(lead_id, user_id)
@@ -188,7 +199,7 @@ class LeadService:
         await self._require_sales(user_id, "reject")
         async with self._db.session() as session:
             lead = await self._get(session, lead_id)
-            if lead.stage != "mql":
+            if lead.stage != Stage.MQL:
                 raise self._already_decided(lead)
             return lead
 
@@ -205,9 +216,9 @@ class LeadService:
             won = await lead_queries.claim_decision(
                 session=session,
                 lead_id=lead_id,
-                from_stage="mql",
+                from_stage=Stage.MQL,
                 values={
-                    "stage": "rejected",
+                    "stage": Stage.REJECTED,
                     "decided_by": user_id,
                     "decided_at": now,
                     "reject_reason": reason,
@@ -220,7 +231,7 @@ class LeadService:
             await lead_queries.add_event(
                 session=session, lead_id=lead_id, kind="rejected", actor=user_id, at=now, reason=reason, note=note
             )
-            await self._sla.stop(session, lead_id=lead_id, clock="accept", at=now, actor=user_id)
+            await self._enter(session, lead, Stage.MQL, Stage.REJECTED, at=now, actor=user_id)
             await self._queue_post(session, lead)
             await self._queue_feedback(session, lead, "rejected", reason=reason, note=note, by=user_id)
         self._on_enqueued()
@@ -231,7 +242,7 @@ class LeadService:
         now = self._clock.now()
         async with self._db.session() as session:
             lead = await self._get(session, lead_id, for_update=True)
-            if lead.stage != "sal":
+            if lead.stage != Stage.SAL:
                 raise Conflict("Contact can be logged once the lead is accepted.")
             if user_id != lead.owner and not await self._team.is_manager(user_id):
                 raise Forbidden(
@@ -259,19 +270,18 @@ class LeadService:
         async with self._db.session() as session:
             lead = await self._get(session, lead_id, for_update=True)
             previous = lead.owner
-            if lead.stage == "mql":
-                values = {"stage": "sal", "owner": to, "decided_by": by, "decided_at": now}
+            if lead.stage == Stage.MQL:
+                values = {"stage": Stage.SAL, "owner": to, "decided_by": by, "decided_at": now}
                 if not await lead_queries.claim_decision(
-                    session=session, lead_id=lead_id, from_stage="mql", values=values
+                    session=session, lead_id=lead_id, from_stage=Stage.MQL, values=values
                 ):
                     raise self._already_decided(await self._get(session, lead_id))
                 lead = await self._get(session, lead_id)
                 await lead_queries.add_event(
                     session=session, lead_id=lead_id, kind="assigned", actor=by, at=now, to=to, why=why
                 )
-                await self._sla.stop(session, lead_id=lead_id, clock="accept", at=now, actor=by)
-                clock = await self._sla.start(session, lead=lead, clock="first_touch", at=now, owner=to)
-            elif lead.stage == "sal":
+                clock = await self._enter(session, lead, Stage.MQL, Stage.SAL, at=now, actor=by)
+            elif lead.stage == Stage.SAL:
                 if lead.owner == to:
                     raise UserError("{rep} already owns this lead.", field="rep", people={"rep": to})
                 lead.owner = to
@@ -280,9 +290,10 @@ class LeadService:
                     **{"from": previous, "to": to, "why": why},
                 )  # fmt: skip
                 clock = None
-                if lead.contacted_at is None:
-                    await self._sla.stop(session, lead_id=lead_id, clock="first_touch", at=now, actor=by, cancel=True)
-                    clock = await self._sla.start(session, lead=lead, clock="first_touch", at=now, owner=to)
+                if lead.contacted_at is None:  # the new owner gets the whole first-touch time
+                    for name in starting(Stage.SAL):
+                        await self._sla.stop(session, lead_id=lead_id, clock=name, at=now, actor=by, cancel=True)
+                        clock = await self._sla.start(session, lead=lead, clock=name, at=now, owner=to)
             else:
                 raise Conflict(f"This lead is closed ({lead.stage}): there is nothing to reassign.")
             await self._queue_post(session, lead)
@@ -293,6 +304,18 @@ class LeadService:
         self._on_enqueued()
 
     # --- the rest of the lifecycle ----------------------------------------------------------------------------
+
+    async def _enter(
+        self, session: AsyncSession, lead: Lead, previous: Stage, to: Stage, *, at: datetime, actor: str
+    ) -> SlaTimer | None:
+        """The clocks of the table for a lead going from `previous` to `to`: those it leaves stop (as cancelled where
+        the step no longer applies), those it enters start for its owner. Returns the clock that started, if any."""
+        for name, cancel in stopping(previous, to):
+            await self._sla.stop(session, lead_id=lead.id, clock=name, at=at, actor=actor, cancel=cancel)
+        started = None
+        for name in starting(to):
+            started = await self._sla.start(session, lead=lead, clock=name, at=at, owner=lead.owner)
+        return started
 
     async def move(
         self,
@@ -308,90 +331,85 @@ class LeadService:
         session: AsyncSession | None = None,
         owner: str | None = None,
     ) -> Moved:
-        """Move a lead forward (SQL, Opportunity, Won) or out (Lost, Recycled). From Slack only the owner or a
-        manager may; the CRM may skip steps (SAL → Won) and even leave MQL directly (it accepted the lead). Moving
-        to where the lead already is changes nothing, so a repeated CRM update is harmless."""
-        if to not in MOVES:
-            raise UserError(f"{to!r} is not a stage to move to: use {', '.join(MOVES)}", field="stage")
+        """Move a lead forward (SQL, Opportunity, Won) or out (Lost, Recycled), as the table of stages allows. From
+        Slack only the owner or a manager may; the CRM may skip steps (SAL → Won) and even leave MQL directly (it
+        accepted the lead). Moving to where the lead already is changes nothing, so a repeated CRM update is
+        harmless."""
+        if to not in MOVE_TARGETS:
+            raise UserError(f"{to!r} is not a stage to move to: use {', '.join(MOVE_TARGETS)}", field="stage")
         if amount_cents is not None and amount_cents < 0:
             raise UserError("An amount cannot be negative.", field="amount")
-        args = {"to": to, "actor": actor, "via": via, "amount_cents": amount_cents, "reason": reason, "at": at,
-                "checks": checks, "owner": owner}  # fmt: skip
+        step = _Step(Stage(to), actor, via, amount_cents, reason, at, checks, owner)
         if session is not None:  # part of the caller's transaction (a /win that matched this lead)
-            return await self._move_in(session, lead_id, **args)
+            return await self._move_in(session, lead_id, step)
         async with self._db.session() as own:
-            moved = await self._move_in(own, lead_id, **args)
+            moved = await self._move_in(own, lead_id, step)
         self._on_enqueued()
         return moved
 
-    async def _move_in(self, session: AsyncSession, lead_id: int, **args: Any) -> Moved:
+    async def _move_in(self, session: AsyncSession, lead_id: int, step: _Step) -> Moved:
         """The move inside the caller's transaction. Via "win" (a /win that matched this lead) the celebration is
         the caller's own post, so no win card is queued."""
-        to, actor, via, at = args["to"], args["actor"], args["via"], args["at"]
-        amount_cents, reason, checks, owner = args["amount_cents"], args["reason"], args["checks"], args["owner"]
+        to, actor, via = step.to, step.actor, step.via
         now = self._clock.now()
-        when = at or now
+        when = step.at or now
         lead = await self._get(session, lead_id, for_update=True)
         if lead.stage == to and via == "crm":
             return Moved(lead_id, to, False)
         await self._check_move(lead, to=to, actor=actor, via=via)
-        if at is not None:
-            self._check_at(lead, at, now)
-        if via == "slack" and to in ("opportunity", "won") and amount_cents is None:
-            raise UserError("Enter the amount.", field="amount")
-        if via == "slack" and to == "lost" and reason not in self._team.config.lost.reasons:
-            raise UserError("Pick one of the listed reasons.", field="reason")
-        if via == "slack" and to == "sql":
-            missing = [label for value, label in BANT if not (checks or {}).get(value)]
-            if missing:
-                raise UserError(f"An SQL has all four confirmed; still open: {', '.join(missing)}.", field="bant")
-        previous = lead.stage
-        if previous == "mql":  # the CRM qualified it before anyone clicked Accept: that is the decision
+        if step.at is not None:
+            self._check_at(lead, step.at, now)
+        if via == "slack":
+            self._check_needs(step)
+        previous = Stage(lead.stage)
+        if previous == Stage.MQL:  # the CRM qualified it before anyone clicked Accept: that is the decision
             lead.decided_at, lead.decided_by = when, actor
-            await self._sla.stop(session, lead_id=lead_id, clock="accept", at=when, actor=actor)
-        if lead.contacted_at is None:
-            # qualifying implies the first contact happened; closing the lead ends the clock either way
-            await self._sla.stop(
-                session, lead_id=lead_id, clock="first_touch", at=when, actor=actor,
-                cancel=to in ("lost", "recycled"),
-            )  # fmt: skip
-        setattr(lead, f"{to}_at", when)
-        if amount_cents is not None:
-            lead.amount_cents = amount_cents
-        if owner is not None and owner != lead.owner:
-            data_owner = {"owner_from": lead.owner, "owner": owner}
-            lead.owner = owner
-        else:
-            data_owner = {}
-        if to == "lost":
-            lead.lost_reason = (reason or "not given")[:100]
+        await self._enter(session, lead, previous, to, at=when, actor=actor)
+        column = LIFECYCLE[to].reached_at
+        if column is not None:
+            setattr(lead, column, when)
+        if step.amount_cents is not None:
+            lead.amount_cents = step.amount_cents
+        data_owner: dict[str, object] = {}
+        if step.owner is not None and step.owner != lead.owner:
+            data_owner = {"owner_from": lead.owner, "owner": step.owner}
+            lead.owner = step.owner
+        if to == Stage.LOST:
+            lead.lost_reason = (step.reason or "not given")[:100]
         lead.stage = to
-        data: dict[str, object] = {"from": previous, "to": to, "via": via, "amount_cents": amount_cents,
-                                   "reason": reason, "checks": checks, **data_owner}  # fmt: skip
+        data: dict[str, object] = {"from": previous, "to": to, "via": via, "amount_cents": step.amount_cents,
+                                   "reason": step.reason, "checks": step.checks, **data_owner}  # fmt: skip
         await lead_queries.add_event(
             session=session, lead_id=lead_id, kind="moved", actor=actor, at=when,
             **{k: v for k, v in data.items() if v is not None},
         )  # fmt: skip
         await self._queue_post(session, lead)
         await self._queue_feedback(
-            session, lead, "stage_changed", **{"from": previous, "to": to, "amount": _dollars(amount_cents),
-                                               "reason": reason, "via": via}
+            session, lead, "stage_changed", **{"from": previous, "to": to, "amount": _dollars(step.amount_cents),
+                                               "reason": step.reason, "via": via}
         )  # fmt: skip
-        if to == "won" and via != "win":
+        if to == Stage.WON and via != "win":
             await outbox.enqueue_many(session=session, rows=[kinds.win_post(lead_id)], now=now)
         return Moved(lead_id, to, True)
+
+    def _check_needs(self, step: _Step) -> None:
+        """What the table says a move asks of a person in Slack."""
+        need = LIFECYCLE[step.to].needs
+        if need == Need.AMOUNT and step.amount_cents is None:
+            raise UserError("Enter the amount.", field="amount")
+        if need == Need.LOST_REASON and step.reason not in self._team.config.lost.reasons:
+            raise UserError("Pick one of the listed reasons.", field="reason")
+        if need == Need.BANT:
+            missing = [label for value, label in BANT if not (step.checks or {}).get(value)]
+            if missing:
+                raise UserError(f"An SQL has all four confirmed; still open: {', '.join(missing)}.", field="bant")
 
     async def _check_move(self, lead: Lead, *, to: str, actor: str, via: str) -> None:
         if via == "slack" and actor != lead.owner and not await self._team.is_manager(actor):
             raise Forbidden("Only the owner ({owner}) or a manager can move this lead.", people={"owner": lead.owner})
-        if lead.stage == to:
-            raise Conflict(f"This lead is already {to}.", field="stage")
-        if lead.stage in CLOSED:
-            raise Conflict(f"This lead is {lead.stage}: it cannot move to {to}.", field="stage")
-        if via == "slack" and lead.stage == "mql":
-            raise Conflict("Accept the lead first: moves start from an accepted lead.", field="stage")
-        if to in STAGE_ORDER and STAGE_ORDER[to] <= STAGE_ORDER[lead.stage]:
-            raise Conflict(f"A lead cannot move back from {lead.stage} to {to}.", field="stage")
+        problem = move_problem(Stage(lead.stage), Stage(to), from_slack=via == "slack")
+        if problem is not None:
+            raise Conflict(problem, field="stage")
 
     @staticmethod
     def _check_at(lead: Lead, at: datetime, now: datetime) -> None:
@@ -403,7 +421,8 @@ class LeadService:
             raise UserError(
                 f"{at.isoformat()} is before the lead was received ({lead.received_at.isoformat()}).", field="at"
             )
-        since = {"sal": lead.decided_at, "sql": lead.sql_at, "opportunity": lead.opportunity_at}.get(lead.stage)
+        column = "decided_at" if lead.stage == Stage.SAL else LIFECYCLE[Stage(lead.stage)].reached_at
+        since = getattr(lead, column) if column else None
         if since is not None and at < since:
             raise UserError(
                 f"{at.isoformat()} is before the lead became {lead.stage} ({since.isoformat()}).", field="at"

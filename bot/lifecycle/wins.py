@@ -15,6 +15,7 @@ from bot.delivery import outbox_kinds as kinds
 from bot.errors import UserError
 from bot.lifecycle.leads import LeadService
 from bot.lifecycle.money import parse_amount
+from bot.lifecycle.stages import OPEN, Stage
 from bot.views.lead_cards import humanize, mention, money
 from message_templates import mrkdwn
 from storage import leads as lead_queries
@@ -155,13 +156,13 @@ class ManualWins:
         # Asked before the lead's row is locked: either may ask Slack for a user group's members.
         manager, sales = await self._team.is_manager(by), await self._team.is_sales(by)
         async with self._db.session() as session:
-            lead = await lead_queries.find_open_lead_by_company(session=session, company=company)
+            lead = await lead_queries.find_open_lead_by_company(session=session, company=company, stages=OPEN)
             mine = lead is not None and may_win(by, lead, manager=manager, sales=sales)
             matched = lead if mine else None
             if matched is not None:
                 lead_id = matched.id
                 await self._leads.move(
-                    lead_id, to="won", actor=by, via="win", amount_cents=cents, session=session, owner=rep
+                    lead_id, to=Stage.WON, actor=by, via="win", amount_cents=cents, session=session, owner=rep
                 )
             else:
                 won = await lead_queries.add_manual_win(

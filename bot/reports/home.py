@@ -18,6 +18,7 @@ from bot.config.team import Team
 from bot.config.team_file import HandoffConfig
 from bot.errors import Forbidden, UserError
 from bot.ids import HOME_LIST_IDS, Action
+from bot.lifecycle.stages import OWNED
 from bot.reports.metrics import Metrics
 from bot.reports.periods import parse_period
 from bot.views.lead_cards import Button, clock_name, humanize, mention, money, percent
@@ -171,7 +172,7 @@ class HomeService:
         return HomeItem(lead_line(lead), status, chain_buttons(timer, lead, self.config), str(timer.id))
 
     async def _mine(self, session: AsyncSession, user_id: str, limit: int, start: int) -> list[HomeItem]:
-        found = await sla_queries.open_leads_of(session=session, owner=user_id, limit=limit, offset=start)
+        found = await sla_queries.open_leads_of(session=session, owner=user_id, stages=OWNED, limit=limit, offset=start)
         return [self._lead_item(lead, timers) for lead, timers in found]
 
     async def _breaches(self, session: AsyncSession, limit: int, start: int) -> list[tuple[SlaTimer, Lead]]:
@@ -179,7 +180,7 @@ class HomeService:
         return await sla_queries.open_breaches(session=session, now=now, urgency=URGENCY, limit=limit, offset=start)
 
     async def _my_list(self, session: AsyncSession, user_id: str) -> HomeList:
-        total = await sla_queries.count_open_leads_of(session=session, owner=user_id)
+        total = await sla_queries.count_open_leads_of(session=session, owner=user_id, stages=OWNED)
         items = await self._mine(session, user_id, MAX_ITEMS, 0)
         more = f"…and {total - len(items)} more open leads" if total > len(items) else ""
         return HomeList("mine", f"{LISTS['mine']} — {total}" if total else LISTS["mine"], items, more)
@@ -224,7 +225,7 @@ class HomeService:
     async def _my_page(self, session: AsyncSession, user_id: str, start: int) -> ListPage:
         if not await self._team.is_sales(user_id):
             raise Forbidden("Only people in sales have open leads to show.")
-        total = await sla_queries.count_open_leads_of(session=session, owner=user_id)
+        total = await sla_queries.count_open_leads_of(session=session, owner=user_id, stages=OWNED)
         items = await self._mine(session, user_id, PAGE, start)
         return ListPage("mine", LISTS["mine"], f"{total} open leads\n{LEAD_ORDER}", items, start, total)
 

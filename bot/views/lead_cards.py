@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.config.team_file import USER_ID
 from bot.errors import UserError
 from bot.ids import Action
+from bot.lifecycle.stages import MOVE_TARGETS, Stage
 from message_templates import escape_mrkdwn, mrkdwn
 from storage.models import Lead
 
@@ -169,7 +170,7 @@ def _rejected(lead: Lead, tz: ZoneInfo, started: datetime) -> str:
 
 # The stages of the handover from marketing to sales, the only ones whose post shows SLA clocks: past it (qualified,
 # closed, rejected) a deadline or "accepted in 4 min" no longer applies, and the History modal keeps how it went.
-HANDOVER = frozenset({"mql", "sal"})
+HANDOVER = frozenset({Stage.MQL, Stage.SAL})
 
 
 def lead_card(
@@ -188,16 +189,16 @@ def lead_card(
     note: str | None = None
     actions: list[Button] = []
     started = lead.posted_at or lead.received_at
-    if lead.stage == "mql":
+    if lead.stage == Stage.MQL:
         actions = [Button("Accept", Action.ACCEPT, "primary"), Button("Reject", Action.REJECT, "danger")]
-    elif lead.stage == "sal" and lead.decided_at is not None:
+    elif lead.stage == Stage.SAL and lead.decided_at is not None:
         status = _held(lead, assignment, started)
         if contacted_by:
             status += f"\n📞 First contact logged by {mention(contacted_by)}"
         else:
             actions = [Button("Log contact", Action.LOG_CONTACT, "primary")]
         actions += [Button("Qualified", Action.QUALIFY), Button("Lost", Action.LOST), Button("Recycle", Action.RECYCLE)]
-    elif lead.stage in ("sql", "opportunity", "won", "lost", "recycled"):
+    elif lead.stage in MOVE_TARGETS:
         amount = f" · {money(lead.amount_cents)}" if lead.amount_cents is not None else ""
         labels = {
             "sql": "🎯 *Sales qualified*",
@@ -212,7 +213,7 @@ def lead_card(
                      "opportunity": Button("Won", Action.WON, "primary")}  # fmt: skip
         if lead.stage in following:
             actions = [following[lead.stage], Button("Lost", Action.LOST), Button("Recycle", Action.RECYCLE)]
-    elif lead.stage == "rejected":
+    elif lead.stage == Stage.REJECTED:
         status = _rejected(lead, tz, started)
         if lead.reject_note:
             note = "📝 " + mrkdwn(lead.reject_note, 1900)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.config.team_file import GROUP_ID, USER_ID, HandoffConfig
 from bot.delivery import outbox_kinds as kinds
 from bot.ids import Action
+from bot.lifecycle.stages import Stage
 from bot.sla.clocks import DOER_KINDS, SNOOZE, Nudged
 from bot.views.lead_cards import Button, clock_name, humanize, mention
 from message_templates import mrkdwn
@@ -75,7 +76,7 @@ def resolution(timer: SlaTimer, lead: Lead) -> str:
     took = humanize(timedelta(seconds=timer.elapsed_seconds or 0))
     late = " (late)" if timer.state == "missed" else ""
     if timer.clock == "accept":
-        if lead.stage == "rejected":
+        if lead.stage == Stage.REJECTED:
             return f"✅ Resolved: rejected by {mention(lead.decided_by)} after {took}{late}"
         return f"✅ Resolved: {mention(lead.owner)} owns it, after {took}{late}"
     return f"✅ Resolved: first contact logged after {took}{late}"
@@ -95,7 +96,7 @@ def audience(notice: SlaNotice, lead: Lead) -> str:
 def goal_buttons(timer: SlaTimer, lead: Lead, who: str) -> list[Button]:
     """What the reader may do about the lead itself: anyone in sales may accept a lead nobody owns; only its owner
     (or a manager, from the post) logs first contact."""
-    if timer.clock == "accept" and lead.owner is None and lead.stage == "mql":
+    if timer.clock == "accept" and lead.owner is None and lead.stage == Stage.MQL:
         return [Button("Accept", Action.ACCEPT, "primary")]
     if timer.clock == "first_touch" and who == "owner":
         return [Button("Log contact", Action.LOG_CONTACT, "primary")]
