@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 import handlers
 from bot.app.background import Background, reference
 from bot.app.identity import BotIdentity
-from bot.app.observability import Observability
+from bot.app.observability import Observability, quiet_unreadable_requests
 from bot.app.scheduler import create_scheduler
 from bot.app.services import SERVICES, Services
 from bot.app.slack_http import SlackGate
@@ -157,6 +157,7 @@ def build_bolt(svc: Services, identity: BotIdentity) -> AsyncApp:
 
 
 async def create_app(settings: Settings, config: HandoffConfig, *, clock: Clock | None = None) -> web.Application:
+    quiet_unreadable_requests()
     svc = build_services(settings, config, clock or SystemClock())
     identity = BotIdentity(svc)
     svc.observability.not_ready.append(identity.not_ready)

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -38,6 +39,36 @@ OUTCOMES = ("delivered", "retried", "failed")
 UNMATCHED = "unmatched"  # the route label of requests no route matched (404s): never the raw path
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+UNREADABLE_LINE = 120
+"""Characters kept of the one line that tells of a request aiohttp could not read."""
+
+
+class UnreadableRequests(logging.Filter):
+    """aiohttp logs every request it cannot parse (a 10 KB URL or header, a broken request line) at ERROR with a
+    full traceback on `aiohttp.server`, before answering it 400: anyone on the internet could flood the log with
+    them. Such a record, an `HttpProcessingError` with a 4xx code, becomes one WARNING line naming the client and
+    what was wrong; a 5xx or any other error on that logger stays as it was."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if record.levelno < logging.ERROR or not isinstance(exc, HttpProcessingError) or not 400 <= exc.code < 500:
+            return True
+        who = record.getMessage().replace("Error handling request", "unreadable request", 1)
+        said = " ".join(f"{who} answered {exc.code}: {type(exc).__name__}: {exc.message}".split())
+        record.msg = said if len(said) <= UNREADABLE_LINE else said[: UNREADABLE_LINE - 1] + "…"
+        record.args = None
+        record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        record.exc_info = record.exc_text = None
+        return True
+
+
+UNREADABLE_REQUESTS = UnreadableRequests()
+"""One filter for the process: `logging.Logger.addFilter` adds an object once, however many apps are created."""
+
+
+def quiet_unreadable_requests() -> None:
+    logging.getLogger("aiohttp.server").addFilter(UNREADABLE_REQUESTS)
 
 
 class OutboxCollector(Collector):

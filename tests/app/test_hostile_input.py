@@ -7,8 +7,10 @@ must match exactly, it is refused with 422 naming the field.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -121,3 +123,45 @@ async def test_a_doubtful_field_is_422_naming_it(app: Harness, lead: dict[str, A
     assert status == 422
     [error] = body["errors"]
     assert error["field"] == field and says in error["message"]
+
+
+# --- requests aiohttp cannot read -------------------------------------------------------------------------------
+
+UNREADABLE = {
+    "10 KB URL": b"GET /" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    "10 KB header": b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 10_000 + b"\r\n\r\n",
+    "broken request line": b"GET /healthz HTTP/1.1 extra\r\nHost: x\r\n\r\n",
+    "broken header": b"GET /healthz HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
+    "NUL in the path": b"GET /heal\x00thz HTTP/1.1\r\nHost: x\r\n\r\n",
+}
+
+
+async def raw_request(app: Harness, request: bytes) -> bytes:
+    """`request` sent as is over a socket (no client would send it), and the server's whole answer."""
+    reader, writer = await asyncio.open_connection(app.server.host, app.server.port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), timeout=10)
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+@pytest.mark.parametrize("name", list(UNREADABLE))
+async def test_a_request_aiohttp_cannot_read_is_a_4xx_logged_as_one_warning_line(
+    app: Harness, caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    """Anyone on the internet can send these: each was an ERROR with a full traceback on aiohttp.server."""
+    caplog.set_level(logging.DEBUG)
+
+    answer = await raw_request(app, UNREADABLE[name])
+
+    status = int(answer.split(b" ", 2)[1])
+    assert 400 <= status < 500, answer[:200]
+    server = [r for r in caplog.records if r.name == "aiohttp.server"]
+    assert [r.levelno for r in server] == [logging.WARNING], [r.getMessage() for r in server]
+    [line] = server
+    assert line.exc_info is None and line.exc_text is None
+    assert "\n" not in line.getMessage() and len(line.getMessage()) <= 200
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
