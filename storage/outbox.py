@@ -41,7 +41,10 @@ class Outgoing:
 
 async def enqueue_many(*, session: AsyncSession, rows: Sequence[Outgoing], now: datetime, coalesce: bool = True) -> int:
     """Queue deliveries; returns how many rows were added. With `coalesce`, a row with the same key still waiting
-    (not in flight) already covers it, because the worker renders current state when it delivers."""
+    (never claimed, or given back for a retry) already covers it, because the worker renders current state when it
+    delivers. A row whose claim has lapsed is not waiting: its holder may have rendered it already and still be
+    waiting for Slack's answer. The waiting rows are locked until this transaction commits, so a claim made
+    meanwhile (which skips locked rows) cannot render them without this change."""
     fresh: dict[str, Outgoing] = {}
     for row in rows:
         if not coalesce or row.key not in fresh:
@@ -50,11 +53,14 @@ async def enqueue_many(*, session: AsyncSession, rows: Sequence[Outgoing], now: 
         keys = list(fresh)
         for start in range(0, len(keys), 500):
             waiting = await session.execute(
-                select(OutboxMessage.key).where(
+                select(OutboxMessage.key)
+                .where(
                     OutboxMessage.key.in_(keys[start : start + 500]),
                     _pending(),
-                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+                    OutboxMessage.claimed_by.is_(None),
                 )
+                .order_by(OutboxMessage.id)  # the same lock order in every transaction: no deadlock between two
+                .with_for_update()
             )
             for key in waiting.scalars():
                 fresh.pop(key, None)

@@ -49,6 +49,8 @@ TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 MAX_BACKOFF = timedelta(minutes=5)
+STOP_GRACE = 20.0
+"""Seconds a stopping worker waits for the batch in hand (a Slack call times out after 15 s) before cancelling it."""
 
 
 class Retry(Exception):
@@ -123,6 +125,7 @@ class OutboxWorker:
         self._lanes = list(lanes)  # each: the row kinds one loop delivers (None: every kind)
         self._wake = [asyncio.Event() for _ in self._lanes]
         self._tasks: list[asyncio.Task[None]] = []
+        self.stopping = asyncio.Event()  # set by stop(): each loop finishes the batch in hand, then ends
 
     def wake(self) -> None:
         """Something was queued (or the clock moved): look now instead of at the next poll."""
@@ -203,15 +206,15 @@ class OutboxWorker:
         """Deliver until nothing is due now in any lane (rows waiting for a later retry stay queued)."""
         await asyncio.gather(*(self._drain(lane) for lane in range(len(self._lanes))))
 
-    async def _drain(self, lane: int) -> None:
-        while await self.run_once(lane):
+    async def _drain(self, lane: int, *, stoppable: bool = False) -> None:
+        while not (stoppable and self.stopping.is_set()) and await self.run_once(lane):
             pass
 
     async def _run(self, lane: int) -> None:
-        while True:
+        while not self.stopping.is_set():
             self._wake[lane].clear()
             try:
-                await self._drain(lane)
+                await self._drain(lane, stoppable=True)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -226,12 +229,23 @@ class OutboxWorker:
 
     def start(self) -> None:
         if not self._tasks:
+            self.stopping.clear()
             self._tasks = [
                 asyncio.create_task(self._run(lane), name=f"outbox-worker-{lane}") for lane in range(len(self._lanes))
             ]
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Stop the loops gracefully: each finishes the batch in hand (its deliveries are recorded, so a restart does
+        not make them again) and ends; a loop still busy after `grace` seconds is cancelled. Cancelling one in the
+        middle of a transaction would leave that connection holding SQLite's write lock."""
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
+        self.stopping.set()
+        self.wake()
+        if not tasks:
+            return
+        _, busy = await asyncio.wait(tasks, timeout=grace)
+        if busy:
+            log.warning("outbox worker: %d loop(s) still delivering after %.0f s; stopping them now", len(busy), grace)
+            for task in busy:
+                task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -246,3 +246,48 @@ async def test_a_batch_that_outlives_its_lease_leaves_the_rest_to_the_replica_th
 
     wins = sorted(m.text for m in first.slack.messages[LEADS] if "Joint win" in m.text)
     assert len(wins) == 2 and "Hooli" in wins[0] and "Initech" in wins[1], wins
+
+
+async def test_a_change_made_while_its_post_outlives_the_lease_is_still_shown(app: Harness) -> None:
+    """A slow Slack holds a lead's update past the 60 s lease. The update went out rendering the lead as it was; a
+    contact logged meanwhile must queue an update of its own, not count the lapsed one as still waiting for it."""
+    lead_id = await app.new_lead()
+    await app.svc.outbox.stop()  # this test drives delivery itself, so nothing takes the lapsed row over
+    stall = app.slack.stall_next("chat.update")
+    await app.click(Action.ACCEPT, lead_id, REP1)
+    await app.svc.background.wait()
+    delivering = asyncio.create_task(app.svc.outbox.drain())
+    await stall.arrived.wait()  # the accepted post is rendered and in Slack's hands; its answer is held
+
+    app.clock.advance(61)
+    await app.click(Action.LOG_CONTACT, lead_id, REP1)
+    await app.svc.background.wait()
+    stall.release()
+    await delivering
+    await app.settle()
+
+    updates = [c for c in app.slack.calls_to("chat.update") if c.response.get("ok")]
+    assert "First contact logged" in str(updates[-1].args["blocks"])
+
+
+async def test_stopping_while_a_post_is_in_flight_finishes_it_and_leaves_the_database_free(
+    start_app: StartApp, db_url: str
+) -> None:
+    """Shutdown (SIGTERM, a deploy) lets the delivery in hand finish and record itself instead of cancelling it in
+    the middle: the row is delivered, not left claimed for a restart to post again, and no transaction is left
+    holding the database."""
+    from tests.databases import fetch
+
+    app = await start_app()
+    held = app.slack.hold("chat.postMessage")
+    _, body = await app.post_leads({"external_id": "in-flight-1"})
+    await held.arrived.wait()
+
+    closing = asyncio.create_task(app.server.close())
+    await app.svc.outbox.stopping.wait()  # shutdown has reached the worker while Slack still holds the answer
+    held.release()
+    await closing
+
+    assert len(app.slack.calls_to("chat.postMessage")) == 1
+    assert await fetch(db_url, "SELECT delivered_at IS NOT NULL, claimed_until FROM outbox") == [(True, None)]
+    assert await fetch(db_url, f"SELECT slack_ts IS NOT NULL FROM leads WHERE id = {body['id']}") == [(True,)]
