@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
 from bot.app.services import Services
+from bot.config.team_file import USER_ID
+
+log = logging.getLogger(__name__)
 
 
 async def nowhere(_text: str) -> None:
@@ -18,6 +22,9 @@ def register(app: AsyncApp, svc: Services) -> None:
         if event.get("tab") != "home":
             return
         user_id = str(event.get("user") or "")
+        if not USER_ID.match(user_id):  # not a person Slack could show a Home tab to: nothing to publish
+            log.warning("app_home_opened without a user id (%r); ignored", user_id[:40])
+            return
 
         async def publish() -> None:
             await svc.home.publish(user_id)

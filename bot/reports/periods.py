@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
+from message_templates import clip, escape_mrkdwn
 
 DIMENSIONS = ("source", "campaign", "rep", "band")
 USAGE = (
@@ -135,20 +136,26 @@ def parse_period(text: str, today: date) -> Period:
         try:
             start = date(int(match.group(1)), int(match.group(2)), 1)
         except ValueError:
-            raise UserError(f"`{text}` is not a month.") from None
+            raise UserError(f"{quoted(text)} is not a month.") from None
         return Period(f"{start:%B %Y}", start, _next_month(start), "month")
     if match := re.fullmatch(r"(\d{4}-\d{2}-\d{2}) ?(?:\.\.|to|–|-) ?(\d{4}-\d{2}-\d{2})", words):
         try:
             first, last = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))
         except ValueError:
-            raise UserError(f"`{text}` has a date that does not exist.") from None
+            raise UserError(f"{quoted(text)} has a date that does not exist.") from None
         if last < first:
-            raise UserError(f"`{text}` ends before it starts.")
+            raise UserError(f"{quoted(text)} ends before it starts.")
         if (last - first).days > 3 * 366:
             raise UserError("Pick a period of at most three years.")
         period = Period("", first, last + timedelta(days=1))
         return replace(period, label=period.span())
-    raise UserError(f"I don't know the period `{text}`.")
+    raise UserError(f"I don't know the period {quoted(text)}.")
+
+
+def quoted(text: str) -> str:
+    """What the person typed, shown back in a code span: escaped for mrkdwn, clipped, its backticks made quotes."""
+    shown = escape_mrkdwn(clip(text.replace("`", "'"), 80))
+    return f"`{shown}`"
 
 
 def parse_funnel(text: str, today: date) -> FunnelQuery:

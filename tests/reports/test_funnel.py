@@ -18,6 +18,7 @@ The November cohort (period "this month" on Nov 23 = Nov 1-23, compared with Oct
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -212,6 +213,15 @@ async def test_unknown_words_get_the_usage_help_and_nothing_runs(app: Harness, t
     assert status == 200
     assert ack["response_type"] == "ephemeral" and "*Usage:* `/funnel" in ack["text"]
     assert app.slack.calls_to("files.getUploadURLExternal") == []
+
+
+async def test_words_it_does_not_know_are_quoted_back_escaped_and_nothing_is_logged_as_an_error(
+    app: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    status, ack = await funnel(app, "<!channel> <https://evil.example|2026-13> `x`")
+    assert status == 200
+    assert "I don't know the period `&lt;!channel&gt; &lt;https://evil.example|2026-13&gt; 'x'`." in ack["text"]
+    assert "<!channel>" not in json.dumps(ack) and [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 TODAY = date(2026, 11, 23)  # a Monday

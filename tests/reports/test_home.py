@@ -3,7 +3,10 @@ this month's funnel for everyone."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+
+import pytest
 
 from bot.ids import Action
 from tests import slack_requests as sr
@@ -66,3 +69,15 @@ async def test_a_rep_can_log_contact_from_home(start_app: StartApp) -> None:
 
     assert [e.actor for e in await app.events(lead_id) if e.kind == "contacted"] == [REP1]
     assert "Nothing open" not in text_of((await open_home(app, REP1))["blocks"])  # contacted leads stay open
+
+
+async def test_a_home_opened_event_without_a_user_id_is_ignored_not_an_error(
+    app: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    for user_id in ("", "<!channel>", "C0LEADS001"):
+        event = {"type": "app_home_opened", "user": user_id, "tab": "home", "event_ts": "1795451094.000100"}
+        status, _ = await app.post_slack(sr.event_callback(event), content_type="application/json")
+        await app.settle()
+        assert status == 200
+    assert app.slack.calls_to("views.publish") == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
