@@ -129,8 +129,11 @@ async def handle_get_lead(request: web.Request) -> web.Response:
     svc = request.app[SERVICES]
     if not authorized(request, svc):
         return unauthorized()
+    external_id = request.match_info["external_id"]
+    if (wrong := id_problem(external_id)) is not None:
+        return problem(422, "invalid_external_id", message="no lead can have this id", errors=[wrong])
     try:
-        read = await svc.timelines.read(external_id=request.match_info["external_id"])
+        read = await svc.timelines.read(external_id=external_id)
     except NotFound as exc:
         return problem(404, "unknown_lead", message=exc.message)
     return web.json_response(timeline_json(read))

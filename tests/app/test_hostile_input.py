@@ -89,6 +89,14 @@ async def test_a_nul_byte_in_a_stage_reason_or_path_is_not_a_500(app: Harness) -
     assert (await app.post_stage("x%00-1", {"stage": "sql"}))[0] in (404, 422)
 
 
+async def test_a_nul_byte_in_the_id_of_a_lead_read_is_422_naming_it(app: Harness) -> None:
+    """PostgreSQL cannot even compare a text holding NUL: reading /api/leads/%00 was a 500 there."""
+    headers = {"Authorization": f"Bearer {INTAKE_TOKEN}"}
+    async with app.http.get(app.url("/api/leads/x%00-1"), headers=headers) as response:
+        assert response.status == 422
+        assert fields_named(await response.json()) == ["external_id"]
+
+
 @pytest.mark.parametrize("token", ["tökén-ünïcödé-0123456789", "\u2603" * 40])
 async def test_a_non_ascii_bearer_token_is_401(app: Harness, token: str) -> None:
     headers = {"Authorization": f"Bearer {token}".encode().decode("latin-1"), "Content-Type": "application/json"}
