@@ -78,7 +78,7 @@ async def handle_post_leads(request: web.Request) -> web.Response:
         items, is_list = parse_leads(body)
     except InvalidLeads as exc:
         return problem(422, "invalid_lead", message="nothing was stored", errors=exc.errors)
-    results = await svc.leads.ingest(items)
+    results = await svc.intake.ingest(items)
     created = any(r.created for r in results)
     status = 201 if created else 200
     if not is_list:

@@ -31,6 +31,7 @@ from bot.delivery.feedback import FeedbackSender
 from bot.delivery.slack import LOOKUP_REFUSALS, SlackDelivery
 from bot.delivery.worker import OutboxWorker
 from bot.errors import ConfigError
+from bot.lifecycle.intake import Intake
 from bot.lifecycle.leads import LeadService
 from bot.lifecycle.timeline import Timelines
 from bot.lifecycle.wins import ManualWins
@@ -87,6 +88,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         client=client,
         renderer=renderer,
         team=team,
+        intake=Intake(db, clock, on_enqueued=wake),
         leads=leads,
         timelines=Timelines(db, team),
         sla=sla,

@@ -14,6 +14,7 @@ from bot.config.settings import Settings
 from bot.config.team import Team
 from bot.config.team_file import HandoffConfig
 from bot.delivery.worker import OutboxWorker
+from bot.lifecycle.intake import Intake
 from bot.lifecycle.leads import LeadService
 from bot.lifecycle.timeline import Timelines
 from bot.lifecycle.wins import ManualWins
@@ -36,6 +37,7 @@ class Services:
     client: AsyncWebClient
     renderer: Renderer
     team: Team
+    intake: Intake
     leads: LeadService
     timelines: Timelines
     sla: SlaService

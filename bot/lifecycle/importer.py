@@ -21,19 +21,16 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import SystemClock
 from bot.config.settings import Settings
-from bot.config.team import Team
 from bot.config.team_file import HandoffConfig
 from bot.errors import ConfigError
 from bot.lifecycle.backfill import COLUMNS as HISTORY_COLUMNS
 from bot.lifecycle.backfill import History, parse_history
 from bot.lifecycle.csv_cells import surplus_cells
+from bot.lifecycle.intake import Intake
 from bot.lifecycle.intake_input import MAX_BATCH, LeadIn, field_errors
-from bot.lifecycle.leads import LeadService
-from bot.sla.clocks import SlaService
 from bot.sla.reviews import SlaReviews
 from storage.db import Database
 
@@ -79,7 +76,7 @@ def parse_row(row: dict[str, Any], *, tz: ZoneInfo, now: datetime) -> tuple[Lead
 
 
 async def import_rows(
-    leads: LeadService,
+    intake: Intake,
     rows: Iterator[tuple[int, Row]],
     *,
     post: bool,
@@ -96,7 +93,7 @@ async def import_rows(
     async def flush() -> None:
         if not batch:
             return
-        results = await leads.ingest(batch, actor="import", post=post, history=history)
+        results = await intake.ingest(batch, actor="import", post=post, history=history)
         report.imported += sum(r.created for r in results)
         report.duplicates += sum(not r.created for r in results)
         if progress is not None and task is not None:
@@ -136,18 +133,14 @@ async def import_csv(settings: Settings, config: HandoffConfig, path: Path, *, p
     console = Console(stderr=True)
     db = Database(settings.database_url)
     clock = SystemClock()
-    # Intake never calls Slack: the client is only there because Team needs one for user-group lookups.
-    team = Team(config, AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url), clock)
-    leads = LeadService(
-        db, team, clock, SlaService(db, team, clock, on_enqueued=lambda: None), on_enqueued=lambda: None
-    )
+    intake = Intake(db, clock, on_enqueued=lambda: None)  # another process (the app) delivers the posts
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
     reviews = SlaReviews(db, config, clock, on_enqueued=lambda: None)
     try:
         due_before = await reviews.due()
         with Progress(*columns, console=console, transient=False) as progress:
             report = await import_rows(
-                leads, _rows(path), post=post, tz=config.tz, now=clock.now(), progress=progress,
+                intake, _rows(path), post=post, tz=config.tz, now=clock.now(), progress=progress,
                 total=count_rows(path),
             )  # fmt: skip
         # History is not news: what the import alone made due ("Marketing hit the MQL target") is never announced.

@@ -3,7 +3,7 @@ changes the lead, appends to the timeline and queues what Slack must hear, all o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,8 +15,6 @@ from bot.config.team import Team
 from bot.delivery import outbox_kinds as kinds
 from bot.errors import Conflict, Forbidden, NotFound, UserError
 from bot.ids import BANT
-from bot.lifecycle.backfill import History
-from bot.lifecycle.intake_input import LeadIn
 from bot.lifecycle.stages import LIFECYCLE, MOVE_TARGETS, Need, Stage, move_problem, starting, stopping
 from bot.sla.clocks import SlaService
 from bot.views.sla_cards import handover
@@ -26,13 +24,6 @@ from storage.db import Database
 from storage.models import Lead, SlaTimer
 
 CLOCK_SKEW = timedelta(minutes=5)  # how far in the future a CRM's `at` may be (its clock may run ahead of ours)
-
-
-@dataclass(frozen=True)
-class Ingested:
-    external_id: str
-    id: int
-    created: bool
 
 
 @dataclass(frozen=True)
@@ -93,60 +84,6 @@ class LeadService:
             **data,
         }  # fmt: skip
         await outbox.enqueue_many(session=session, rows=[kinds.feedback(lead.id, payload)], now=now, coalesce=False)
-
-    # --- intake ---------------------------------------------------------------------------------------------
-
-    async def ingest(
-        self,
-        items: Sequence[LeadIn],
-        *,
-        actor: str = "intake",
-        post: bool = True,
-        history: Mapping[str, History] | None = None,
-    ) -> list[Ingested]:
-        """Store new MQLs and queue their posts; known `external_id`s are answered with their id, unchanged.
-
-        A lead with `history` (a backfill, by external_id) keeps its received time and its stage, with the decision
-        on its timeline; it is quiet like a lead stored without `post`: never posted, no SLA clock, no feedback."""
-        now = self._clock.now()
-        history = history or {}
-        async with self._db.session() as session:
-            rows: dict[str, dict[str, Any]] = {}
-            for item in items:
-                past = history.get(item.external_id)
-                rows.setdefault(item.external_id, {
-                    "external_id": item.external_id, "email": item.email, "name": item.name,
-                    "company": item.company, "title": item.title, "source": item.source, "campaign": item.campaign,
-                    "score": item.score, "activity": item.activity_json(), "stage": Stage.MQL, "received_at": now,
-                    "version": 1, "quiet": not post, **(past.columns() if past else {}),
-                })  # fmt: skip
-            # one executemany needs the same columns in every row
-            names = {name for row in rows.values() for name in row}
-            uniform = [{name: row.get(name) for name in names} for row in rows.values()]
-            fresh = await lead_queries.insert_new_leads(
-                session=session, rows=uniform, actor=actor, post_kind=kinds.LEAD_POST if post else None
-            )
-            decisions = [
-                event
-                for external_id, past in history.items()
-                if external_id in fresh and (event := past.event(fresh[external_id])) is not None
-            ]
-            await lead_queries.add_event_rows(session=session, rows=decisions)
-            known = await lead_queries.map_external_ids(
-                session=session, external_ids=(e for e in rows if e not in fresh)
-            )
-        if fresh and post:
-            self._on_enqueued()
-        results: list[Ingested] = []
-        seen: set[str] = set()
-        for item in items:
-            if item.external_id in fresh and item.external_id not in seen:
-                results.append(Ingested(item.external_id, fresh[item.external_id], True))
-            else:
-                lead_id = known.get(item.external_id) or fresh[item.external_id]
-                results.append(Ingested(item.external_id, lead_id, False))
-            seen.add(item.external_id)
-        return results
 
     # --- decisions ------------------------------------------------------------------------------------------
 
