@@ -12,7 +12,7 @@ every DM remembers which timers it was about, so acting on a lead updates the al
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config.team import Team
-from bot.config.team_file import GROUP_ID, USER_ID, ClockConfig, HandoffConfig
+from bot.config.team_file import GROUP_ID, ClockConfig, HandoffConfig
 from bot.delivery import outbox_kinds as kinds
 from bot.errors import Conflict, Forbidden, NotFound, UserError
+from bot.sla.recipients import Fire, Recipients, expand_groups
 from storage import leads as lead_queries
 from storage import outbox
 from storage import sla as queries
@@ -36,18 +37,6 @@ log = logging.getLogger(__name__)
 
 SNOOZE = timedelta(hours=1)
 DOER_KINDS = ("warn", "nudge", "pickup")  # alarms that ask the reader to act on the lead itself
-
-
-@dataclass
-class Fire:
-    """Something one timer owes in this sweep."""
-
-    kind: str  # warn, breach, snooze_over
-    timer: SlaTimer
-    lead: LeadRef
-    step: int | None = None
-    notify: str | None = None  # a breach step's target, as written in the team file
-    to: str | None = None  # snooze_over: who snoozed
 
 
 @dataclass(frozen=True)
@@ -175,15 +164,16 @@ class SlaService:
     async def sweep(self) -> SweepReport:
         """Claim every timer whose next step has come (at most `batch`), fire what each owes, once."""
         now = self._clock.now()
-        groups = await self._expand_groups()  # Slack calls happen before the transaction, never inside it
+        # Slack calls happen before the transaction, never inside it
         reps = await self._team.available_reps() if self.config.sla.unowned_notify == "dm" else []
+        recipients = Recipients(self.config, await expand_groups(self._team), reps)
         queued = _Outbox()
         async with self._db.session() as session:
             due = await queries.claim_due(session=session, now=now, limit=self.batch)
             fires: list[Fire] = []
             for timer, lead in due:
                 fires.extend(self._advance(timer, lead, now, queued))
-            notices = self._group(fires, groups, reps, queued, now)
+            notices = self._group(fires, recipients, queued, now)
             sent = await queries.notice_ids_for_leads(session=session, lead_ids=sorted(queued.changed))
             ids = await queries.add_notices(session=session, notices=notices, at=now)
             queued.rows.extend(kinds.sla_notice(i) for i in [*sent, *ids])
@@ -255,48 +245,11 @@ class SlaService:
         timer.next_at = min(pending) if pending else None
         return fires
 
-    async def _expand_groups(self) -> dict[str, frozenset[str]]:
-        wanted = {m for m in self.config.team.managers if GROUP_ID.match(m)}
-        for cfg in self.config.sla.clocks().values():
-            wanted.update(step.notify for step in cfg.escalate if GROUP_ID.match(step.notify))
-        return {group: await self._team.members(group) for group in sorted(wanted)}
-
-    def _people(self, entries: Iterable[str], groups: dict[str, frozenset[str]]) -> list[str]:
-        people: list[str] = []
-        for entry in entries:
-            people.extend(sorted(groups.get(entry, ())) if GROUP_ID.match(entry) else [entry])
-        return list(dict.fromkeys(people))
-
-    def _recipients(self, fire: Fire, groups: dict[str, frozenset[str]], reps: list[str]) -> list[str]:
-        """User ids to DM; an empty list means the lead's thread in the channel. A lead nobody owns is for the reps
-        to pick up: with `unowned_notify = "dm"` they are DMed (`reps`: those not away), else the thread hears."""
-        owner = fire.lead.owner
-        if fire.kind == "warn":
-            return [owner] if owner else reps
-        if fire.kind == "snooze_over":
-            return [fire.to] if fire.to else []
-        target = fire.notify or "manager"
-        if target == "manager":
-            manager = self.config.team.manager_of.get(owner) if owner else None
-            return [manager] if manager else self._people(self.config.team.managers, groups)
-        if target == "owner":
-            return [owner] if owner else []
-        if target == "channel":
-            return [] if owner else reps
-        if USER_ID.match(target):
-            return [target]
-        people = self._people([target], groups)
-        if not people:
-            log.warning("user group %s has no members (or Slack could not list it): posting in the thread", target)
-        return people
-
-    def _group(
-        self, fires: list[Fire], groups: dict[str, frozenset[str]], reps: list[str], queued: _Outbox, now: datetime
-    ) -> list[NewNotice]:
+    def _group(self, fires: list[Fire], recipients: Recipients, queued: _Outbox, now: datetime) -> list[NewNotice]:
         """One DM per person and kind (listing every lead of this sweep), one thread reply per lead and kind."""
         buckets: dict[tuple[str, str, str | None], dict[int, tuple[int, int, int | None]]] = {}
         for fire in fires:
-            people = self._recipients(fire, groups, reps)
+            people = recipients.of(fire)
             if fire.kind == "breach":
                 queued.events.append(
                     _event(
