@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.app.services import Services
-from bot.config.team_file import USER_ID
+from bot.config.fields import USER_ID
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
-from bot.config.team_file import GROUP_ID, USER_ID, HandoffConfig
+from bot.config.fields import GROUP_ID, USER_ID
+from bot.config.team_file import HandoffConfig
 from bot.errors import UserError
 from message_templates import as_plain, mentioned
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.config.team_file import USER_ID
+from bot.config.fields import USER_ID
 from bot.errors import UserError
 from bot.lifecycle.money import parse_amount
 from bot.lifecycle.stages import LIFECYCLE, MOVE_TARGETS, Stage

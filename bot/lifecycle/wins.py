@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
+from bot.config.fields import USER_ID
 from bot.config.team import Team
-from bot.config.team_file import USER_ID, HandoffConfig
+from bot.config.team_file import HandoffConfig
 from bot.delivery import outbox_kinds as kinds
 from bot.errors import UserError
 from bot.lifecycle.leads import LeadService

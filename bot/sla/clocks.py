@@ -20,8 +20,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.config.fields import GROUP_ID
 from bot.config.team import Team
-from bot.config.team_file import GROUP_ID, ClockConfig, HandoffConfig
+from bot.config.team_file import ClockConfig, HandoffConfig
 from bot.delivery import outbox_kinds as kinds
 from bot.errors import Conflict, Forbidden, NotFound, UserError
 from bot.sla.recipients import Fire, Recipients, expand_groups

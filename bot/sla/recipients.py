@@ -8,8 +8,9 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.config.fields import GROUP_ID, USER_ID
 from bot.config.team import Team
-from bot.config.team_file import GROUP_ID, USER_ID, HandoffConfig
+from bot.config.team_file import HandoffConfig
 from storage.models import SlaTimer
 from storage.sla import LeadRef
 

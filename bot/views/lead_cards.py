@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.config.team_file import USER_ID
+from bot.config.fields import USER_ID
 from bot.errors import UserError
 from bot.ids import Action
 from bot.lifecycle.stages import MOVE_TARGETS, Stage

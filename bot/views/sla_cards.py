@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.config.team_file import GROUP_ID, USER_ID, HandoffConfig
+from bot.config.fields import GROUP_ID, USER_ID
+from bot.config.team_file import HandoffConfig
 from bot.delivery import outbox_kinds as kinds
 from bot.ids import Action
 from bot.lifecycle.stages import Stage
