@@ -187,8 +187,9 @@ class SlackDelivery:
         rest = [row for row in rows if row.id not in landed]
         if not rest:
             return landed
-        await self._pacer.slot(channel)
         extra: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
+        message = await render(rest)  # rendering reads the database: take the slot after it, right before sending
+        await self._pacer.slot(channel)
         try:
             response = await self._client.chat_postMessage(
                 channel=channel,
@@ -196,7 +197,7 @@ class SlackDelivery:
                 unfurl_media=False,
                 metadata={"event_type": MARKER_EVENT, "event_payload": {"outbox_ids": [r.id for r in rest]}},
                 **extra,
-                **await render(rest),
+                **message,
             )
         except SlackApiError as exc:
             if exc.response.status_code == 429:
