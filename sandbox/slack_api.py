@@ -14,13 +14,13 @@ import json
 import secrets
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
 from aiohttp import BodyPartReader, web
 
-from sandbox.slack_models import Call, Failure, ResponseUrl, SlackError, TokenBucket, parse_json_args
+from sandbox.slack_faults import ScriptedFaults
+from sandbox.slack_models import Call, ResponseUrl, SlackError, TokenBucket, parse_json_args
 from sandbox.slack_surfaces import SlackWorkspace
 
 DEFAULT_SCOPES: Final = (
@@ -47,18 +47,7 @@ WAIT_BOUND: Final = 30.0
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Stall:
-    """A held answer (see ``FakeSlack.stall_next``): ``arrived`` is set once the call is in, ``release()`` answers."""
-
-    arrived: asyncio.Event
-    released: asyncio.Event
-
-    def release(self) -> None:
-        self.released.set()
-
-
-class FakeSlack(SlackWorkspace):
+class FakeSlack(ScriptedFaults, SlackWorkspace):
     """A fake Slack Web API server with a recorded, scriptable, in-memory workspace behind it."""
 
     def __init__(
@@ -74,6 +63,7 @@ class FakeSlack(SlackWorkspace):
         scopes: Iterable[str] = DEFAULT_SCOPES,
     ) -> None:
         super().__init__(team_id=team_id, bot_user_id=bot_user_id, bot_id=bot_id, channels=channels, clock=clock)
+        self._init_faults()
         self.bot_token = bot_token
         self.scopes = ",".join(scopes)
         self.enforce_rate_limits = enforce_rate_limits
@@ -81,12 +71,8 @@ class FakeSlack(SlackWorkspace):
         self.post_message_burst = 3  # chat.postMessage burst allowance per channel
         self.calls: list[Call] = []
         self.responses: list[dict[str, Any]] = []
-        self._failures: dict[str, list[Failure]] = {}
-        self._down = False
         self._buckets: dict[str, TokenBucket] = {}
         self._events: set[asyncio.Event] = set()
-        self._stalls: dict[str, Stall] = {}
-        self._holds: dict[str, Stall] = {}
         self.version = 0  # bumped on every change of the workspace (or of recordings), for change listeners
         self._runner: web.AppRunner | None = None
         self._host = "127.0.0.1"
@@ -141,61 +127,6 @@ class FakeSlack(SlackWorkspace):
     def base_url(self) -> str:
         """The Web API base URL to give slack-sdk: ``http://127.0.0.1:PORT/api/``."""
         return f"{self.url}api/"
-
-    # -- scripting --------------------------------------------------------------------------------------------------
-
-    def fail_next(
-        self,
-        method: str,
-        *,
-        status: int = 500,
-        times: int = 1,
-        retry_after: int | None = None,
-        error: str | None = None,
-    ) -> None:
-        """Make the next ``times`` calls of ``method`` fail with HTTP ``status``.
-
-        429 answers ``ratelimited`` with a ``Retry-After`` header (default 1 s); 5xx answers ``internal_error``;
-        200 needs ``error`` and answers ``{"ok": false, "error": error}``. ``error`` overrides the body's error code.
-        ``method`` may also be ``"upload"`` (upload_url POSTs), ``"response_url"``, or ``"*"`` for the next Web API
-        call whatever its method (a method's own queued failures come first). Queued failures run in order.
-        """
-        if times < 1:
-            raise ValueError("times must be at least 1")
-        if status == 200 and error is None:
-            raise ValueError("a status-200 failure needs an error code")
-        if status == 429 and retry_after is None:
-            retry_after = 1
-        default_error = "ratelimited" if status == 429 else "internal_error" if status >= 500 else "invalid_request"
-        self._failures.setdefault(method, []).append(Failure(status, times, retry_after, error or default_error))
-        self._notify()
-
-    def stall_next(self, method: str) -> Stall:
-        """The next call to ``method`` is carried out (the workspace changes, as on Slack) but its answer is held
-        until ``release()``: a connection lost after Slack acted, the moment a crashing sender loses the result."""
-        stall = Stall(asyncio.Event(), asyncio.Event())
-        self._stalls[method] = stall
-        return stall
-
-    def hold(self, method: str) -> Stall:
-        """Every call to ``method`` (or to ``"response_url"``) from now on is carried out and recorded at once, but its
-        answer waits until ``release()``: a slow Slack. ``arrived`` is set by the first such call."""
-        held = Stall(asyncio.Event(), asyncio.Event())
-        self._holds[method] = held
-        return held
-
-    def set_down(self, down: bool = True) -> None:
-        """While down, every endpoint answers HTTP 503."""
-        self._down = down
-        self._notify()
-
-    @property
-    def down(self) -> bool:
-        return self._down
-
-    def queued_failures(self) -> list[tuple[str, int, int]]:
-        """The scripted failures still to come: (method, HTTP status, times)."""
-        return [(method, f.status, f.times) for method, queue in self._failures.items() for f in queue]
 
     def notify_change(self) -> None:
         """Tell whoever waits on this workspace (``changed``, ``wait_for``) that something changed outside the Web
@@ -284,16 +215,6 @@ class FakeSlack(SlackWorkspace):
         for event in self._events:
             event.set()
 
-    def _take_failure(self, key: str) -> Failure | None:
-        queue = self._failures.get(key)
-        if not queue:
-            return None
-        failure = queue[0]
-        failure.times -= 1
-        if failure.times <= 0:
-            queue.pop(0)
-        return failure
-
     def _answer(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any], int | None]:
         """(HTTP status, body, Retry-After) for one Web API call."""
         if self._down:
@@ -345,15 +266,6 @@ class FakeSlack(SlackWorkspace):
             response_headers["Retry-After"] = str(retry_after)
         return web.json_response(body, status=status, headers=response_headers)
 
-    def _blocked(self, key: str) -> web.Response | None:
-        if self._down:
-            return web.Response(status=503, text="service_unavailable")
-        failure = self._take_failure(key)
-        if failure is None:
-            return None
-        headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else None
-        return web.Response(status=failure.status, text=failure.error, headers=headers)
-
     async def _handle_upload(self, request: web.Request) -> web.StreamResponse:
         if (blocked := self._blocked("upload")) is not None:
             return blocked
@@ -394,12 +306,6 @@ class FakeSlack(SlackWorkspace):
         self._notify()
         await self._held("response_url")
         return web.json_response({"ok": True})
-
-    async def _held(self, method: str) -> None:
-        held = self._holds.get(method)
-        if held is not None and not held.released.is_set():
-            held.arrived.set()
-            await held.released.wait()
 
     async def _handle_file_download(self, request: web.Request) -> web.StreamResponse:
         stored = self.files.get(request.match_info["file_id"])

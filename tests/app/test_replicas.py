@@ -21,7 +21,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from sandbox.slack_api import FakeSlack, Stall
+from sandbox.slack_api import FakeSlack
+from sandbox.slack_faults import Stall
 from tests.conftest import BOT_TOKEN, INTAKE_TOKEN, LEADS, MANAGER, REP1, REP2, SIGNING_SECRET
 from tests.databases import fetch
 
