@@ -27,8 +27,8 @@ from bot.ids import (
 )
 from bot.lifecycle.stages import LIFECYCLE
 from bot.lifecycle.timeline import chunks, timeline_lines
+from bot.views.lead_cards import headline
 from bot.views.sla_cards import nudged_text
-from storage.models import Lead
 
 
 def lead_id_of(action: dict[str, Any]) -> int:
@@ -37,10 +37,6 @@ def lead_id_of(action: dict[str, Any]) -> int:
     if not value.isdigit():
         raise UserError("This button is from an older version of Handoff; refresh the message.")
     return int(value)
-
-
-def headline(lead: Lead) -> str:
-    return f"{lead.name or lead.email or lead.external_id} — {lead.company or 'unknown company'}"
 
 
 def ephemeral(svc: Services, respond: AsyncRespond) -> Tell:

@@ -5,24 +5,19 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app.services import SERVICES, Services
 from bot.errors import NotFound, UserError
 from bot.lifecycle.intake_input import InvalidLeads, StageIn, field_errors, id_text, parse_leads
 from bot.lifecycle.timeline import timeline_json
-from storage.unavailable import unavailable
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 MAX_BODY = 5 * 1024 * 1024  # 500 leads with their activity fit comfortably
-RETRY_AFTER = "5"  # seconds: a held lock is usually gone by then; a read-only database is not, and says so again
 
 
 def problem(status: int, error: str, **extra: Any) -> web.Response:
@@ -137,25 +132,6 @@ async def handle_get_lead(request: web.Request) -> web.Response:
     except NotFound as exc:
         return problem(404, "unknown_lead", message=exc.message)
     return web.json_response(timeline_json(read))
-
-
-@web.middleware
-async def database_unavailable(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """A database that refuses for now (read-only, locked past the wait, unreachable) is 503 with Retry-After, not
-    a 500: each request is one transaction, so nothing was changed, and the caller may simply send it again."""
-    try:
-        return await handler(request)
-    except (SQLAlchemyError, OSError) as exc:
-        if (reason := unavailable(exc)) is None:
-            raise
-    resource = request.match_info.route.resource
-    route = resource.canonical if resource is not None else "unmatched"  # the pattern: ids stay out of the log
-    log.warning("%s %s answered 503: %s", request.method, route, reason)
-    return web.json_response(
-        {"error": "database_unavailable", "message": f"{reason}; nothing was changed, try again later"},
-        status=503,
-        headers={"Retry-After": RETRY_AFTER},
-    )
 
 
 def routes() -> list[web.RouteDef]:

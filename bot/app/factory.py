@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
 from bot.app.background import Background, reference
+from bot.app.database_refusals import database_unavailable
 from bot.app.identity import BotIdentity
 from bot.app.observability import Observability, quiet_unreadable_requests
 from bot.app.scheduler import create_scheduler
@@ -42,7 +43,7 @@ from bot.reports.metrics import Metrics
 from bot.reports.spend import SpendService
 from bot.sla.clocks import SlaService
 from bot.sla.reviews import SlaReviews
-from handlers.intake import MAX_BODY, database_unavailable
+from handlers.intake import MAX_BODY
 from message_templates import Renderer
 from storage.db import Database
 

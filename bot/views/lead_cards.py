@@ -87,6 +87,11 @@ def mention(user_id: str | None) -> str:
     return escape_mrkdwn(user_id or "someone")
 
 
+def headline(lead: Lead) -> str:
+    """The lead in one line, as a modal's header shows it: who, and where they work."""
+    return f"{lead.name or lead.email or lead.external_id} — {lead.company or 'unknown company'}"
+
+
 def error_mrkdwn(error: UserError) -> str:
     """What a `UserError` tells the person in a message: each person it names as a mention."""
     return error.text(mention)
