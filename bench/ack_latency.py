@@ -5,6 +5,9 @@ for every target, so the client never shares the server's event loop and every a
 what Slack sends: a form-encoded `block_actions` payload, v0-signed with the current timestamp. Latency is measured
 from sending the request to having read the whole answer. Handoff's clicks go to distinct posted leads by reps in
 `team.sales`, so every one of them really accepts a lead in the background while later clicks are answered.
+
+`web+worker` is the optional two-process deployment on one SQLite file: the clicks go to a web process with
+HANDOFF_ROLE=web, which acks and accepts, and a `handoff worker` process makes the posts and the chat.updates.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import math
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -26,7 +30,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from bench.intake import batch_bodies, post_batches
-from bench.protocol import server
+from bench.protocol import Server, server
 from bench.report import (
     Section,
     ack_section,
@@ -45,12 +49,22 @@ FORM = "application/x-www-form-urlencoded"
 LABELS = {  # short name in the tables: what it is
     "baseline": ("baseline", "bare Bolt AsyncApp, process_before_response=True, listener only acks"),
     "handoff": ("handoff", "create_app on SQLite; every click accepts a lead in the background"),
+    "handoff-split": (
+        "web+worker",
+        "the same, as two processes on one SQLite file: HANDOFF_ROLE=web takes the clicks and accepts, a "
+        "`handoff worker` process posts and updates (it polls the outbox every 0.2 s)",
+    ),
     "baseline-default": (
         "bolt-default",
         "for interest: the baseline with Bolt's default process_before_response=False (ack polled every 10 ms)",
     ),
 }
-SERVERS = {"baseline": "bench.baseline_server", "baseline-default": "bench.baseline_server", "handoff": "bench.servers"}
+SERVERS = {
+    "baseline": "bench.baseline_server",
+    "baseline-default": "bench.baseline_server",
+    "handoff": "bench.servers",
+    "handoff-split": "bench.servers",
+}
 SIZES = {"full": (300, 50), "quick": (60, 20), "tiny": (8, 2)}  # measured requests and warm-up per level
 
 
@@ -60,7 +74,7 @@ class Plan:
     warmup: int
     levels: tuple[int, ...]
     leads: int
-    kinds: tuple[str, ...] = ("baseline", "handoff", "baseline-default")
+    kinds: tuple[str, ...] = ("baseline", "handoff", "handoff-split", "baseline-default")
 
     @property
     def clicks(self) -> int:
@@ -153,17 +167,31 @@ async def ingest(http: aiohttp.ClientSession, url: str, count: int, advance: Cal
 
 
 def server_args(kind: str) -> list[str]:
-    if kind == "handoff":
+    if kind.startswith("handoff"):
         return []
     return ["--secret", SIGNING_SECRET, "--token", BOT_TOKEN, "--channel", LEADS, "--user", REP1, "--user", REP2]
+
+
+@asynccontextmanager
+async def target(kind: str, workdir: Path) -> AsyncIterator[tuple[Server, str, list[Path]]]:
+    """The server the clicks go to, its URL, and the logs of every process it took (web+worker: two)."""
+    if kind != "handoff-split":
+        async with server(kind, workdir, *server_args(kind), module=SERVERS[kind]) as (srv, url):
+            yield srv, url, [srv.log]
+        return
+    database = ["--database", f"sqlite+aiosqlite:///{workdir / 'split.db'}"]
+    async with server("handoff-web", workdir, *database) as (srv, url):
+        slack = (await srv.ask("slack"))["base_url"]
+        async with server("handoff-worker", workdir, *database, "--slack", slack) as (worker, _):
+            yield srv, url, [srv.log, worker.log]
 
 
 async def bench_app(kind: str, plan: Plan, workdir: Path, progress: Progress) -> AppRun:
     run = AppRun(kind)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as http:
-        async with server(kind, workdir, *server_args(kind), module=SERVERS[kind]) as (srv, url):
-            if kind == "handoff":
+        async with target(kind, workdir) as (srv, url, logs):
+            if kind.startswith("handoff"):
                 task = progress.add_task(f"{kind}: ingest leads", total=plan.leads)
                 await ingest(http, url, plan.leads, lambda n: progress.advance(task, n))
                 task = progress.add_task(f"{kind}: outbox posts leads", total=plan.leads)
@@ -185,13 +213,14 @@ async def bench_app(kind: str, plan: Plan, workdir: Path, progress: Progress) ->
                 run.levels[concurrency] = await fire(
                     http, f"{url}/slack/events", level_bodies[plan.warmup :], concurrency, advance
                 )
-            if kind == "handoff":
+            if kind.startswith("handoff"):
                 task = progress.add_task(f"{kind}: background accepts finish", total=None)
                 await srv.ask("settle")
                 stats = await srv.ask("stats")
                 progress.update(task, total=1, completed=1)
-                run.notes.append(check_handoff(stats, plan))
-        run.notes.extend(log_problems(srv.log))
+                run.notes.append(check_handoff(stats, plan, label=run.label))
+        for log in logs:
+            run.notes.extend(log_problems(log))
     return run
 
 
@@ -219,7 +248,7 @@ def plan_for(size: str) -> Plan:
     """The suite's plan: `tiny` (the smoke test) leaves out the for-interest server and holds few leads."""
     requests, warmup = SIZES[size]
     if size == "tiny":
-        return make_plan(requests, warmup, 0, ("baseline", "handoff"))
+        return make_plan(requests, warmup, 0, ("baseline", "handoff", "handoff-split"))
     return make_plan(requests, warmup)
 
 

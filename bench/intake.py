@@ -2,15 +2,18 @@
 
 The app is `create_app` in its own process (bench/servers.py) on a fresh database, talking to a rate-limited fake
 Slack in a third process (bench/fake_slack.py), so its outbox worker delivers while leads arrive, as in production.
-This process is the marketing platform: it sends pre-serialized batches of 100 leads with a few requests in flight,
-and a batch counts once its 201 is read (the app answers after the commit). After a few unmeasured warm-up batches,
-throughput is the measured leads over the wall time from the first request to the last answer.
+This process is the marketing platform: it sends pre-serialized batches of 100 leads, and a batch counts once its
+201 is read (the app answers after the commit). It runs twice on each database, each time on a fresh app and
+database: with one request in flight (a platform that sends one webhook at a time, and waits for its answer before
+the next) and with four. After a few unmeasured warm-up batches, throughput is the measured leads over the wall time
+from the first request to the last answer. `--profile DIR` writes the app process's cProfile stats of each
+measured run there (`python -m pstats DIR/intake-sqlite-1.prof`).
 
 The baseline writes the same rows again, straight through the same driver: after the app stops, the leads, their
 `mql_received` events and their outbox rows (what one lead writes; the post's columns blanked) are read back and
 inserted into a fresh database made by `Database.prepare()`, with one executemany per table in one transaction per
 100 leads (aiosqlite with the app's pragmas; asyncpg for PostgreSQL). A lead writes three rows and the app also
-parses, validates, checks for known `external_id`s and answers over HTTP, so about a third of raw is the ceiling.
+parses, validates, checks for known `external_id`s and answers over HTTP, so raw is the ceiling.
 PostgreSQL runs too when a server answers at $BENCH_DATABASE_URL (default postgresql://127.0.0.1:5432/test).
 """
 
@@ -93,15 +96,17 @@ def batch_bodies(count: int, prefix: str, size: int = BATCH) -> list[bytes]:
 
 @dataclass(frozen=True)
 class Plan:
-    leads: int  # measured, on each database
+    leads: int  # measured, on each database at each concurrency
     warmup: int  # unmeasured batches first
-    concurrency: int
+    concurrencies: tuple[int, ...]  # requests in flight: one run of its own (fresh app, fresh database) for each
     postgres: str | None
+    profile: Path | None = None  # where the app process's cProfile stats of each measured run go
 
 
 @dataclass
 class Backend:
     name: str
+    concurrency: int
     leads: int = 0
     seconds: float = 0.0
     batch_ms: list[float] = field(default_factory=list)
@@ -110,6 +115,14 @@ class Backend:
     rows: dict[str, int] = field(default_factory=dict)  # rows the app wrote, by table
     slack: dict[str, Any] = field(default_factory=dict)  # the fake's counts at the end of the measured run
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}, {self.concurrency} in flight"
+
+    @property
+    def slug(self) -> str:
+        return f"{self.name.lower()}-{self.concurrency}"
 
     @property
     def rate(self) -> float:
@@ -175,13 +188,17 @@ async def drive(run: Backend, plan: Plan, workdir: Path, database: str | None, p
         aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as http,
         app_with_fake_slack(workdir, database=database) as (fake, app, url),
     ):
-        task = progress.add_task(f"{run.name}: {plan.warmup} warm-up batches", total=plan.warmup * BATCH)
+        task = progress.add_task(f"{run.label}: {plan.warmup} warm-up batches", total=plan.warmup * BATCH)
         await post_batches(http, url, warmup, 1, lambda n: progress.advance(task, n))
-        task = progress.add_task(f"{run.name}: POST /api/leads, {BATCH} a batch", total=plan.leads)
+        task = progress.add_task(f"{run.label}: POST /api/leads, {BATCH} a batch", total=plan.leads)
         before = await fake.ask("stats")
+        if plan.profile is not None:
+            await app.ask("profile", start=True)
         run.batch_ms, run.seconds = await post_batches(
-            http, url, measured, plan.concurrency, lambda n: progress.advance(task, n)
+            http, url, measured, run.concurrency, lambda n: progress.advance(task, n)
         )
+        if plan.profile is not None:
+            await app.ask("profile", path=str(plan.profile.resolve() / f"intake-{run.slug}.prof"))
         after = await fake.ask("stats")
         run.leads = plan.leads
         run.slack = {key: after[key] - before[key] for key in ("ok", "limited", "calls")}
@@ -299,13 +316,13 @@ def count_rows(tables: dict[str, Table]) -> dict[str, int]:
     return {table: len(rows) for table, (_columns, rows) in tables.items()}
 
 
-async def bench_sqlite(plan: Plan, workdir: Path, progress: Progress) -> Backend:
-    run = Backend("SQLite")
-    await drive(run, plan, workdir / "sqlite", None, progress)
-    task = progress.add_task("SQLite: raw executemany of the same rows", total=None)
-    tables = what_intake_wrote(await asyncio.to_thread(read_sqlite, workdir / "sqlite" / "handoff.db"))
+async def bench_sqlite(plan: Plan, concurrency: int, workdir: Path, progress: Progress) -> Backend:
+    run = Backend("SQLite", concurrency)
+    await drive(run, plan, workdir / run.slug, None, progress)
+    task = progress.add_task(f"{run.label}: raw executemany of the same rows", total=None)
+    tables = what_intake_wrote(await asyncio.to_thread(read_sqlite, workdir / run.slug / "handoff.db"))
     run.rows = count_rows(tables)
-    run.raw_leads, run.raw_seconds = await raw_sqlite(tables, workdir / "raw.db")
+    run.raw_leads, run.raw_seconds = await raw_sqlite(tables, workdir / f"raw-{run.slug}.db")
     progress.update(task, total=1, completed=1)
     return run
 
@@ -320,13 +337,13 @@ async def postgres_reachable(url: str) -> str | None:
     return None
 
 
-async def bench_postgres(plan: Plan, url: str, workdir: Path, progress: Progress) -> Backend:
-    run = Backend("PostgreSQL")
+async def bench_postgres(plan: Plan, concurrency: int, url: str, workdir: Path, progress: Progress) -> Backend:
+    run = Backend("PostgreSQL", concurrency)
     async with fresh_postgres(url) as app_db:
-        await drive(run, plan, workdir / "postgres", app_db, progress)
+        await drive(run, plan, workdir / run.slug, app_db, progress)
         tables = what_intake_wrote(await read_postgres(app_db))
     run.rows = count_rows(tables)
-    task = progress.add_task("PostgreSQL: raw executemany of the same rows", total=None)
+    task = progress.add_task(f"{run.label}: raw executemany of the same rows", total=None)
     async with fresh_postgres(url) as raw_db:
         run.raw_leads, run.raw_seconds = await raw_postgres(tables, raw_db)
     progress.update(task, total=1, completed=1)
@@ -336,9 +353,12 @@ async def bench_postgres(plan: Plan, url: str, workdir: Path, progress: Progress
 async def run_all(plan: Plan, console: Console) -> tuple[list[Backend], list[str]]:
     skipped = []
     with tempfile.TemporaryDirectory(prefix="handoff-intake-") as tmp, progress_bar(console) as progress:
-        runs = [await bench_sqlite(plan, Path(tmp), progress)]
+        if plan.profile is not None:
+            await asyncio.to_thread(plan.profile.mkdir, parents=True, exist_ok=True)
+        runs = [await bench_sqlite(plan, concurrency, Path(tmp), progress) for concurrency in plan.concurrencies]
         if plan.postgres and (why := await postgres_reachable(plan.postgres)) is None:
-            runs.append(await bench_postgres(plan, plan.postgres, Path(tmp), progress))
+            for concurrency in plan.concurrencies:
+                runs.append(await bench_postgres(plan, concurrency, plan.postgres, Path(tmp), progress))
         elif plan.postgres:
             skipped.append(f"PostgreSQL skipped: no server at {plan.postgres} ({why}).")
     return runs, skipped
@@ -349,7 +369,7 @@ async def run_all(plan: Plan, console: Console) -> tuple[list[Backend], list[str
 
 def table_rows(runs: list[Backend], plan: Plan) -> list[list[str]]:
     return [
-        [run.name, f"{run.leads:,}", str(plan.concurrency), f"{run.rate:,.0f}", f"{run.batch(50):.1f}",
+        [run.name, f"{run.leads:,}", str(run.concurrency), f"{run.rate:,.0f}", f"{run.batch(50):.1f}",
          f"{run.batch(99):.1f}", f"{run.raw_rate:,.0f}", f"{run.share:.0%}", str(run.slack.get("ok", 0)),
          str(run.slack.get("limited", 0))]
         for run in runs
@@ -359,7 +379,7 @@ def table_rows(runs: list[Backend], plan: Plan) -> list[list[str]]:
 def summary(runs: list[Backend]) -> list[Row]:
     rows = []
     for run in runs:
-        metric = f"Intake, {run.name}, batches of {BATCH} (leads/s committed)"
+        metric = f"Intake, {run.label}, batches of {BATCH} (leads/s committed)"
         measured, raw, share = f"{run.rate:,.0f}/s", f"{run.raw_rate:,.0f}/s raw inserts", f"{run.share:.0%}"
         if run.name == "SQLite":
             ok = run.rate >= TARGET_RATE and run.share >= TARGET_SHARE
@@ -376,7 +396,7 @@ def section(
     table = table_rows(runs, plan)
     notes = (
         [
-            f"{run.name}: the app wrote {', '.join(f'{n:,} {t}' for t, n in run.rows.items())} rows (warm-up "
+            f"{run.label}: the app wrote {', '.join(f'{n:,} {t}' for t, n in run.rows.items())} rows (warm-up "
             f"included); raw inserted {run.raw_leads:,} leads' rows in {run.raw_seconds:.2f} s. While the measured "
             f"batches went in, the outbox worker made {run.slack.get('ok', 0)} posts to the rate-limited fake "
             f"Slack ({run.slack.get('limited', 0)} answered 429, {run.slack.get('calls', 0)} Web API calls in all)."
@@ -390,9 +410,11 @@ def section(
         console.print(f"• {line}", markup=False)
     body = [
         f"- Requirement: ≥ {TARGET_RATE:,.0f} leads/s committed on SQLite in batches of {BATCH}, and ≥ "
-        f"{TARGET_SHARE:.0%} of raw inserts of the same rows through the same driver (a lead writes three rows).",
+        f"{TARGET_SHARE:.0%} of raw inserts of the same rows through the same driver (a lead writes three rows), "
+        "with one request in flight as with four.",
         f"- Load: {plan.warmup} warm-up batches one at a time, then {plan.leads:,} leads in batches of {BATCH} "
-        f"with {plan.concurrency} requests in flight, from a load generator in its own process; the app "
+        f"with {' and then '.join(map(str, plan.concurrencies))} requests in flight (each on a fresh app and "
+        "database), from a load generator in its own process; the app "
         "(`create_app`, its outbox worker and scheduler running) in another, against a fake Slack in a third "
         "that limits chat.postMessage per channel as Slack does.",
         "- Raw: the same rows (leads, `mql_received` events, `lead_post` outbox rows) read back and inserted into "
@@ -409,28 +431,33 @@ def section(
 
 # --- entry point -----------------------------------------------------------------------------------------------
 
+CONCURRENCIES = (1, 4)  # a platform sending one webhook at a time, and one sending a few
 SIZES = {"full": (20_000, 10), "quick": (5_000, 5), "tiny": (500, 1)}  # measured leads, warm-up batches
 
 
 def plan_for(size: str, *, postgres: str | None = POSTGRES) -> Plan:
     leads, warmup = SIZES[size]
-    return Plan(leads=leads, warmup=warmup, concurrency=4, postgres=postgres)
+    return Plan(leads=leads, warmup=warmup, concurrencies=CONCURRENCIES, postgres=postgres)
 
 
 def parse_args(argv: list[str]) -> Plan:
     parser = argparse.ArgumentParser(prog="python -m bench intake", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"a short run: {SIZES['quick'][0]:,} leads")
     parser.add_argument("--leads", type=int, help=f"measured leads on each database (default {SIZES['full'][0]:,})")
-    parser.add_argument("--concurrency", type=int, default=4, help="requests in flight (default 4)")
+    parser.add_argument("--concurrency", type=int, action="append", help="requests in flight; repeat for several "
+                        f"runs (default {' and '.join(map(str, CONCURRENCIES))})")  # fmt: skip
+    parser.add_argument("--profile", type=Path, help="write the app's cProfile stats of each measured run here")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     args = parser.parse_args(argv)
     plan = plan_for("quick" if args.quick else "full", postgres=None if args.no_postgres else POSTGRES)
-    return Plan(args.leads or plan.leads, plan.warmup, args.concurrency, plan.postgres)
+    concurrencies = tuple(args.concurrency or plan.concurrencies)
+    return Plan(args.leads or plan.leads, plan.warmup, concurrencies, plan.postgres, args.profile)
 
 
 def run(plan: Plan, console: Console) -> Section:
     console.print(
-        f"Intake: {plan.leads:,} leads in batches of {BATCH}, {plan.concurrency} in flight, against raw inserts "
+        f"Intake: {plan.leads:,} leads in batches of {BATCH}, {' then '.join(map(str, plan.concurrencies))} in "
+        "flight, against raw inserts "
         f"of the same rows; SQLite{', then PostgreSQL' if plan.postgres else ''}"
     )
     load_before = warn_if_busy(console)

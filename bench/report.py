@@ -131,11 +131,11 @@ def warn_if_busy(console: Console) -> float:
     return load
 
 
-def check_handoff(stats: dict[str, Any], plan: Plan) -> str:
+def check_handoff(stats: dict[str, Any], plan: Plan, *, label: str = "handoff") -> str:
     accepted = int(stats["stages"].get("sal", 0))
     verdict = "ok" if accepted == plan.clicks and stats["updates"] >= plan.clicks else "UNEXPECTED"
     return (
-        f"handoff check ({verdict}): {accepted}/{plan.clicks} clicked leads accepted, {stats['posts']} posts and "
+        f"{label} check ({verdict}): {accepted}/{plan.clicks} clicked leads accepted, {stats['posts']} posts and "
         f"{stats['updates']} chat.update calls on the fake, {stats['ephemeral_replies']} ephemeral error replies, "
         f"{stats['outbox_failed']} failed outbox rows"
     )
@@ -217,15 +217,41 @@ def ratio_rows(runs: list[AppRun]) -> list[list[str]]:
     return list(rows.values())
 
 
+def split_ratios(runs: list[AppRun]) -> list[tuple[int, int, float, float]]:
+    """(in flight, percentile, one process ms, web+worker ms): what moving delivery out of the web process gives."""
+    by_kind = {run.kind: run for run in runs}
+    one, split = by_kind.get("handoff"), by_kind.get("handoff-split")
+    if one is None or split is None:
+        return []
+    return [
+        (concurrency, q, one.levels[concurrency].percentile(q), mine.percentile(q))
+        for concurrency, mine in split.levels.items()
+        for q in (50, 99)
+    ]
+
+
+def split_rows(runs: list[AppRun]) -> list[list[str]]:
+    rows: dict[int, list[str]] = {}
+    for concurrency, _q, one, split in split_ratios(runs):
+        rows.setdefault(concurrency, [str(concurrency)]).extend([ms(one), ms(split), f"{split / one:.2f}x"])
+    return list(rows.values())
+
+
 def summary_rows(runs: list[AppRun]) -> list[Row]:
     return [
         Row(f"Accept ack p{q}, {concurrency} in flight", f"{ms(mine)} ms", f"{ms(ref)} ms bare Bolt",
             f"{mine / ref:.2f}x", f"≤ {TARGET:g}x", verdict(mine / ref))
         for concurrency, q, ref, mine in ratios(runs)
+    ] + [
+        Row(f"Accept ack p{q}, {concurrency} in flight, web + worker", f"{ms(split)} ms", f"{ms(one)} ms one process",
+            f"{split / one:.2f}x")
+        for concurrency, q, one, split in split_ratios(runs)
     ]  # fmt: skip
 
 
 LATENCY_HEAD = ["app", "in flight", "requests", "errors", "p50 ms", "p99 ms", "max ms", "req/s", "client CPU"]
+SPLIT_HEAD = ["in flight", "one process p50", "web+worker p50", "p50 ratio", "one process p99", "web+worker p99",
+              "p99 ratio"]  # fmt: skip
 RATIO_HEAD = [
     "in flight",
     "baseline p50",
@@ -265,6 +291,8 @@ def ack_section(
     notes = [note for run in runs for note in run.notes]
     console.print(rich_table("Ack latency of a signed Accept click (client-side, ms)", LATENCY_HEAD, latency))
     console.print(rich_table(f"Handoff / baseline (target: within {TARGET:g}x)", RATIO_HEAD, ratio_table))
+    if split_table := split_rows(runs):
+        console.print(rich_table("Web + worker / one process", SPLIT_HEAD, split_table))
     for line in legend + notes:
         console.print(f"• {line}", markup=False)
     body = [
@@ -284,6 +312,16 @@ def ack_section(
         "",
         markdown_table(RATIO_HEAD, ratio_table),
         "",
+        *(
+            [
+                "### Web + worker (HANDOFF_ROLE=web and `handoff worker`) against one process",
+                "",
+                markdown_table(SPLIT_HEAD, split_table),
+                "",
+            ]
+            if split_table
+            else []
+        ),
         *([f"- {note}" for note in notes] or ["- No errors in the server logs."]),
         "",
     ]

@@ -3,14 +3,19 @@
 The real app from `create_app` on a fresh SQLite file in DIR (or on `--database URL`), beside a FakeSlack in this
 same process (rate-limited with `--rate-limits`), or talking to the fake Slack at `--slack URL` in another process.
 The load generator drives it over stdin/stdout with the JSON lines of bench/protocol.py (`pending`, `prepare`,
-`settle`, `storm`, `idle`, `stats`, `progress`, `delivery`, `stop`). The bare Bolt baseline is bench/baseline_server.py.
+`settle`, `storm`, `idle`, `stats`, `progress`, `delivery`, `slack`, `profile`, `stop`). `handoff-web` and
+`handoff-worker` are the two processes of the split deployment (HANDOFF_ROLE=web and `handoff worker`) on one
+`--database`: the web one beside the fake Slack, the worker talking to it at `--slack`. The bare Bolt baseline is
+bench/baseline_server.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +29,8 @@ from sandbox.slack_api import FakeSlack
 from storage.models import Lead, OutboxMessage
 from tests.conftest import BOT_TOKEN, LEADS, REP1, REP2, SALES_GROUP, make_settings, team_config
 
-KINDS = ("handoff",)
+KINDS = ("handoff", "handoff-web", "handoff-worker")
+ROLES = {"handoff": "all", "handoff-web": "web", "handoff-worker": "worker"}
 REPS = (REP1, REP2)
 SETTLE_SECONDS = 150.0
 Target = dict[str, Any]  # what one click needs: lead_id, user, channel, ts, trigger_id, response_url
@@ -148,8 +154,24 @@ class Handoff:
         }
 
 
+PROFILER: list[cProfile.Profile] = []
+
+
+def profile(command: dict[str, Any]) -> dict[str, Any]:
+    """`{"cmd": "profile", "start": true}` starts cProfile on this process's event loop thread; `{"cmd": "profile",
+    "path": …}` stops it and writes its stats there (for `pstats`), so a bench can profile just its measured part."""
+    if command.get("start"):
+        PROFILER[:] = [cProfile.Profile()]
+        PROFILER[0].enable()
+        return {}
+    profiler = PROFILER.pop()
+    profiler.disable()
+    profiler.dump_stats(command["path"])
+    return {"path": command["path"]}
+
+
 async def run_handoff(
-    workdir: Path, database: str | None, slack: str | None, rate_limits: bool, team_defaults: bool
+    workdir: Path, database: str | None, slack: str | None, rate_limits: bool, team_defaults: bool, role: str = "all"
 ) -> None:
     fake = None
     if slack is None:
@@ -159,6 +181,7 @@ async def run_handoff(
     try:
         where = fake if fake is not None else ExternalSlack(slack or "")
         settings = make_settings(database or f"sqlite+aiosqlite:///{workdir / 'handoff.db'}", where)  # type: ignore[arg-type]
+        settings = replace(settings, role=role)
         # The tests' team file turns pacing and burst batching off; against Slack's limits the defaults apply.
         config = team_config(slack={"leads_channel": LEADS}) if team_defaults else team_config()
         app = await create_app(settings, config)
@@ -171,6 +194,8 @@ async def run_handoff(
                     await handoff.settle()
                 if command["cmd"] == "prepare":
                     return {"targets": await handoff.targets()}
+                if command["cmd"] == "slack":
+                    return {"base_url": where.base_url}
                 if command["cmd"] == "pending":
                     return {"pending": await handoff.pending()}
                 if command["cmd"] == "storm":
@@ -178,6 +203,8 @@ async def run_handoff(
                     return {"targets": targets}
                 if command["cmd"] == "idle":
                     return {"seconds": await handoff.idle()}
+                if command["cmd"] == "profile":
+                    return profile(command)
                 if command["cmd"] in ("stats", "progress", "delivery"):
                     result: dict[str, Any] = await getattr(handoff, command["cmd"])()
                     return result
@@ -200,7 +227,11 @@ def main(argv: list[str]) -> int:
                         "default, not turned off as in the tests' team file")  # fmt: skip
     args = parser.parse_args(argv)
     configure_logging("INFO")  # as `python -m bot` runs in production
-    asyncio.run(run_handoff(args.workdir, args.database, args.slack, args.rate_limits, args.team_defaults))
+    asyncio.run(
+        run_handoff(
+            args.workdir, args.database, args.slack, args.rate_limits, args.team_defaults, role=ROLES[args.kind]
+        )
+    )
     return 0
 
 

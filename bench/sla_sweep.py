@@ -287,7 +287,7 @@ def make_service(db: Database) -> SlaService:
     )
     clock = ManualClock(NOW)
     team = Team(config, AsyncWebClient(token="xoxb-bench"), clock)  # plain user ids: never calls Slack
-    return SlaService(db, team, clock, lambda: None)
+    return SlaService(db, team, clock)
 
 
 def time_baseline(conn: sqlite3.Connection, due: int) -> float:

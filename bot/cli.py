@@ -1,8 +1,10 @@
 """`handoff` — run the app, manage the database, import leads.
 
     handoff run                start the app (`python -m bot`, `make run` and the Procfile do this)
+    handoff worker             only deliver and run the scheduler, beside web processes with HANDOFF_ROLE=web
     handoff db upgrade         bring the database schema up to date
     handoff db current         print the schema revision
+    handoff db rebuild-rollups rebuild /funnel's rollup from the leads, in one transaction
     handoff import leads.csv   backfill leads from a CSV file
     handoff spend import spend.csv   marketing spend per month and source
 
@@ -16,6 +18,8 @@ import asyncio
 import logging
 import os
 import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,6 +32,7 @@ from storage.db import Database, SchemaBehind
 log = logging.getLogger("handoff")
 
 EXIT_CONFIG = 2
+REBUILD_WAIT = 30.0  # seconds `db rebuild-rollups` waits for the write lock the app's transactions take in turn
 
 
 def configure_logging(level: str, fmt: str = "text") -> None:
@@ -81,13 +86,29 @@ def cmd_run(settings: Settings) -> int:
         return 0
     from bot.app.factory import create_app, serve
 
-    log.info("Handoff starting on port %d against Slack at %s", settings.port, settings.slack_api_url)
+    log.info(
+        "Handoff starting (role %s) on port %d against Slack at %s",
+        settings.role,
+        settings.port,
+        settings.slack_api_url,
+    )
 
     async def run() -> None:
         await serve(await create_app(settings, config), host=settings.host, port=settings.port)
 
     asyncio.run(run())  # a token Slack refuses, at start-up or once it answers again, ends as a ConfigError: exit 2
     return 0
+
+
+def cmd_worker(settings: Settings) -> int:
+    """The delivery process of a two-process deployment: whatever HANDOFF_ROLE says (the Procfile's processes
+    share one environment, where it says `web`), this process is the worker."""
+    if settings.sandbox:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN",
+            "is not set: `handoff worker` delivers to a Slack workspace; the sandbox is `handoff run`",
+        )
+    return cmd_run(replace(settings, role="worker"))
 
 
 def cmd_db(settings: Settings, action: str) -> int:
@@ -99,6 +120,8 @@ def cmd_db(settings: Settings, action: str) -> int:
                 await db.upgrade()
                 after = await db.current_revision()
                 print(f"schema: {before or 'empty'} -> {after}" if before != after else f"up to date ({after})")
+            elif action == "rebuild-rollups":
+                await rebuild_rollups(db)
             else:
                 print(await db.current_revision() or "empty (no schema yet)")
         finally:
@@ -106,6 +129,21 @@ def cmd_db(settings: Settings, action: str) -> int:
         return 0
 
     return asyncio.run(go())
+
+
+async def rebuild_rollups(db: Database) -> None:
+    """Empty /funnel's rollup and count every lead and SLA clock into it again, in one transaction. The app may
+    keep running: its writes meanwhile wait for the lock as usual (and are refused after their wait, as for any
+    write lock held long), then count themselves in."""
+    from storage import rollups
+
+    await db.prepare()
+    started = time.perf_counter()
+    async with db.session(wait=REBUILD_WAIT) as session:
+        rebuilt = await rollups.rebuild(session=session)
+    rows = ", ".join(f"{table} {n:,}" for table, n in rebuilt.rows.items())
+    print(f"rollups rebuilt from {rebuilt.leads:,} leads and {rebuilt.clocks:,} SLA clocks in "
+          f"{time.perf_counter() - started:.1f} s; rows: {rows}")  # fmt: skip
 
 
 def cmd_import(settings: Settings, path: Path, *, post: bool) -> int:
@@ -119,13 +157,29 @@ def cmd_import(settings: Settings, path: Path, *, post: bool) -> int:
 
 
 def cmd_spend(settings: Settings, path: Path) -> int:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.clock import SystemClock
+    from bot.config.team import Team
     from bot.reports.spend import import_spend
 
     if not path.is_file():
         raise ConfigError(str(path), "no such file")
     config = load(settings)
     asyncio.run(check_database(settings.database_url))
-    return asyncio.run(import_spend(settings, config, path))
+    slack = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    clock = SystemClock()
+    return asyncio.run(import_spend(settings, Team(config, slack, clock), clock, path))
+
+
+def cmd_hubspot(settings: Settings, action: str) -> int:
+    from bot.delivery.crm_setup import hubspot_properties
+
+    config = load(settings)
+    print(f"HubSpot contact properties for Handoff's write-back ({settings.writeback.hubspot_api_url}):")
+    return asyncio.run(
+        hubspot_properties(settings.writeback, config.hubspot.write, create=action == "setup", say=print)
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -136,16 +190,19 @@ def parser() -> argparse.ArgumentParser:
         "  handoff db upgrade",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = p.add_subparsers(dest="command", metavar="{run,db,import,spend}")
-    sub.add_parser("run", help="start the app (web server, SLA sweep, Slack delivery)")
+    sub = p.add_subparsers(dest="command", metavar="{run,worker,db,import,spend,hubspot}")
+    sub.add_parser("run", help="start the app (web server, SLA sweep, Slack delivery; HANDOFF_ROLE=web: no delivery)")
+    sub.add_parser("worker", help="only Slack delivery and the scheduler (SLA sweep, digests), beside web processes")
     db = sub.add_parser("db", help="database schema")
-    db.add_argument("action", choices=["upgrade", "current"])
+    db.add_argument("action", choices=["upgrade", "current", "rebuild-rollups"])
     imp = sub.add_parser("import", help="backfill leads from a CSV file")
     imp.add_argument("csv", type=Path)
     imp.add_argument("--no-post", action="store_true", help="store history only; do not post the leads to Slack")
     spend = sub.add_parser("spend", help="marketing spend per month and source (cost per MQL, CAC)")
     spend.add_argument("action", choices=["import"])
     spend.add_argument("csv", type=Path, help="columns: month (2026-11), source, amount")
+    hubspot = sub.add_parser("hubspot", help="the HubSpot properties the write-back needs (setup creates them)")
+    hubspot.add_argument("action", choices=["setup", "check"])
     return p
 
 
@@ -175,8 +232,12 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_db(settings, args.action)
         if args.command == "spend":
             return cmd_spend(settings, args.csv)
+        if args.command == "hubspot":
+            return cmd_hubspot(settings, args.action)
         if args.command == "import":
             return cmd_import(settings, args.csv, post=not args.no_post)
+        if args.command == "worker":
+            return cmd_worker(settings)
         return cmd_run(settings)
     except ConfigError as exc:
         return cannot_start(redact(str(exc), database_url))

@@ -4,8 +4,12 @@ because the outbox worker renders the buttons and handlers match on them; templa
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Final, NewType
 
 from bot.lifecycle.stages import Stage
+
+TimerId = NewType("TimerId", int)
+"""An SLA timer's id, as the alarm buttons carry it: mypy keeps it apart from a lead's id."""
 
 
 class Action(StrEnum):
@@ -26,6 +30,7 @@ class Action(StrEnum):
     LOST = "lead_lost"
     RECYCLE = "lead_recycle"
     HISTORY = "lead_history"
+    OPEN_RECORD = "lead_open_record"  # a link to the lead's CRM record: Slack opens the URL, the app only acks
     MOVE_BANT = "move_bant_checks"
     MOVE_AMOUNT = "move_amount_input"
     MOVE_REASON = "move_reason_select"
@@ -125,6 +130,14 @@ MOVE_BUTTONS = {
     Action.LOST: Stage.LOST,
     Action.RECYCLE: Stage.RECYCLED,
 }
+# What each button's value is. A lead's post carries the lead's id; an SLA alarm (a DM, a manager's Home) carries
+# the timer's, so that Snooze and Reassign act on that one escalation; Home's list buttons carry a list's name.
+LEAD_BUTTONS: Final = frozenset({Action.ACCEPT, Action.REJECT, Action.LOG_CONTACT, Action.HISTORY, *MOVE_BUTTONS})
+TIMER_BUTTONS: Final = frozenset({Action.SLA_REASSIGN, Action.SLA_SNOOZE, Action.SLA_NUDGE})
+LIST_BUTTONS: Final = frozenset({Action.HOME_SHOW_ALL, Action.HOME_PREVIOUS, Action.HOME_NEXT})
+LINK_BUTTONS: Final = frozenset({Action.OPEN_RECORD})
+"""Buttons with a URL: Slack opens it and still sends the click, which is acked and nothing more."""
+
 BANT = (("budget", "Budget"), ("authority", "Authority"), ("need", "Need"), ("timeline", "Timeline"))
 
 WIN_MODAL_IDS = {

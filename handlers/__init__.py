@@ -1,4 +1,6 @@
-"""Slack listeners by surface and the HTTP APIs. Every listener is registered here, explicitly."""
+"""Slack listeners by surface and the HTTP APIs. Every listener is a module-level function named for its surface
+and intent, listed in its surface's module (`ACTIONS`, `VIEWS`, `COMMANDS`, `EVENTS`); one global middleware
+hands them the app's services through Bolt's context (handlers/context.py)."""
 
 from __future__ import annotations
 
@@ -6,15 +8,14 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
 from bot.app.services import Services
-from handlers import actions, commands, events, intake, views
+from handlers import actions, commands, context, events, hubspot, intake, salesforce, views
 
 
 def register(app: AsyncApp, svc: Services) -> None:
-    actions.register(app, svc)
-    views.register(app, svc)
-    commands.register(app, svc)
-    events.register(app, svc)
+    app.use(context.provide(svc))
+    for surface in (actions, views, commands, events):
+        surface.register(app)
 
 
 def routes() -> list[web.RouteDef]:
-    return [*intake.routes()]
+    return [*intake.routes(), *hubspot.routes(), *salesforce.routes()]

@@ -12,7 +12,8 @@ from pydantic import ValidationError
 
 from bot.app.services import SERVICES, Services
 from bot.errors import NotFound, UserError
-from bot.lifecycle.intake_input import InvalidLeads, StageIn, field_errors, id_text, parse_leads
+from bot.integrations.mapped_json import mapped_body, renamed
+from bot.lifecycle.intake_input import InvalidLeads, StageIn, field_errors, id_text, nothing_to_clean, parse_leads
 from bot.lifecycle.timeline import timeline_json
 
 log = logging.getLogger(__name__)
@@ -40,13 +41,14 @@ def unauthorized() -> web.Response:
     )
 
 
-async def authorized_json(request: web.Request) -> tuple[Services, Any] | web.Response:
-    """The services and the parsed body, or the 401 / 400 to answer instead (the token is checked first)."""
+async def authorized_json(request: web.Request) -> tuple[Services, Any, bytes] | web.Response:
+    """The services, the parsed body and the raw one, or the 401 / 400 to answer instead (the token first)."""
     svc = request.app[SERVICES]
     if not authorized(request, svc):
         return unauthorized()
+    raw = await request.read()
     try:
-        return svc, json.loads(await request.read())
+        return svc, json.loads(raw), raw
     except RecursionError:
         return problem(400, "malformed_json", message="the body is nested too deeply")
     except (ValueError, UnicodeDecodeError) as exc:  # ValueError also covers an integer of over 4,300 digits
@@ -68,11 +70,12 @@ async def handle_post_leads(request: web.Request) -> web.Response:
     read = await authorized_json(request)
     if isinstance(read, web.Response):
         return read
-    svc, body = read
+    svc, body, raw = read
+    fields = svc.config.intake
     try:
-        items, is_list = parse_leads(body)
+        items, is_list = parse_leads(mapped_body(body, fields), clean=not nothing_to_clean(raw))
     except InvalidLeads as exc:
-        return problem(422, "invalid_lead", message="nothing was stored", errors=exc.errors)
+        return problem(422, "invalid_lead", message="nothing was stored", errors=renamed(exc.errors, fields))
     results = await svc.intake.ingest(items)
     created = any(r.created for r in results)
     status = 201 if created else 200
@@ -96,7 +99,7 @@ async def handle_post_stage(request: web.Request) -> web.Response:
     read = await authorized_json(request)
     if isinstance(read, web.Response):
         return read
-    svc, body = read
+    svc, body, _raw = read
     external_id = request.match_info["external_id"]
     if (wrong := id_problem(external_id)) is not None:
         return problem(422, "invalid_stage_update", message="nothing changed", errors=[wrong])

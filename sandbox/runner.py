@@ -20,6 +20,7 @@ from aiohttp import web
 from bot.app.factory import create_app, serve
 from bot.config.settings import Settings
 from bot.config.team_file import HandoffConfig
+from bot.errors import ConfigError
 from sandbox.clock import OffsetClock
 from sandbox.demo import PEOPLE
 from sandbox.frontend import SlackFrontend
@@ -66,7 +67,11 @@ async def build_sandbox(settings: Settings, config: HandoffConfig, *, slack_port
         loaded = await persistence.load(db)
     finally:
         await db.dispose()
-    await fake.start(host="127.0.0.1", port=slack_port)
+    try:
+        await fake.start(host="127.0.0.1", port=slack_port)
+    except OSError as exc:  # the sandbox's Slack takes the port after the page's
+        raise ConfigError("PORT", f"cannot listen on 127.0.0.1:{slack_port} for the Slack emulation, PORT + 1 "
+                                  f"({exc.strerror or exc})") from None  # fmt: skip
     try:
         app = await create_app(replace(settings, slack_api_url=fake.base_url), config, clock=clock)
     except BaseException:

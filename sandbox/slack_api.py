@@ -21,6 +21,7 @@ from aiohttp import BodyPartReader, web
 
 from sandbox.slack_faults import ScriptedFaults
 from sandbox.slack_models import Call, ResponseUrl, SlackError, TokenBucket, parse_json_args
+from sandbox.slack_socket import SocketModeFake
 from sandbox.slack_surfaces import SlackWorkspace
 
 DEFAULT_SCOPES: Final = (
@@ -47,7 +48,7 @@ WAIT_BOUND: Final = 30.0
 T = TypeVar("T")
 
 
-class FakeSlack(ScriptedFaults, SlackWorkspace):
+class FakeSlack(ScriptedFaults, SocketModeFake, SlackWorkspace):
     """A fake Slack Web API server with a recorded, scriptable, in-memory workspace behind it."""
 
     def __init__(
@@ -61,9 +62,12 @@ class FakeSlack(ScriptedFaults, SlackWorkspace):
         enforce_rate_limits: bool = False,
         bot_id: str = "B0HANDOFF",
         scopes: Iterable[str] = DEFAULT_SCOPES,
+        app_token: str = "xapp-1-A0HANDOFF-1-test",
+        app_id: str = "A0HANDOFF",
     ) -> None:
         super().__init__(team_id=team_id, bot_user_id=bot_user_id, bot_id=bot_id, channels=channels, clock=clock)
         self._init_faults()
+        self._init_socket(app_token, app_id)
         self.bot_token = bot_token
         self.scopes = ",".join(scopes)
         self.enforce_rate_limits = enforce_rate_limits
@@ -89,6 +93,7 @@ class FakeSlack(ScriptedFaults, SlackWorkspace):
         app.router.add_post("/upload/v1/{file_id}", self._handle_upload)
         app.router.add_post("/response/{token}", self._handle_response_url)
         app.router.add_get("/files/{file_id}/{name}", self._handle_file_download)
+        self._add_socket_routes(app)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
@@ -105,6 +110,7 @@ class FakeSlack(ScriptedFaults, SlackWorkspace):
     async def stop(self) -> None:
         if self._runner is not None:
             runner, self._runner = self._runner, None
+            await self._close_links()  # an open websocket would hold the shutdown up
             await runner.cleanup()
 
     async def __aenter__(self) -> Self:
@@ -222,6 +228,8 @@ class FakeSlack(ScriptedFaults, SlackWorkspace):
         failure = self._take_failure(method) or self._take_failure("*")
         if failure is not None:
             return failure.status, failure.body(), failure.retry_after
+        if method == "apps.connections.open":  # the app-level token's one method (see sandbox.slack_socket)
+            return 200, self.connections_open(token), None
         handler = self.methods.get(method)
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method"}, None

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -17,14 +18,19 @@ from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.util import await_
 
 from storage.models import Base
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SCHEMA_LOCK = 0x48414E44  # "HAND": the PostgreSQL advisory lock key held while the schema is checked or migrated
+READ_ONLY = "handoff_read_only"  # the execution option of `Database.reading`'s connections
 WRITE_WAIT = 2.0
 """Seconds a transaction waits for what it needs to write before it fails as busy: on SQLite its turn in this process
 and another process's write lock together (the busy timeout gets what is left), on PostgreSQL each lock
@@ -40,9 +46,42 @@ class SchemaBehind(Exception):
         self.head = head
 
 
+ENQUEUED = "handoff.outbox.enqueued"
+"""`Session.info` key: the transactions (the innermost open one each time) that queued outbox rows, each with the
+kinds it queued."""
+
+
+def mark_enqueued(session: AsyncSession, *kinds: str) -> None:
+    """Note that the current transaction queued outbox rows of `kinds` (`storage.outbox.enqueue_many` and intake's
+    set-based insert call it): once the outermost transaction commits, the Database's wake-ups run with the kinds
+    queued. Inside a savepoint the mark is the savepoint's, and it goes if the savepoint rolls back."""
+    sync = session.sync_session
+    current = sync.get_nested_transaction() or sync.get_transaction()
+    if current is not None:
+        sync.info.setdefault(ENQUEUED, {}).setdefault(current, set()).update(kinds)
+
+
+def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
 def upsert_for(session: AsyncSession) -> Callable[..., Any]:
     """The dialect's INSERT with ON CONFLICT (PostgreSQL and SQLite spell it the same way in SQLAlchemy)."""
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+async def on_aiosqlite(call: Awaitable[T], statement: str) -> T:
+    """A call of aiosqlite's own (one trip to its thread; SQLAlchemy's bridge takes three for a statement), its
+    errors raised as SQLAlchemy's, as a statement through SQLAlchemy would, so `storage.unavailable` tells a busy or
+    read-only database from a bug. The parameters are left out of the error: they are lead data."""
+    try:
+        return await call
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, sqlite3.Error, hide_parameters=True) from exc
 
 
 def alembic_config() -> Config:
@@ -97,18 +136,66 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", self._sqlite_begin_immediate)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+        # A Session class of this Database's own, so the commit hooks below see only its sessions.
+        class HandoffSession(Session):
+            pass
+
+        session_class = HandoffSession
+        event.listen(session_class, "after_commit", self._after_commit)
+        event.listen(session_class, "after_soft_rollback", self._after_rollback)
+        event.listen(session_class, "after_transaction_end", self._after_transaction_end)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=session_class)
+        self._wakeups: list[Callable[..., None]] = []
+        self._readers = async_sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False, sync_session_class=session_class
+        )
         self._writer = asyncio.Lock() if self.is_sqlite else None
         self._busy_ms = int(WRITE_WAIT * 1000)  # the next SQLite transaction's busy timeout (set under `_writer`)
+
+    def wake_after_enqueue(self, wakeup: Callable[..., None]) -> None:
+        """Run `wakeup(*kinds)` (the outbox worker's `wake`) after every commit that queued outbox rows, in whatever
+        part of the app it happened, so no domain service has to remember to. Not after a rollback, nor after a
+        savepoint that queued rows and rolled back; a transaction retried after a failure wakes once, when it
+        commits. The hook runs in this process only: another process (`HANDOFF_ROLE=web`'s worker) finds new rows
+        by polling."""
+        self._wakeups.append(wakeup)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.in_nested_transaction():  # a savepoint released: its marks wait for the outermost commit
+            return
+        if marks := session.info.pop(ENQUEUED, None):
+            kinds = sorted(set().union(*marks.values()))
+            for wakeup in self._wakeups:
+                try:
+                    wakeup(*kinds)
+                except Exception:  # the commit is done: a failing hook must not make the caller think otherwise
+                    log.exception("the wake-up after an outbox commit failed")
+
+    @staticmethod
+    def _after_rollback(session: Session, ended: SessionTransaction) -> None:
+        marks: dict[SessionTransaction, set[str]] = session.info.get(ENQUEUED) or {}
+        for transaction in [t for t in marks if _within(t, ended)]:
+            del marks[transaction]
+
+    @staticmethod
+    def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None:  # the outermost one: nothing it marked outlives it
+            session.info.pop(ENQUEUED, None)
 
     def _sqlite_begin_immediate(self, conn: Connection) -> None:
         # Take the write lock when the transaction starts: a deferred transaction that reads and then writes can fail
         # with SQLITE_BUSY when another process committed in between, and busy_timeout does not help there.
+        driver: Any = conn.connection.driver_connection  # aiosqlite's: one trip to its thread a statement, not three
+        if conn.get_execution_options().get(READ_ONLY):
+            await_(on_aiosqlite(driver.execute("BEGIN"), "BEGIN"))  # deferred: a WAL read takes no lock, waits for none
+            return
         info = conn.connection.info
         if info.get("busy_ms") != self._busy_ms:  # mostly unchanged: no extra statement per transaction
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={self._busy_ms}")
+            pragma = f"PRAGMA busy_timeout={self._busy_ms}"
+            await_(on_aiosqlite(driver.execute(pragma), pragma))
             info["busy_ms"] = self._busy_ms
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        await_(on_aiosqlite(driver.execute("BEGIN IMMEDIATE"), "BEGIN IMMEDIATE"))
 
     @asynccontextmanager
     async def _turn(self, wait: float) -> AsyncIterator[None]:
@@ -137,6 +224,15 @@ class Database:
         100 ms): under load that polling, not the work, set the latency. Other processes still meet busy_timeout.
         A write lock held elsewhere for longer than `wait` fails the transaction (see `storage.unavailable`)."""
         async with self._turn(wait), self.sessions.begin() as session:
+            yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A transaction that only reads, from one snapshot. On SQLite it neither queues for this process's turn at
+        the write lock nor takes it: in WAL mode readers and the one writer never wait for each other, so the outbox
+        worker reading what it renders does not hold intake back. Writing in it is a mistake (SQLite would refuse
+        it as busy when another transaction writes)."""
+        async with self._readers.begin() as session:
             yield session
 
     async def check_writes(self, *, wait: float, head: str) -> str | None:

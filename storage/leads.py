@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, cast, func, insert, literal, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ColumnElement,
+    Dialect,
+    Insert,
+    String,
+    Table,
+    any_,
+    bindparam,
+    column,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import upsert_for
+from storage.db import mark_enqueued, on_aiosqlite
 from storage.models import Lead, LeadEvent, OutboxMessage, Stage, table_of
+from storage.outbox import key_column
 
 
 async def get_lead(*, session: AsyncSession, lead_id: int, for_update: bool = False) -> Lead | None:
@@ -53,6 +75,18 @@ async def map_external_ids(*, session: AsyncSession, external_ids: Iterable[str]
     return found
 
 
+async def lead_id_of_records(*, session: AsyncSession, crm: str, crm_ids: Sequence[str]) -> int | None:
+    """The lead that came from the first of these CRM records that a lead came from (the earliest lead, should a
+    record have come under two external_ids), in one query."""
+    if not crm_ids:
+        return None
+    rows = await session.execute(
+        select(Lead.crm_id, func.min(Lead.id)).where(Lead.crm == crm, Lead.crm_id.in_(crm_ids)).group_by(Lead.crm_id)
+    )
+    found = {crm_id: int(lead_id) for crm_id, lead_id in rows}
+    return next((found[crm_id] for crm_id in crm_ids if crm_id in found), None)
+
+
 async def insert_new_leads(
     *, session: AsyncSession, rows: Sequence[dict[str, Any]], actor: str, post_kind: str | None
 ) -> dict[str, int]:
@@ -62,43 +96,118 @@ async def insert_new_leads(
     the leads inserted; an external_id already stored (or stored by a concurrent request a moment ago) is skipped
     by ON CONFLICT rather than checked first.
 
-    The leads go in as one batched INSERT … RETURNING (the ORM's flush would send one statement per lead on SQLite;
-    RETURNING external_id maps ids back, where sort_by_parameter_order would need a sentinel column on SQLite). The
-    events and outbox rows are INSERT … SELECT from the leads just written, so no row is bound twice."""
+    The leads go in as multi-row INSERT … ON CONFLICT DO NOTHING RETURNING statements written here and sent to the
+    driver with the values already in the driver's form (`driver_values`): at 100 leads a batch SQLAlchemy's
+    per-row parameter processing and insertmanyvalues cost more than the database's work. RETURNING external_id
+    maps ids back. The events and outbox rows are INSERT … SELECT from the leads just written (their ids one
+    array parameter), so no row is bound twice; those statements are built once per dialect. On SQLite the three go
+    through aiosqlite's own calls, in the transaction SQLAlchemy began: each is one trip to aiosqlite's thread,
+    where SQLAlchemy's bridge takes three (a cursor, the statement, its rows or closing it)."""
     if not rows:
         return {}
-    leads = table_of(Lead)
-    result = await session.execute(
-        upsert_for(session)(leads).on_conflict_do_nothing(index_elements=["external_id"])
-        .returning(leads.c.external_id, leads.c.id),
-        list(rows),
-    )  # fmt: skip
-    created = {str(external_id): int(lead_id) for external_id, lead_id in result}
+    conn = await session.connection()
+    dialect = conn.dialect
+    aio = (await conn.get_raw_connection()).driver_connection if dialect.name == "sqlite" else None
+    names = list(rows[0])
+    created: dict[str, int] = {}
+    for start in range(0, len(rows), per := max(1, MAX_PARAMETERS // len(names))):
+        chunk = rows[start : start + per]
+        sql = _insert_leads_sql(dialect.paramstyle, tuple(names), len(chunk))
+        values = tuple(driver_values(dialect, table_of(Lead), names, chunk))
+        returned: Iterable[Any] = (
+            await on_aiosqlite(aio.execute_fetchall(sql, values), sql)
+            if aio
+            else (await conn.exec_driver_sql(sql, values)).all()
+        )
+        created.update((str(external_id), int(lead_id)) for external_id, lead_id in returned)
     if not created:
         return created
-    new = leads.c.id.in_(list(created.values()))
-    json_object = func.json_build_object if session.get_bind().dialect.name == "postgresql" else func.json_object
-    data = json_object("source", leads.c.source, "campaign", leads.c.campaign, "score", leads.c.score)
-    events = table_of(LeadEvent)
-    await session.execute(
-        insert(events).from_select(
-            ["lead_id", "kind", "actor", "at", "data"],
-            select(leads.c.id, literal("mql_received"), literal(actor), leads.c.received_at, data).where(new),
-        )
-    )
+    ids = list(created.values())
+    events, outbox = _from_new_leads(dialect.name)
+    bound: dict[str, Any] = {"ids": ids if aio is None else json.dumps(ids), "actor": actor, "kind": post_kind}
+    for statement in (events, outbox) if post_kind is not None else (events,):
+        if aio is None:
+            await session.execute(statement, bound)  # the parameters a statement lacks are not sent
+        else:
+            sql, order = _sqlite_sql(statement)
+            await on_aiosqlite(aio.execute(sql, tuple(bound[name] for name in order)), sql)
     if post_kind is not None:
-        outbox = table_of(OutboxMessage)
-        key = literal(f"{post_kind}:") + cast(leads.c.id, String)
-        stamp = leads.c.received_at
-        await session.execute(
-            insert(outbox).from_select(
-                ["kind", "key", "lead_id", "payload", "created_at", "next_attempt_at", "attempts"],
-                select(literal(post_kind), key, leads.c.id, literal({}, JSON()), stamp, stamp, literal(0)).where(
-                    new, ~leads.c.quiet
-                ),
-            )
-        )
+        mark_enqueued(session, post_kind)  # the posts were queued here, not through enqueue_many: wake the worker
     return created
+
+
+MAX_PARAMETERS = 30_000  # bound values in one statement: SQLite allows 32,766, PostgreSQL 32,767
+
+
+def driver_values(dialect: Dialect, table: Table, names: Sequence[str], rows: Sequence[dict[str, Any]]) -> list[Any]:
+    """The rows' values, row after row, in `names`' order, as the driver takes them: each column's bind processor
+    (a UTC time, JSON, a boolean) applied as SQLAlchemy would, once for a value every row shares (received_at)."""
+    columns = []
+    for name in names:
+        values = [row[name] for row in rows]
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            first = values[0]
+            shared = all(value is first for value in values)
+            values = [process(first)] * len(values) if shared else [process(value) for value in values]
+        columns.append(values)
+    return [value for row in zip(*columns, strict=True) for value in row]
+
+
+QUOTED = '"{}"'  # our column names are lower case: quoted the same way on SQLite and PostgreSQL
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_leads_sql(paramstyle: str, names: tuple[str, ...], count: int) -> str:
+    if paramstyle == "qmark":  # SQLite
+        groups = ", ".join(["(" + ", ".join("?" * len(names)) + ")"] * count)
+    else:  # asyncpg: $1, $2 …
+        marks = iter(range(1, len(names) * count + 1))
+        groups = ", ".join("(" + ", ".join(f"${next(marks)}" for _ in names) + ")" for _ in range(count))
+    return (
+        f"INSERT INTO leads ({', '.join(QUOTED.format(name) for name in names)}) VALUES {groups} "
+        "ON CONFLICT (external_id) DO NOTHING RETURNING external_id, id"
+    )
+
+
+@functools.cache
+def _from_new_leads(dialect: str) -> tuple[Insert, Insert]:
+    """The `mql_received` events and the outbox rows of the leads whose ids are bound as `ids` (an array on
+    PostgreSQL, a JSON array on SQLite); `actor` and the outbox row's `kind` are the only other parameters."""
+    leads = table_of(Lead)
+    payload: ColumnElement[Any]
+    if dialect == "postgresql":
+        new = leads.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger())))
+        json_object, payload = func.json_build_object, literal({}, JSON())  # PostgreSQL would take '{}' as text
+    else:
+        new = leads.c.id.in_(select(column("value")).select_from(func.json_each(bindparam("ids", type_=String()))))
+        json_object, payload = func.json_object, literal_column("'{}'")
+    data = json_object(*(part for name in ("source", "campaign", "score") for part in (name_of(name), leads.c[name])))
+    actor = bindparam("actor", type_=String())
+    events = insert(table_of(LeadEvent)).from_select(
+        ["lead_id", "kind", "actor", "at", "data"],
+        select(leads.c.id, literal_column("'mql_received'"), actor, leads.c.received_at, data).where(new),
+    )
+    kind = bindparam("kind", type_=String())
+    key = key_column(kind, leads.c.id)
+    stamp = leads.c.received_at
+    outbox = insert(table_of(OutboxMessage)).from_select(
+        ["kind", "key", "lead_id", "payload", "created_at", "next_attempt_at", "attempts"],
+        select(kind, key, leads.c.id, payload, stamp, stamp, literal_column("0")).where(new, ~leads.c.quiet),
+    )
+    return events, outbox
+
+
+def name_of(name: str) -> ColumnElement[Any]:
+    """A JSON key written into the statement, not bound: the statement's only parameters are its own."""
+    return literal_column(f"'{name}'")
+
+
+@functools.cache
+def _sqlite_sql(statement: Insert) -> tuple[str, tuple[str, ...]]:
+    """The statement as SQLite's driver takes it, and the names of its parameters in order (it has no literals)."""
+    compiled = statement.compile(dialect=sqlite.dialect())
+    return compiled.string, tuple(compiled.positiontup or ())
 
 
 async def add_event(
@@ -180,15 +289,19 @@ async def claim_decision(*, session: AsyncSession, lead_id: int, from_stage: str
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def record_post(*, session: AsyncSession, lead_id: int, channel: str, ts: str, at: datetime) -> bool:
-    """Remember where the lead's post landed; False if another delivery already recorded one."""
+async def record_post(
+    *, session: AsyncSession, lead_ids: Sequence[int], channel: str, ts: str, at: datetime
+) -> set[int]:
+    """Remember where the leads' post landed (one lead's, or a batch message's); returns the ids recorded, without
+    those another delivery already recorded a post of."""
     result = await session.execute(
         update(Lead)
-        .where(Lead.id == lead_id, Lead.slack_ts.is_(None))
+        .where(Lead.id.in_(lead_ids), Lead.slack_ts.is_(None))
         .values(slack_channel=channel, slack_ts=ts, posted_at=at)
+        .returning(Lead.id)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return {int(lead_id) for lead_id in result.scalars()}
 
 
 async def move_post(*, session: AsyncSession, lead_id: int, channel: str, ts: str) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, func, literal, or_, select
+from sqlalchemy import BigInteger, ColumnElement, Float, and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
@@ -41,6 +41,30 @@ def _seconds_postgresql(element: SecondsBetween, compiler: Any, **kw: Any) -> st
 
 def seconds_between(end: Any, start: Any) -> SecondsBetween:
     return SecondsBetween(end, start)
+
+
+class WholeSeconds(FunctionElement[int]):
+    """A number of seconds rounded to a whole one as Python's `max(round(x), 0)` does (half to even, never below
+    0), so a duration the rollup keeps equals the one `duration_percentiles` ranks."""
+
+    type = BigInteger()
+    inherit_cache = True
+    name = "whole_seconds"
+
+
+@compiles(WholeSeconds)
+def _whole_seconds(element: WholeSeconds, compiler: Any, **kw: Any) -> str:
+    [x] = [compiler.process(c, **kw) for c in element.clauses]
+    # SQLite's CAST truncates, which is the floor above 0; PostgreSQL's rounds, so it takes FLOOR.
+    down = f"CAST(FLOOR({x}) AS BIGINT)" if compiler.dialect.name == "postgresql" else f"CAST({x} AS INTEGER)"
+    return (
+        f"(CASE WHEN {x} <= 0 THEN 0 ELSE {down} + CASE WHEN {x} - {down} > 0.5 OR ({x} - {down} = 0.5 AND "
+        f"{down} - 2 * ({down} / 2) = 1) THEN 1 ELSE 0 END END)"
+    )
+
+
+def whole_seconds(seconds: Any) -> WholeSeconds:
+    return WholeSeconds(seconds)
 
 
 def band_of() -> ColumnElement[str]:
@@ -88,30 +112,43 @@ class Counts:
     cohort_won: int  # won among the cohort's MQLs (without the /win deals no lead matched)
 
 
+def measures() -> dict[str, ColumnElement[Any]]:
+    """The aggregates of the cohort's counts and sums over a set of leads, by name: what `counts` reads from the
+    leads and `storage.rollups` keeps per day (`leads`: rows of any origin; `repeats`: see `repeat_mqls`)."""
+    earlier = aliased(Lead)
+    known = select(earlier.id).where(earlier.email == Lead.email, earlier.id < Lead.id).exists()
+    return {
+        "leads": func.count(),
+        "mqls": func.count().filter(COHORT),
+        "accepted": func.count().filter(ACCEPTED),
+        "rejected": func.count(Lead.reject_reason),
+        "sqls": func.count().filter(REACHED_SQL),
+        "opportunities": func.count().filter(REACHED_OPPORTUNITY),
+        "won": func.count(Lead.won_at),
+        "lost": func.count(Lead.lost_at),
+        "won_cents": func.coalesce(func.sum(Lead.amount_cents).filter(Lead.won_at.is_not(None)), 0),
+        "pipeline_cents": func.coalesce(func.sum(Lead.amount_cents).filter(REACHED_OPPORTUNITY), 0),
+        "days_to_won_sum": func.coalesce(func.sum(seconds_between(Lead.won_at, Lead.received_at)).filter(COHORT), 0.0),
+        "cohort_won": func.count(Lead.won_at).filter(COHORT),
+        "repeats": func.count().filter(Lead.email.is_not(None), known),
+    }
+
+
+COUNTED = ("mqls", "accepted", "rejected", "sqls", "opportunities", "won", "lost", "won_cents", "pipeline_cents",
+           "days_to_won_sum", "cohort_won")  # fmt: skip  # the measures of `Counts`, in its order
+
+
 def counts_query(start: datetime, end: datetime, dimension: str | None) -> Any:
     group = dimension_column(dimension).label("grp")
+    every = measures()
     return (
-        select(
-            group,
-            func.count().filter(COHORT),
-            func.count().filter(ACCEPTED),
-            func.count(Lead.reject_reason),
-            func.count().filter(REACHED_SQL),
-            func.count().filter(REACHED_OPPORTUNITY),
-            func.count(Lead.won_at),
-            func.count(Lead.lost_at),
-            func.coalesce(func.sum(Lead.amount_cents).filter(Lead.won_at.is_not(None)), 0),
-            func.coalesce(func.sum(Lead.amount_cents).filter(REACHED_OPPORTUNITY), 0),
-            func.coalesce(func.sum(seconds_between(Lead.won_at, Lead.received_at)).filter(COHORT), 0.0),
-            func.count(Lead.won_at).filter(COHORT),
-        )
+        select(group, *(every[name] for name in COUNTED))
         .where(Lead.received_at >= start, Lead.received_at < end)
         .group_by(group)
     )
 
 
-async def counts(*, session: AsyncSession, start: datetime, end: datetime, dimension: str | None) -> list[Counts]:
-    rows = await session.execute(counts_query(start, end, dimension))
+def counts_of(rows: Any) -> list[Counts]:
     out = []
     for r in rows:
         n = [int(v or 0) for v in r[1:10]]
@@ -121,6 +158,10 @@ async def counts(*, session: AsyncSession, start: datetime, end: datetime, dimen
             )
         )
     return out
+
+
+async def counts(*, session: AsyncSession, start: datetime, end: datetime, dimension: str | None) -> list[Counts]:
+    return counts_of(await session.execute(counts_query(start, end, dimension)))
 
 
 async def repeat_mqls(*, session: AsyncSession, start: datetime, end: datetime) -> int:
@@ -133,6 +174,14 @@ async def repeat_mqls(*, session: AsyncSession, start: datetime, end: datetime) 
     return int(result.scalar_one())
 
 
+def duration_of(which: str) -> tuple[ColumnElement[float], ColumnElement[bool]]:
+    """The seconds `duration_percentiles` ranks for `which` ("accept" or "contact"), and which leads have one."""
+    if which == "accept":
+        # A lead never posted in the channel (imported history, --no-post) has no time to accept: nobody saw it.
+        return seconds_between(Lead.decided_at, Lead.posted_at), and_(ACCEPTED, Lead.posted_at.is_not(None))
+    return seconds_between(Lead.contacted_at, Lead.decided_at), and_(ACCEPTED, Lead.contacted_at.is_not(None))
+
+
 async def duration_percentiles(
     *, session: AsyncSession, start: datetime, end: datetime, which: str
 ) -> tuple[float | None, float | None]:
@@ -140,18 +189,8 @@ async def duration_percentiles(
     (`"contact"`) over the cohort, ranked in the database: only the two or three rows that matter come back.
 
     Median: the mean of the middle one or two values; p90: nearest rank, the value at rank ceil(0.9 n)."""
-    seconds = (
-        seconds_between(Lead.decided_at, Lead.posted_at)
-        if which == "accept"
-        else seconds_between(Lead.contacted_at, Lead.decided_at)
-    )
-    # A lead never posted in the channel (imported history, --no-post) has no time to accept: nobody saw it.
-    present = Lead.contacted_at.is_not(None) if which == "contact" else Lead.posted_at.is_not(None)
-    values = (
-        select(seconds.label("secs"))
-        .where(Lead.received_at >= start, Lead.received_at < end, ACCEPTED, present)
-        .subquery()
-    )
+    seconds, present = duration_of(which)
+    values = select(seconds.label("secs")).where(Lead.received_at >= start, Lead.received_at < end, present).subquery()
     ranked = select(
         values.c.secs,
         func.row_number().over(order_by=values.c.secs).label("rn"),

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -107,11 +108,16 @@ class Lead(Base):
     quiet: Mapped[bool] = mapped_column(default=False, server_default=false())
     # None: an MQL marketing sent. "win": a deal celebrated with /win that no lead matched (won, never an MQL).
     origin: Mapped[str | None] = mapped_column(String(20))
+    # The CRM record the lead came from ("hubspot" or "salesforce", and its id there): outcomes are written back to
+    # it, and the CRM's later messages about it (a deal's, an opportunity's stage) find the lead by it.
+    crm: Mapped[str | None] = mapped_column(String(20))
+    crm_id: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_leads_received_at", "received_at"),
         Index("ix_leads_slack_post", "slack_ts", "slack_channel"),  # the leads one (batch) message shows
         Index("ix_leads_email", "email"),  # a known person under a new external_id
+        Index("ix_leads_crm_record", "crm", "crm_id"),
     )
 
 
@@ -260,3 +266,78 @@ class Spend(Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime]
     updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
+# --- /funnel's rollup: kept current by every write path in the transaction of the change, rebuilt by
+# `handoff db rebuild-rollups` (storage/rollups.py). A row's day is the UTC date of its leads' `received_at`; the
+# dimensions are stored as the report shows them ('unknown', 'no campaign', the band's label), so no key is NULL.
+
+
+class FunnelDay(Base):
+    """The cohort's counts and sums per UTC day × source × campaign × score band (`storage.metrics.MEASURES`)."""
+
+    __tablename__ = "funnel_days"
+    __table_args__ = {"sqlite_with_rowid": False}  # stored in key order: a range of days is one read
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(200), primary_key=True)
+    band: Mapped[str] = mapped_column(String(20), primary_key=True)
+    leads: Mapped[int] = mapped_column(BigInteger)  # rows of any origin: the group exists while this is above 0
+    mqls: Mapped[int] = mapped_column(BigInteger)
+    accepted: Mapped[int] = mapped_column(BigInteger)
+    rejected: Mapped[int] = mapped_column(BigInteger)
+    sqls: Mapped[int] = mapped_column(BigInteger)
+    opportunities: Mapped[int] = mapped_column(BigInteger)
+    won: Mapped[int] = mapped_column(BigInteger)
+    lost: Mapped[int] = mapped_column(BigInteger)
+    won_cents: Mapped[int] = mapped_column(BigInteger)
+    pipeline_cents: Mapped[int] = mapped_column(BigInteger)
+    days_to_won_sum: Mapped[float] = mapped_column(Double)  # seconds, despite the name (as `Counts` has it)
+    cohort_won: Mapped[int] = mapped_column(BigInteger)
+    repeats: Mapped[int] = mapped_column(BigInteger)
+
+
+class FunnelDayReason(Base):
+    """Rejected leads per UTC day × source × campaign × band × reason."""
+
+    __tablename__ = "funnel_day_reasons"
+    __table_args__ = {"sqlite_with_rowid": False}  # stored in key order: a range of days is one read
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(200), primary_key=True)
+    band: Mapped[str] = mapped_column(String(20), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(100), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class FunnelDayClock(Base):
+    """The SLA clocks of the cohort's leads per UTC day (of the lead's `received_at`) × dimensions × clock × state."""
+
+    __tablename__ = "funnel_day_clocks"
+    __table_args__ = {"sqlite_with_rowid": False}  # stored in key order: a range of days is one read
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(200), primary_key=True)
+    band: Mapped[str] = mapped_column(String(20), primary_key=True)
+    clock: Mapped[str] = mapped_column(String(20), primary_key=True)
+    state: Mapped[str] = mapped_column(String(12), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class FunnelDayDuration(Base):
+    """An exact histogram of the cohort's durations per UTC day: how many accepted leads took `seconds` (whole,
+    rounded as the report rounds them) to accept (`which="accept"`) or from accept to first contact ("contact"),
+    and the same counted in coarse buckets, a quarter of an octave wide (`which="accept/bucket"`, `seconds` the
+    bucket's number, see `storage.rollups.bucket_of`). The median and the 90th percentile are found in the few
+    buckets first, then in the exact seconds of the one or two buckets they fall in."""
+
+    __tablename__ = "funnel_day_durations"
+    __table_args__ = {"sqlite_with_rowid": False}  # stored in key order: a range of days is one read
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    which: Mapped[str] = mapped_column(String(20), primary_key=True)
+    seconds: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)

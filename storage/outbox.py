@@ -7,10 +7,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage.db import mark_enqueued
 from storage.models import OutboxMessage, table_of
 
 
@@ -29,6 +45,29 @@ def _pending() -> Any:
     return and_(OutboxMessage.delivered_at.is_(None), OutboxMessage.failed_at.is_(None))
 
 
+KEY_SEPARATOR = ":"
+
+
+def key_for(kind: str, *about: object) -> str:
+    """The key a row coalesces on: its kind, then what it is about (`lead_post:42`). The format is written here
+    only; `key_column` builds the same key in SQL for rows queued set-based."""
+    return KEY_SEPARATOR.join([kind, *(str(part) for part in about)])
+
+
+def key_column(kind: str | ColumnElement[str], about: ColumnElement[Any]) -> ColumnElement[str]:
+    """`key_for(kind, about)` as a SQL expression over a column, for INSERT … SELECT; `kind` may be a parameter."""
+    if isinstance(kind, str):
+        return literal(kind + KEY_SEPARATOR) + cast(about, String)
+    # no bound separator here: a statement whose parameters its caller names (intake's, on SQLite) keeps only those
+    separator: ColumnElement[str] = literal_column(f"'{KEY_SEPARATOR}'", String)
+    return kind + separator + cast(about, String)
+
+
+def last_part(key: str) -> str:
+    """What a key is about, for a kind whose key ends with an id (`sla_notice:7` → `7`)."""
+    return key.rsplit(KEY_SEPARATOR, 1)[1]
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One delivery to queue: what kind, which key it coalesces on, what it is about."""
@@ -44,7 +83,8 @@ async def enqueue_many(*, session: AsyncSession, rows: Sequence[Outgoing], now: 
     (never claimed, or given back for a retry) already covers it, because the worker renders current state when it
     delivers. A row whose claim has lapsed is not waiting: its holder may have rendered it already and still be
     waiting for Slack's answer. The waiting rows are locked until this transaction commits, so a claim made
-    meanwhile (which skips locked rows) cannot render them without this change."""
+    meanwhile (which skips locked rows) cannot render them without this change. Once the transaction commits, the
+    Database's wake-ups run (`Database.wake_after_enqueue`)."""
     fresh: dict[str, Outgoing] = {}
     for row in rows:
         if not coalesce or row.key not in fresh:
@@ -73,6 +113,7 @@ async def enqueue_many(*, session: AsyncSession, rows: Sequence[Outgoing], now: 
                 for r in fresh.values()
             ],
         )  # fmt: skip
+        mark_enqueued(session, *{row.kind for row in fresh.values()})
     return len(fresh)
 
 
@@ -155,10 +196,11 @@ async def renew_claims(
     return {int(row_id) for row_id in result.scalars()}
 
 
-async def mark_delivered(*, session: AsyncSession, row_id: int, worker: str, now: datetime) -> None:
+async def mark_delivered(*, session: AsyncSession, row_ids: Sequence[int], worker: str, now: datetime) -> None:
+    """The rows `worker` still holds of `row_ids` are delivered (one statement for a batch message's rows)."""
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == worker)
+        .where(OutboxMessage.id.in_(row_ids), OutboxMessage.claimed_by == worker)
         .values(delivered_at=now, claimed_until=None, last_error=None)
         .execution_options(synchronize_session=False)
     )

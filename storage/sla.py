@@ -21,6 +21,13 @@ async def add_timer(*, session: AsyncSession, timer: SlaTimer) -> SlaTimer:
     return timer
 
 
+async def add_timers(*, session: AsyncSession, timers: Sequence[SlaTimer]) -> None:
+    """Several timers in one flush (one batched INSERT, where a flush each would send one statement each)."""
+    if timers:
+        session.add_all(timers)
+        await session.flush()
+
+
 async def active_timer(*, session: AsyncSession, lead_id: int, clock: str) -> SlaTimer | None:
     rows = await session.execute(
         select(SlaTimer)

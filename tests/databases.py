@@ -6,8 +6,10 @@ as on a new installation) and dropped afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Final
@@ -59,3 +61,20 @@ async def fetch(url: str, sql: str) -> list[tuple[object, ...]]:
             return [tuple(row) for row in await conn.execute(text(sql))]
     finally:
         await db.dispose()
+
+
+@asynccontextmanager
+async def sqlite_write_lock(path: str | os.PathLike[str]) -> AsyncIterator[None]:
+    """Another connection holds SQLite's write lock until the block ends.
+
+    The lock is taken off the event loop: taking it waits while one of the app's transactions (on this same loop)
+    is writing, and a wait that blocked the loop would stop that transaction from ever ending."""
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    try:
+        await asyncio.to_thread(holder.execute, "BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+    finally:
+        holder.close()

@@ -179,6 +179,18 @@ class Observability:
         )
         for reason in ("duplicate", "busy"):
             self.refused.labels(reason=reason)
+        self.retried = Counter(
+            "handoff_background_retries",
+            "Work after an ack that the database refused for now (busy, unreachable), run again after a pause.",
+            registry=self.registry,
+        )
+        self.crm_refusals = Counter(
+            "handoff_crm_refusals",
+            "Write-backs a CRM refused for good (a 4xx other than 429), by CRM and HTTP status: each is kept on its "
+            "outbox row with the CRM's reason.",
+            ["crm", "status"],
+            registry=self.registry,
+        )
         self.latency = Histogram(
             "handoff_http_request_duration_seconds",
             "HTTP request latency by route (the route's pattern, not the raw path), method and status.",
@@ -199,11 +211,17 @@ class Observability:
     def delivery_settled(self, kind: str, outcome: str) -> None:
         self.deliveries.labels(kind=kind, outcome=outcome).inc()
 
+    def crm_refused(self, crm: str, status: int) -> None:
+        self.crm_refusals.labels(crm=crm, status=str(status)).inc()
+
     def lookup_skipped(self, reason: str) -> None:
         self.lookups_skipped.labels(reason=reason).inc()
 
     def background_refused(self, reason: str) -> None:
         self.refused.labels(reason=reason).inc()
+
+    def background_retried(self) -> None:
+        self.retried.inc()
 
     def sla_recorded(self, event: str, clock: str) -> None:
         if event == "sla_breached":

@@ -19,11 +19,11 @@ from bot.lifecycle.leads import LeadService
 from bot.lifecycle.timeline import Timelines
 from bot.lifecycle.wins import ManualWins
 from bot.reports.digest import Digest
-from bot.reports.funnel import FunnelService
-from bot.reports.home import HomeService
 from bot.reports.spend import SpendService
 from bot.sla.clocks import SlaService
 from bot.sla.reviews import SlaReviews
+from bot.views.funnel import FunnelService
+from bot.views.home import HomeService
 from message_templates import Renderer
 from storage.db import Database
 

@@ -11,6 +11,10 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.config.crm_write import WriteBackSettings
+from bot.config.hubspot import HubSpotSettings
+from bot.config.salesforce import SalesforceSettings
+from bot.config.socket_mode import app_token_from_env
 from bot.errors import ConfigError
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
@@ -18,6 +22,9 @@ DATABASE_DEFAULT = "sqlite+aiosqlite:///handoff.db"
 SANDBOX_BOT_TOKEN = "xoxb-sandbox"
 SANDBOX_SIGNING_SECRET = "sandbox-signing-secret"
 SANDBOX_INTAKE_TOKEN = "sandbox-intake-token"
+ROLES = ("all", "web", "worker")
+"""What one process does (HANDOFF_ROLE): `all` answers Slack and the intake API and delivers (the default, one
+process); `web` only answers, leaving delivery and the scheduler to a `handoff worker`; `worker` is that worker."""
 PORT = re.compile(r"[0-9]{1,5}")  # ASCII digits only: str.isdigit() also takes "²", which int() refuses
 
 
@@ -58,6 +65,19 @@ class Settings:
     """Shared secret that signs the outbound feedback webhook (HMAC-SHA256 over the body)."""
     sandbox: bool = False
     """No Slack credentials: run against the local Slack emulation (see sandbox/)."""
+    role: str = "all"
+    """One of `ROLES`: whether this process answers requests, delivers and runs the scheduler, or both."""
+    public_url: str = ""
+    """PUBLIC_URL: the address Slack and the CRMs call (https://handoff.example.com), without a trailing slash."""
+    hubspot: HubSpotSettings = HubSpotSettings()
+    salesforce: SalesforceSettings = SalesforceSettings()
+    writeback: WriteBackSettings = WriteBackSettings()
+    slack_app_token: str = field(default="", repr=False)
+    """SLACK_APP_TOKEN (`xapp-…`): Slack's requests arrive over Socket Mode; `/slack/events` is not served."""
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
 
     def __repr__(self) -> str:
         shown = ", ".join(
@@ -70,13 +90,13 @@ class Settings:
         env = os.environ if env is None else env
         token = env.get("SLACK_BOT_TOKEN", "").strip()
         secret = env.get("SLACK_SIGNING_SECRET", "").strip()
-        sandbox = not token and not secret
+        app_token = app_token_from_env(env)
+        sandbox = not token and not secret and not app_token
         if not sandbox:
             if not token:
-                raise ConfigError(
-                    "SLACK_BOT_TOKEN", "is not set (SLACK_SIGNING_SECRET is): set both, or neither for the sandbox"
-                )
-            if not secret:
+                given = "SLACK_SIGNING_SECRET" if secret else "SLACK_APP_TOKEN"
+                raise ConfigError("SLACK_BOT_TOKEN", f"is not set ({given} is): set both, or neither for the sandbox")
+            if not secret and not app_token:  # socket messages are not signed: Socket Mode needs no secret
                 raise ConfigError(
                     "SLACK_SIGNING_SECRET", "is not set (SLACK_BOT_TOKEN is): set both, or neither for the sandbox"
                 )
@@ -109,9 +129,20 @@ class Settings:
         log_format = (env.get("LOG_FORMAT", "").strip() or "text").lower()
         if log_format not in {"text", "json"}:
             raise ConfigError("LOG_FORMAT", f"{log_format!r} is not one of text, json")
+        role_text = env.get("HANDOFF_ROLE", "").strip()
+        role = role_text.lower() or "all"
+        if role not in ROLES:
+            shown = role_text if len(role_text) <= 20 else role_text[:20] + "…"
+            raise ConfigError("HANDOFF_ROLE", f"{shown!r} is not one of {', '.join(ROLES)}")
+        if sandbox and role != "all":
+            raise ConfigError("HANDOFF_ROLE", f"{role!r} needs SLACK_BOT_TOKEN: the sandbox runs as one process (all)")
+        public_url = env.get("PUBLIC_URL", "").strip().rstrip("/")
+        if public_url and not public_url.startswith(("http://", "https://")):
+            shown = public_url if len(public_url) <= 60 else public_url[:60] + "…"
+            raise ConfigError("PUBLIC_URL", f"{shown!r} is not an http(s) URL such as https://handoff.example.com")
         return cls(
             slack_bot_token=token or SANDBOX_BOT_TOKEN,
-            slack_signing_secret=secret or SANDBOX_SIGNING_SECRET,
+            slack_signing_secret=secret or (SANDBOX_SIGNING_SECRET if sandbox else ""),
             intake_token=intake,
             slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
             database_url=database_url,
@@ -123,4 +154,10 @@ class Settings:
             log_format=log_format,
             feedback_secret=env.get("FEEDBACK_SECRET", "").strip(),
             sandbox=sandbox,
+            role=role,
+            public_url=public_url,
+            hubspot=HubSpotSettings.from_env(env),
+            salesforce=SalesforceSettings.from_env(env),
+            writeback=WriteBackSettings.from_env(env),
+            slack_app_token=app_token,
         )

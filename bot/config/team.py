@@ -14,7 +14,6 @@ from bot.clock import Clock
 from bot.config.fields import GROUP_ID, USER_ID
 from bot.config.team_file import HandoffConfig
 from bot.errors import UserError
-from message_templates import as_plain, mentioned
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +68,6 @@ class Team:
             return None
         self._names[user_id] = (name, now + NAME_TTL)
         return name
-
-    async def plain(self, text: str) -> str:
-        """mrkdwn `text` for a plain-text place (a modal error): each mention becomes the person's name."""
-        names = {user_id: await self.name(user_id) for user_id in mentioned(text)}
-        return as_plain(text, {user_id: name for user_id, name in names.items() if name})
 
     async def sales_reps(self) -> list[str]:
         """Everyone in team.sales, user groups expanded, in the order listed."""

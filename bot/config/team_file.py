@@ -15,8 +15,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
@@ -32,7 +30,10 @@ from bot.config.business_time import (
     format_duration,
     parse_hours,
 )
-from bot.config.fields import GROUP_ID, ChannelId, Duration, MemberId, NotifyTarget, Percent, UserId
+from bot.config.fields import GROUP_ID, ChannelId, Duration, Frozen, MemberId, NotifyTarget, Percent, UserId
+from bot.config.hubspot import HubSpotConfig
+from bot.config.intake_fields import IntakeConfig
+from bot.config.salesforce import SalesforceConfig
 from bot.errors import ConfigError
 
 DEFAULT_REJECT_REASONS = (
@@ -46,11 +47,7 @@ DEFAULT_REJECT_REASONS = (
 )
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-class SlackConfig(_Frozen):
+class SlackConfig(Frozen):
     leads_channel: ChannelId
     wins_channel: ChannelId | None = None  # joint-win celebrations; the leads channel when not set
     # chat.postMessage allows about one message per second per channel, with short bursts: delivery paces itself.
@@ -61,7 +58,7 @@ class SlackConfig(_Frozen):
     batch_size: int = Field(20, ge=2, le=24)  # leads per batch message (two blocks each; Slack allows 50)
 
 
-class TeamConfig(_Frozen):
+class TeamConfig(Frozen):
     sales: tuple[MemberId, ...] = Field(min_length=1)
     managers: tuple[MemberId, ...] = Field(min_length=1)
     marketing: tuple[MemberId, ...] = ()
@@ -90,11 +87,11 @@ def _select_options(reasons: tuple[str, ...]) -> tuple[str, ...]:
 Reasons = Annotated[tuple[str, ...], AfterValidator(_select_options)]
 
 
-class RejectConfig(_Frozen):
+class RejectConfig(Frozen):
     reasons: Reasons = DEFAULT_REJECT_REASONS
 
 
-class EscalationStep(_Frozen):
+class EscalationStep(Frozen):
     after: Duration
     notify: NotifyTarget
 
@@ -106,7 +103,7 @@ class EscalationStep(_Frozen):
         return value
 
 
-class _Target(_Frozen):
+class _Target(Frozen):
     """A target and an optional heads-up, shared by a clock and its score bands."""
 
     target: Duration
@@ -168,14 +165,14 @@ class ClockConfig(_Target):
         return self.target, self.warn_at
 
 
-class MqlVolumeConfig(_Frozen):
+class MqlVolumeConfig(Frozen):
     """Marketing's side of the SLA: how many MQLs a month, and an acceptance-rate floor."""
 
     monthly_target: int | None = Field(default=None, gt=0)
     min_accept_rate: Percent | None = None
 
 
-class SlaConfig(_Frozen):
+class SlaConfig(Frozen):
     accept: ClockConfig | None = None
     first_touch: ClockConfig | None = None
     mql_volume: MqlVolumeConfig = MqlVolumeConfig()
@@ -191,7 +188,7 @@ class SlaConfig(_Frozen):
         return {name: clock for name, clock in (("accept", self.accept), ("first_touch", self.first_touch)) if clock}
 
 
-class BusinessHoursConfig(_Frozen):
+class BusinessHoursConfig(Frozen):
     days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
     hours: str | tuple[str, ...] = "09:00-17:00"
     holidays: tuple[date, ...] = ()
@@ -219,7 +216,7 @@ class BusinessHoursConfig(_Frozen):
         return hours
 
 
-class DigestConfig(_Frozen):
+class DigestConfig(Frozen):
     """The weekly digest: last week's funnel, rejection reasons, breaches and wins, posted to the leads channel."""
 
     enabled: bool = True
@@ -241,7 +238,7 @@ class DigestConfig(_Frozen):
         return value.strip()
 
 
-class SchedulerConfig(_Frozen):
+class SchedulerConfig(Frozen):
     sla_check_interval: Duration = timedelta(seconds=30)
 
     @field_validator("sla_check_interval")
@@ -273,15 +270,15 @@ DEFAULT_STAGES = {
 }
 
 
-class LostConfig(_Frozen):
+class LostConfig(Frozen):
     reasons: Reasons = DEFAULT_LOST_REASONS
 
 
-class CampaignConfig(_Frozen):
+class CampaignConfig(Frozen):
     owner: UserId
 
 
-class FeedbackConfig(_Frozen):
+class FeedbackConfig(Frozen):
     """Optional outbound webhook: every rejection, recycle and stage change, signed, retried until it succeeds."""
 
     webhook_url: str | None = None
@@ -304,7 +301,7 @@ def _stages(value: dict[str, str]) -> dict[str, str]:
     return {**DEFAULT_STAGES, **value}
 
 
-class HandoffConfig(_Frozen):
+class HandoffConfig(Frozen):
     timezone: str = "UTC"
     slack: SlackConfig
     team: TeamConfig
@@ -317,6 +314,9 @@ class HandoffConfig(_Frozen):
     campaigns: dict[str, CampaignConfig] = Field(default_factory=dict)
     feedback: FeedbackConfig = FeedbackConfig()
     stages: Annotated[dict[str, str], AfterValidator(_stages)] = Field(default_factory=lambda: dict(DEFAULT_STAGES))
+    intake: IntakeConfig = IntakeConfig()
+    hubspot: HubSpotConfig = HubSpotConfig()
+    salesforce: SalesforceConfig = SalesforceConfig()
 
     @field_validator("timezone")
     @classmethod

@@ -20,12 +20,12 @@ import hmac
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn
 
 import aiohttp
 
 from bot.clock import Clock
+from bot.delivery.retry_after import wait_of
 from bot.delivery.worker import GiveUp, Retry
 
 SIGNATURE_HEADER = "X-Handoff-Signature"  # deprecated: covers neither a timestamp nor an id
@@ -82,13 +82,4 @@ class FeedbackSender:
         raise Retry(reason, after=wait)
 
     def _wait(self, value: str | None) -> timedelta | None:
-        """A Retry-After in seconds or as an HTTP date, at most `MAX_WAIT`; None when there is none to honour."""
-        value = (value or "").strip()
-        if value.isascii() and value.isdigit():
-            wait = timedelta(seconds=min(int(value[:6]), MAX_WAIT.total_seconds()))
-        else:
-            try:
-                wait = parsedate_to_datetime(value) - self._clock.now()
-            except (TypeError, ValueError, IndexError):
-                return None
-        return min(wait, MAX_WAIT) if wait > timedelta(0) else None
+        return wait_of(value, now=self._clock.now(), cap=MAX_WAIT)

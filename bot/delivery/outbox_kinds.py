@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.outbox import Outgoing, enqueue_many
+from storage.outbox import Outgoing, enqueue_many, key_for, last_part
 from storage.sla import mark_once
 
 LEAD_POST = "lead_post"  # the lead's one post in the channel: posted, then updated in place
@@ -19,36 +19,43 @@ SLA_NOTICE = "sla_notice"  # an SLA alarm (DM or thread reply), re-rendered from
 WIN_POST = "win_post"  # the joint-win celebration of a won lead
 FEEDBACK = "feedback"  # one outcome POSTed to marketing's webhook (never coalesced)
 ANNOUNCEMENT = "announcement"  # a one-off channel post whose content is fixed when queued
-ALL = (LEAD_POST, SLA_NOTICE, WIN_POST, FEEDBACK, ANNOUNCEMENT)
-LANES = (tuple(kind for kind in ALL if kind != FEEDBACK), (FEEDBACK,))
-"""What the outbox delivers in separate loops: Slack, and marketing's webhook (a slow receiver holds only its own)."""
+CRM_WRITE = "crm_write"  # one outcome written to the lead's CRM record (never coalesced; a lead's go in order)
+ALL = (LEAD_POST, SLA_NOTICE, WIN_POST, FEEDBACK, ANNOUNCEMENT, CRM_WRITE)
+LANES = (tuple(kind for kind in ALL if kind not in {FEEDBACK, CRM_WRITE}), (FEEDBACK,), (CRM_WRITE,))
+"""What the outbox delivers in separate loops: Slack, marketing's webhook and the CRMs (a slow receiver, or a CRM's
+rate limit, holds back only its own)."""
 
 
 def lead_post(lead_id: int) -> Outgoing:
-    return Outgoing(LEAD_POST, f"{LEAD_POST}:{lead_id}", lead_id)
+    return Outgoing(LEAD_POST, key_for(LEAD_POST, lead_id), lead_id)
 
 
 def sla_notice(notice_id: int) -> Outgoing:
-    return Outgoing(SLA_NOTICE, f"{SLA_NOTICE}:{notice_id}")
+    return Outgoing(SLA_NOTICE, key_for(SLA_NOTICE, notice_id))
 
 
 def notice_id_of(key: str) -> int:
-    return int(key.rsplit(":", 1)[1])
+    return int(last_part(key))
 
 
 def win_post(lead_id: int) -> Outgoing:
-    return Outgoing(WIN_POST, f"{WIN_POST}:{lead_id}", lead_id)
+    return Outgoing(WIN_POST, key_for(WIN_POST, lead_id), lead_id)
 
 
 def feedback(lead_id: int, payload: dict[str, Any]) -> Outgoing:
-    return Outgoing(FEEDBACK, f"{FEEDBACK}:{lead_id}:{uuid.uuid4().hex}", lead_id, payload)
+    return Outgoing(FEEDBACK, key_for(FEEDBACK, lead_id, uuid.uuid4().hex), lead_id, payload)
+
+
+def crm_write(lead_id: int, payload: dict[str, Any]) -> Outgoing:
+    """Keyed by the lead alone: a lead's writes are delivered one at a time, oldest first (see storage.outbox)."""
+    return Outgoing(CRM_WRITE, key_for(CRM_WRITE, lead_id), lead_id, payload)
 
 
 def announcement(key: str, title: str, lines: list[str], footer: str, channel: str | None = None) -> Outgoing:
     payload: dict[str, Any] = {"title": title, "lines": lines, "footer": footer}
     if channel:
         payload["channel"] = channel
-    return Outgoing(ANNOUNCEMENT, f"{ANNOUNCEMENT}:{key}", None, payload)
+    return Outgoing(ANNOUNCEMENT, key_for(ANNOUNCEMENT, key), None, payload)
 
 
 async def announce_once(session: AsyncSession, row: Outgoing, *, mark: str, now: datetime) -> bool:

@@ -11,19 +11,18 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config.team_file import HandoffConfig
+from bot.delivery.crm import CrmWrites
 from bot.delivery.feedback import FeedbackSender
-from bot.delivery.outbox_kinds import ANNOUNCEMENT, FEEDBACK, LEAD_POST, SLA_NOTICE, WIN_POST, notice_id_of
+from bot.delivery.outbox_kinds import ANNOUNCEMENT, CRM_WRITE, FEEDBACK, LEAD_POST, SLA_NOTICE, WIN_POST, notice_id_of
 from bot.delivery.outbox_kinds import lead_post as lead_post_row
 from bot.delivery.outbox_kinds import sla_notice as notice_row
 from bot.delivery.pacing import Pacer
-from bot.delivery.worker import retry_after
-from bot.lifecycle.stages import Stage
+from bot.delivery.worker import GiveUp, retry_after
+from bot.lifecycle.leads import LeadService
 from bot.lifecycle.wins import win_card
-from bot.sla.clocks import SlaService
 from bot.views.posts import LeadPosts, load_facts
 from bot.views.sla_cards import alarm_view
 from message_templates import Renderer
@@ -57,8 +56,9 @@ class SlackDelivery:
         renderer: Renderer,
         config: HandoffConfig,
         clock: Clock,
-        sla: SlaService,
+        leads: LeadService,
         feedback: FeedbackSender | None = None,
+        crm: CrmWrites | None = None,
         pacer: Pacer | None = None,
         on_lookup_skipped: Callable[[str], None] | None = None,
     ) -> None:
@@ -71,8 +71,9 @@ class SlackDelivery:
         self._posts = LeadPosts(renderer, config)
         self._config = config
         self._clock = clock
-        self._sla = sla
+        self._leads = leads
         self._feedback = feedback
+        self._crm = crm
 
     async def __call__(self, row: Claimed) -> None:
         if row.kind == LEAD_POST and row.lead_id is not None:
@@ -88,6 +89,10 @@ class SlackDelivery:
                 raise ValueError("a feedback delivery is queued but no [feedback] webhook_url is configured")
             # the key: unique, the same on every retry
             await self._feedback(row.payload, delivery_id=row.key, queued_at=row.created_at)
+        elif row.kind == CRM_WRITE:
+            if self._crm is None:
+                raise GiveUp("a CRM write-back is queued but no CRM's API credentials are set any more")
+            await self._crm(row)
         else:
             raise ValueError(f"unknown outbox kind {row.kind!r}")
 
@@ -99,7 +104,7 @@ class SlackDelivery:
         posts = {row.lead_id: row for row in rows if row.kind == LEAD_POST and row.lead_id is not None}
         if not over or len(posts) < 2:
             return singles
-        async with self._db.session() as session:  # the count first: most claims come outside a burst
+        async with self._db.reading() as session:  # the count first: most claims come outside a burst
             recent = await lead_queries.received_since(session=session, since=self._clock.now() - BURST_WINDOW)
             if recent <= over:
                 return singles
@@ -130,29 +135,27 @@ class SlackDelivery:
         async def render(rest: list[Claimed]) -> dict[str, Any]:
             at = self._clock.now()
             rendered.append((at, {r.id for r in rest}))
-            async with self._db.session() as session:
+            async with self._db.reading() as session:
                 leads = await lead_queries.leads_by_ids(session=session, ids=[r.lead_id for r in rest if r.lead_id])
                 facts = await load_facts(session, leads)
             for lead in leads:
-                planned = (
-                    self._sla.plan(lead=lead, clock="accept", at=at, owner=None) if lead.stage == Stage.MQL else None
-                )
-                if planned is not None:
-                    facts[lead.id] = replace(facts[lead.id], timers=[*facts[lead.id].timers, planned])
+                if planned := self._leads.clocks_on_post(lead, at):
+                    facts[lead.id] = replace(facts[lead.id], timers=[*facts[lead.id].timers, *planned])
             return self._posts.message(leads, facts, now=at, batch=batch)
 
         landed = await self._post_once(rows, channel=self._config.slack.leads_channel, render=render)
         now = self._clock.now()
         sent_at, sent = rendered[0] if rendered else (now, set())
         stale: dict[tuple[str, str], int] = {}  # a post made by an earlier attempt: one lead of it to refresh
-        async with self._db.session() as session:
-            for row in rows:
-                if row.lead_id is None:
-                    continue
-                fresh = row.id in sent
-                await self._record_first_post(session, row.lead_id, *landed[row.id], at=sent_at if fresh else now)
-                if not fresh:
+        posts: dict[tuple[str, str, datetime], list[int]] = {}  # where and when: the leads it shows
+        for row in rows:
+            if row.lead_id is not None:
+                posts.setdefault((*landed[row.id], sent_at if row.id in sent else now), []).append(row.lead_id)
+                if row.id not in sent:
                     stale.setdefault(landed[row.id], row.lead_id)
+        async with self._db.session() as session:
+            for (channel, ts, at), lead_ids in posts.items():
+                await self._leads.posted(session, lead_ids, channel=channel, ts=ts, at=at)
             if stale:
                 await enqueue_many(session=session, rows=[lead_post_row(i) for i in stale.values()], now=now)
 
@@ -287,7 +290,7 @@ class SlackDelivery:
     async def lead_post(self, row: Claimed, lead_id: int) -> None:
         """Post the lead to the leads channel the first time (its accept clock starts when it goes out); update that
         same post on every later change. A lead posted in a burst's batch message re-renders the whole batch."""
-        async with self._db.session() as session:
+        async with self._db.reading() as session:
             lead = await lead_queries.get_lead(session=session, lead_id=lead_id)
             if lead is None:
                 return  # deleted since: nothing left to show
@@ -305,20 +308,6 @@ class SlackDelivery:
         if landed is not None:
             async with self._db.session() as session:
                 await lead_queries.move_post(session=session, lead_id=lead_id, channel=landed[0], ts=landed[1])
-
-    async def _record_first_post(
-        self, session: AsyncSession, lead_id: int, channel: str, ts: str, *, at: datetime
-    ) -> None:
-        if not await lead_queries.record_post(session=session, lead_id=lead_id, channel=channel, ts=ts, at=at):
-            return
-        lead = await lead_queries.get_lead(session=session, lead_id=lead_id)
-        assert lead is not None
-        await lead_queries.add_event(
-            session=session, lead_id=lead_id, kind="posted", at=at, channel=channel, ts=ts,
-            lag_seconds=int((at - lead.received_at).total_seconds()),
-        )  # fmt: skip
-        if lead.stage == Stage.MQL:  # reps cannot act on what they cannot see: the clock starts as the post goes out
-            await self._sla.start(session, lead=lead, clock="accept", at=at, owner=None)
 
     async def sla_notice(self, row: Claimed, notice_id: int) -> None:
         async with self._db.session() as session:
@@ -367,7 +356,7 @@ class SlackDelivery:
                     notice.id, channel)  # fmt: skip
 
     async def win_post(self, row: Claimed, lead_id: int) -> None:
-        async with self._db.session() as session:
+        async with self._db.reading() as session:
             lead = await lead_queries.get_lead(session=session, lead_id=lead_id)
         if lead is None:
             return

@@ -127,10 +127,14 @@ class OutboxWorker:
         self._tasks: list[asyncio.Task[None]] = []
         self.stopping = asyncio.Event()  # set by stop(): each loop finishes the batch in hand, then ends
 
-    def wake(self) -> None:
-        """Something was queued (or the clock moved): look now instead of at the next poll."""
-        for event in self._wake:
-            event.set()
+    def wake(self, *kinds: str) -> None:
+        """Something was queued (or the clock moved): look now instead of at the next poll. Given the kinds queued,
+        only the lanes that deliver them look: a lane's claim reads the pending rows in due order past every row of
+        the other lanes, so a lane woken for another's rows (intake's posts) pays for that whole backlog to find
+        nothing, holding SQLite's one write lock all the while."""
+        for lane, event in zip(self._lanes, self._wake, strict=True):
+            if not kinds or lane is None or any(kind in lane for kind in kinds):
+                event.set()
 
     async def run_once(self, lane: int = 0) -> int:
         """Claim one batch of the lane's kinds and settle every row of it; returns how many rows were claimed."""
@@ -172,35 +176,35 @@ class OutboxWorker:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # every failure is classified and kept on the row; nothing is swallowed
-            for row in group:
-                await self._failed(row, exc)
+            await self._failed(group, exc)
             return
-        async with self._db.session() as session:
-            for row in group:
-                await queries.mark_delivered(
-                    session=session, row_id=row.id, worker=self.worker_id, now=self._clock.now()
-                )
+        async with self._db.session() as session:  # one statement for the group: a batch message covers 20 rows
+            await queries.mark_delivered(
+                session=session, row_ids=[row.id for row in group], worker=self.worker_id, now=self._clock.now()
+            )
         for row in group:
             self._on_settled(row.kind, "delivered")
 
-    async def _failed(self, row: Claimed, exc: Exception) -> None:
-        delay, error = classify(exc, row.attempts)
+    async def _failed(self, group: list[Claimed], exc: Exception) -> None:
+        """Settle every row of a failed delivery in one transaction (not one each: each takes SQLite's write lock)."""
+        outcomes = [(row, *classify(exc, row.attempts)) for row in group]
         async with self._db.session() as session:
-            if delay is None:
-                log.error("outbox %s (%s) failed for good: %s", row.id, row.key, error, exc_info=exc)
-                await queries.mark_failed(
-                    session=session, row_id=row.id, worker=self.worker_id, now=self._clock.now(), error=error
-                )
-            else:
-                log.warning("outbox %s (%s) attempt %d: %s; retry in %s", row.id, row.key, row.attempts, error, delay)
-                await queries.reschedule(
-                    session=session,
-                    row_id=row.id,
-                    worker=self.worker_id,
-                    at=self._clock.now() + delay,
-                    error=error,
-                )
-        self._on_settled(row.kind, "failed" if delay is None else "retried")
+            for row, delay, error in outcomes:
+                if delay is None:
+                    log.error("outbox %s (%s) failed for good: %s", row.id, row.key, error, exc_info=exc)
+                    await queries.mark_failed(
+                        session=session, row_id=row.id, worker=self.worker_id, now=self._clock.now(), error=error
+                    )
+                else:
+                    log.warning(
+                        "outbox %s (%s) attempt %d: %s; retry in %s", row.id, row.key, row.attempts, error, delay
+                    )
+                    await queries.reschedule(
+                        session=session, row_id=row.id, worker=self.worker_id, at=self._clock.now() + delay,
+                        error=error,
+                    )  # fmt: skip
+        for row, delay, _error in outcomes:
+            self._on_settled(row.kind, "failed" if delay is None else "retried")
 
     async def drain(self) -> None:
         """Deliver until nothing is due now in any lane (rows waiting for a later retry stay queued)."""

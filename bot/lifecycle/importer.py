@@ -133,9 +133,9 @@ async def import_csv(settings: Settings, config: HandoffConfig, path: Path, *, p
     console = Console(stderr=True)
     db = Database(settings.database_url)
     clock = SystemClock()
-    intake = Intake(db, clock, on_enqueued=lambda: None)  # another process (the app) delivers the posts
+    intake = Intake(db, clock)  # another process (the app) delivers the posts
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
-    reviews = SlaReviews(db, config, clock, on_enqueued=lambda: None)
+    reviews = SlaReviews(db, config, clock)
     try:
         due_before = await reviews.due()
         with Progress(*columns, console=console, transient=False) as progress:

@@ -5,17 +5,31 @@ without a Slack token."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.clock import Clock
 from bot.delivery import outbox_kinds as kinds
 from bot.lifecycle.backfill import History
-from bot.lifecycle.intake_input import LeadIn
+from bot.lifecycle.intake_input import LeadFields
 from bot.lifecycle.stages import Stage
 from storage import leads as lead_queries
+from storage import rollups
 from storage.db import Database
+
+NO_ACTIVITY: list[Any] = []  # never changed: shared by every lead without activity, so its JSON is written once
+
+
+@dataclass(frozen=True)
+class CrmRecord:
+    """The CRM record a lead came from: `crm` is "hubspot" or "salesforce", `id` the record's id there."""
+
+    crm: str
+    id: str
+
+    def columns(self) -> dict[str, str]:
+        return {"crm": self.crm, "crm_id": self.id}
 
 
 @dataclass(frozen=True)
@@ -26,41 +40,48 @@ class Ingested:
 
 
 class Intake:
-    def __init__(self, db: Database, clock: Clock, on_enqueued: Callable[[], None]) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
-        self._on_enqueued = on_enqueued
 
     async def ingest(
         self,
-        items: Sequence[LeadIn],
+        items: Sequence[LeadFields],
         *,
         actor: str = "intake",
         post: bool = True,
         history: Mapping[str, History] | None = None,
+        records: Mapping[str, CrmRecord] | None = None,
     ) -> list[Ingested]:
         """Store new MQLs and queue their posts; known `external_id`s are answered with their id, unchanged.
 
         A lead with `history` (a backfill, by external_id) keeps its received time and its stage, with the decision
-        on its timeline; it is quiet like a lead stored without `post`: never posted, no SLA clock, no feedback."""
+        on its timeline; it is quiet like a lead stored without `post`: never posted, no SLA clock, no feedback.
+        A lead with a CRM record in `records` (by external_id) is written back to it (HubSpot's and Salesforce's
+        intake give it)."""
         now = self._clock.now()
         history = history or {}
+        records = records or {}
+        rows: dict[str, dict[str, Any]] = {}  # made before the transaction: SQLite's write lock is not held meanwhile
+        for item in items:
+            past = history.get(item.external_id)
+            rows.setdefault(item.external_id, {
+                "external_id": item.external_id, "email": item.email, "name": item.name,
+                "company": item.company, "title": item.title, "source": item.source, "campaign": item.campaign,
+                "score": item.score, "activity": item.activity_json() if item.activity else NO_ACTIVITY,
+                "stage": Stage.MQL, "received_at": now,
+                "version": 1, "quiet": not post, **(past.columns() if past else {}),
+                **(record.columns() if (record := records.get(item.external_id)) else {}),
+            })  # fmt: skip
+        # one statement needs the same columns in every row (only a backfill's rows can differ)
+        names = {name for row in rows.values() for name in row}
+        uniform = [{name: row.get(name) for name in names} if len(row) < len(names) else row for row in rows.values()]
         async with self._db.session() as session:
-            rows: dict[str, dict[str, Any]] = {}
-            for item in items:
-                past = history.get(item.external_id)
-                rows.setdefault(item.external_id, {
-                    "external_id": item.external_id, "email": item.email, "name": item.name,
-                    "company": item.company, "title": item.title, "source": item.source, "campaign": item.campaign,
-                    "score": item.score, "activity": item.activity_json(), "stage": Stage.MQL, "received_at": now,
-                    "version": 1, "quiet": not post, **(past.columns() if past else {}),
-                })  # fmt: skip
-            # one executemany needs the same columns in every row
-            names = {name for row in rows.values() for name in row}
-            uniform = [{name: row.get(name) for name in names} for row in rows.values()]
             fresh = await lead_queries.insert_new_leads(
                 session=session, rows=uniform, actor=actor, post_kind=kinds.LEAD_POST if post else None
             )
+            just_received = not any(external_id in history for external_id in fresh)  # no backfilled decisions
+            await rollups.add_leads(session=session, lead_ids=fresh.values(), just_received=just_received)
             decisions = [
                 event
                 for external_id, past in history.items()
@@ -70,8 +91,6 @@ class Intake:
             known = await lead_queries.map_external_ids(
                 session=session, external_ids=(e for e in rows if e not in fresh)
             )
-        if fresh and post:
-            self._on_enqueued()
         results: list[Ingested] = []
         seen: set[str] = set()
         for item in items:

@@ -3,9 +3,9 @@ changes the lead, appends to the timeline and queues what Slack must hear, all o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,15 +15,24 @@ from bot.config.team import Team
 from bot.delivery import outbox_kinds as kinds
 from bot.errors import Conflict, Forbidden, NotFound, UserError
 from bot.ids import BANT
-from bot.lifecycle.stages import LIFECYCLE, MOVE_TARGETS, Need, Stage, move_problem, starting, stopping
+from bot.lifecycle.outcomes import Outcomes
+from bot.lifecycle.stages import (
+    LIFECYCLE,
+    MOVE_TARGETS,
+    Need,
+    Stage,
+    check_reported_at,
+    move_problem,
+    on_post,
+    starting,
+    stopping,
+)
 from bot.sla.clocks import SlaService
-from bot.views.sla_cards import handover
 from storage import leads as lead_queries
-from storage import outbox
+from storage import outbox, rollups
+from storage import sla as sla_queries
 from storage.db import Database
 from storage.models import Lead, SlaTimer
-
-CLOCK_SKEW = timedelta(minutes=5)  # how far in the future a CRM's `at` may be (its clock may run ahead of ours)
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,7 @@ class _Step:
 
     to: Stage
     actor: str
-    via: str  # "slack", "crm", "win"
+    via: str  # "slack", "crm" (the stage API), "hubspot", "salesforce", "win"
     amount_cents: int | None
     reason: str | None
     at: datetime | None
@@ -53,15 +62,19 @@ class Decision:
     owner: str | None
 
 
+Handover = Callable[..., list[outbox.Outgoing]]  # a reassignment's DMs, worded by bot.views.sla_cards.handover
+
+
 class LeadService:
     def __init__(
-        self, db: Database, team: Team, clock: Clock, sla: SlaService, on_enqueued: Callable[[], None]
+        self, db: Database, team: Team, clock: Clock, sla: SlaService, handover: Handover, outcomes: Outcomes
     ) -> None:
+        self._handover = handover
+        self._outcomes = outcomes
         self._db = db
         self._team = team
         self._clock = clock
         self._sla = sla
-        self._on_enqueued = on_enqueued
 
     async def _queue_post(self, session: AsyncSession, lead: Lead) -> None:
         """The lead changed: its channel post and every SLA alarm about it show the new state. A quiet lead
@@ -70,20 +83,28 @@ class LeadService:
             await outbox.enqueue_many(session=session, rows=[kinds.lead_post(lead.id)], now=self._clock.now())
         await self._sla.refresh_notices(session, lead_id=lead.id)
 
-    async def _queue_feedback(self, session: AsyncSession, lead: Lead, event: str, **data: object) -> None:
-        """Closed loop to marketing: one webhook delivery per outcome (never coalesced), if a webhook is set."""
-        if self._team.config.feedback.webhook_url is None:
-            return
-        now = self._clock.now()
-        payload = {
-            "event": event,
-            "lead": {"id": lead.id, "external_id": lead.external_id, "email": lead.email, "source": lead.source,
-                     "campaign": lead.campaign},
-            "stage": lead.stage,
-            "at": now.isoformat(),
-            **data,
-        }  # fmt: skip
-        await outbox.enqueue_many(session=session, rows=[kinds.feedback(lead.id, payload)], now=now, coalesce=False)
+    # --- the post in the channel ----------------------------------------------------------------------------
+
+    def clocks_on_post(self, lead: Lead, at: datetime) -> list[SlaTimer]:
+        """The clocks the lead's first post starts if it goes out `at`, as the post shows them (not stored)."""
+        planned = (self._sla.plan(lead=lead, clock=name, at=at, owner=None) for name in on_post(Stage(lead.stage)))
+        return [timer for timer in planned if timer is not None]  # a clock the team file does not set: none
+
+    async def posted(self, session: AsyncSession, lead_ids: list[int], *, channel: str, ts: str, at: datetime) -> None:
+        """Delivery saw the leads' post land (one lead's, or a batch's): once for each, it goes on the timeline and
+        the clocks a post starts run from then (reps cannot act on what they cannot see). Set-based."""
+        recorded = await lead_queries.record_post(session=session, lead_ids=lead_ids, channel=channel, ts=ts, at=at)
+        leads = await lead_queries.leads_by_ids(session=session, ids=[i for i in lead_ids if i in recorded])
+        await lead_queries.add_event_rows(session=session, rows=[
+            {"lead_id": lead.id, "kind": "posted", "actor": None, "at": at,
+             "data": {"channel": channel, "ts": ts, "lag_seconds": int((at - lead.received_at).total_seconds())}}
+            for lead in leads
+        ])  # fmt: skip
+        timers = [timer for lead in leads for timer in self.clocks_on_post(lead, at)]
+        await sla_queries.add_timers(session=session, timers=timers)
+        await rollups.add_clocks(session=session, timer_ids=[timer.id for timer in timers])  # /funnel's figures
+        decided = [lead.id for lead in leads if lead.stage != Stage.MQL and lead.decided_at is not None]
+        await rollups.add_times(session=session, lead_ids=decided, which="accept")  # the CRM decided before
 
     # --- decisions ------------------------------------------------------------------------------------------
 
@@ -107,7 +128,7 @@ class LeadService:
         """MQL → SAL: the first sales rep to click owns the lead; everyone after is told who did."""
         await self._require_sales(user_id, "accept")
         now = self._clock.now()
-        async with self._db.session() as session:
+        async with self._db.session() as session, rollups.recount(session=session, lead_ids=[lead_id]):
             won = await lead_queries.claim_decision(
                 session=session,
                 lead_id=lead_id,
@@ -128,7 +149,7 @@ class LeadService:
             )
             await self._enter(session, lead, Stage.MQL, Stage.SAL, at=now, actor=user_id)
             await self._queue_post(session, lead)
-        self._on_enqueued()
+            await self._outcomes.queue(session, lead, "accepted", by=user_id)
         return Decision(lead_id, user_id)
 
     async def check_can_reject(self, lead_id: int, *, user_id: str) -> Lead:
@@ -149,7 +170,7 @@ class LeadService:
         note = (note or "").strip() or None
         if note is None and reason.casefold() == "other":
             raise UserError("Say what the other reason is: marketing cannot act on “Other” alone.", field="note")
-        async with self._db.session() as session:
+        async with self._db.session() as session, rollups.recount(session=session, lead_ids=[lead_id]):
             won = await lead_queries.claim_decision(
                 session=session,
                 lead_id=lead_id,
@@ -170,14 +191,13 @@ class LeadService:
             )
             await self._enter(session, lead, Stage.MQL, Stage.REJECTED, at=now, actor=user_id)
             await self._queue_post(session, lead)
-            await self._queue_feedback(session, lead, "rejected", reason=reason, note=note, by=user_id)
-        self._on_enqueued()
+            await self._outcomes.queue(session, lead, "rejected", reason=reason, note=note, by=user_id)
         return Decision(lead_id, None)
 
     async def log_contact(self, lead_id: int, *, user_id: str) -> None:
         """First contact with an accepted lead: only its owner or a manager may log it, once."""
         now = self._clock.now()
-        async with self._db.session() as session:
+        async with self._db.session() as session, rollups.recount(session=session, lead_ids=[lead_id]):
             lead = await self._get(session, lead_id, for_update=True)
             if lead.stage != Stage.SAL:
                 raise Conflict("Contact can be logged once the lead is accepted.")
@@ -191,7 +211,6 @@ class LeadService:
             lead.contacted_at = now
             await self._sla.stop(session, lead_id=lead_id, clock="first_touch", at=now, actor=user_id)
             await self._queue_post(session, lead)
-        self._on_enqueued()
 
     async def reassign(self, lead_id: int, *, by: str, to: str, why: str) -> None:
         """A manager gives the lead to another rep, saying why. An MQL nobody accepted is assigned (the accept
@@ -204,7 +223,7 @@ class LeadService:
         if len(why) < 3:
             raise UserError("Say why, so the rep and marketing know.", field="why")
         now = self._clock.now()
-        async with self._db.session() as session:
+        async with self._db.session() as session, rollups.recount(session=session, lead_ids=[lead_id]):
             lead = await self._get(session, lead_id, for_update=True)
             previous = lead.owner
             if lead.stage == Stage.MQL:
@@ -234,11 +253,11 @@ class LeadService:
             else:
                 raise Conflict(f"This lead is closed ({lead.stage}): there is nothing to reassign.")
             await self._queue_post(session, lead)
-            told = handover(
+            await self._outcomes.queue(session, lead, "reassigned", by=by, why=why)
+            told = self._handover(
                 lead, by=by, to=to, previous=previous, why=why, first_touch=clock, tz=self._team.config.tz, now=now
             )
             await outbox.enqueue_many(session=session, rows=told, now=now)
-        self._on_enqueued()
 
     # --- the rest of the lifecycle ----------------------------------------------------------------------------
 
@@ -281,21 +300,24 @@ class LeadService:
             return await self._move_in(session, lead_id, step)
         async with self._db.session() as own:
             moved = await self._move_in(own, lead_id, step)
-        self._on_enqueued()
         return moved
 
     async def _move_in(self, session: AsyncSession, lead_id: int, step: _Step) -> Moved:
+        async with rollups.recount(session=session, lead_ids=[lead_id]):  # /funnel's figures follow the lead
+            return await self._moving(session, lead_id, step)
+
+    async def _moving(self, session: AsyncSession, lead_id: int, step: _Step) -> Moved:
         """The move inside the caller's transaction. Via "win" (a /win that matched this lead) the celebration is
         the caller's own post, so no win card is queued."""
         to, actor, via = step.to, step.actor, step.via
         now = self._clock.now()
         when = step.at or now
         lead = await self._get(session, lead_id, for_update=True)
-        if lead.stage == to and via == "crm":
+        if lead.stage == to and via in ("crm", "hubspot", "salesforce"):  # a CRM repeats itself
             return Moved(lead_id, to, False)
         await self._check_move(lead, to=to, actor=actor, via=via)
         if step.at is not None:
-            self._check_at(lead, step.at, now)
+            check_reported_at(lead, step.at, now)
         if via == "slack":
             self._check_needs(step)
         previous = Stage(lead.stage)
@@ -321,7 +343,7 @@ class LeadService:
             **{k: v for k, v in data.items() if v is not None},
         )  # fmt: skip
         await self._queue_post(session, lead)
-        await self._queue_feedback(
+        await self._outcomes.queue(
             session, lead, "stage_changed", **{"from": previous, "to": to, "amount": _dollars(step.amount_cents),
                                                "reason": step.reason, "via": via}
         )  # fmt: skip
@@ -348,23 +370,6 @@ class LeadService:
         if problem is not None:
             raise Conflict(problem, field="stage")
 
-    @staticmethod
-    def _check_at(lead: Lead, at: datetime, now: datetime) -> None:
-        """A reported time must fit the lead's history: not in the future (5 minutes of clock skew allowed), not
-        before the lead was received, not before the step it is leaving."""
-        if at > now + CLOCK_SKEW:
-            raise UserError(f"{at.isoformat()} is in the future (it is {now.isoformat()} here).", field="at")
-        if at < lead.received_at:
-            raise UserError(
-                f"{at.isoformat()} is before the lead was received ({lead.received_at.isoformat()}).", field="at"
-            )
-        column = "decided_at" if lead.stage == Stage.SAL else LIFECYCLE[Stage(lead.stage)].reached_at
-        since = getattr(lead, column) if column else None
-        if since is not None and at < since:
-            raise UserError(
-                f"{at.isoformat()} is before the lead became {lead.stage} ({since.isoformat()}).", field="at"
-            )
-
     async def check_can_move(self, lead_id: int, *, to: str, user_id: str) -> Lead:
         """Before a move's modal opens: refuse early (ephemerally) if the move could not succeed."""
         async with self._db.session() as session:
@@ -378,6 +383,14 @@ class LeadService:
         if lead is None:
             raise NotFound(f"No lead has external_id {external_id!r}.")
         return await self.move(lead.id, **kwargs)
+
+    async def move_by_record(self, crm: str, crm_ids: Sequence[str], **kwargs: Any) -> Moved:
+        """Move the lead that came from the first of these CRM records one came from (a HubSpot deal's contacts)."""
+        async with self._db.session() as session:
+            lead_id = await lead_queries.lead_id_of_records(session=session, crm=crm, crm_ids=crm_ids)
+        if lead_id is None:
+            raise NotFound(f"No lead came from {crm} record {', '.join(crm_ids[:5])!r}.")
+        return await self.move(lead_id, **kwargs)
 
 
 def _dollars(cents: int | None) -> float | None:

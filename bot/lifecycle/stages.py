@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
-from storage.models import Stage
+from bot.errors import UserError
+from storage.models import Lead, Stage
 
 __all__ = [
     "CLOCKS",
@@ -92,6 +94,11 @@ def starting(stage: Stage) -> tuple[str, ...]:
     return tuple(name for name, rule in CLOCKS.items() if rule.runs_in == stage and stage != Stage.MQL)
 
 
+def on_post(stage: Stage) -> tuple[str, ...]:
+    """The clocks that start when the post of a lead in `stage` goes out: a new MQL's accept clock."""
+    return tuple(name for name, rule in CLOCKS.items() if rule.runs_in == stage == Stage.MQL)
+
+
 def stopping(previous: Stage, to: Stage) -> tuple[tuple[str, bool], ...]:
     """The clocks a move from `previous` to `to` stops, each with whether it ends as cancelled. A clock runs only
     in its own stage, so these are the clocks of the stage the lead leaves (stopping one that is not running, or
@@ -115,3 +122,21 @@ def move_problem(previous: Stage, to: Stage, *, from_slack: bool) -> str | None:
     if low is not None and high is not None and high <= low:
         return f"A lead cannot move back from {previous} to {to}."
     return None
+
+
+CLOCK_SKEW: Final = timedelta(minutes=5)  # how far in the future a CRM's `at` may be (its clock may run ahead)
+
+
+def check_reported_at(lead: Lead, at: datetime, now: datetime) -> None:
+    """A reported time must fit the lead's history: not in the future (5 minutes of clock skew allowed), not
+    before the lead was received, not before the step it is leaving."""
+    if at > now + CLOCK_SKEW:
+        raise UserError(f"{at.isoformat()} is in the future (it is {now.isoformat()} here).", field="at")
+    if at < lead.received_at:
+        raise UserError(
+            f"{at.isoformat()} is before the lead was received ({lead.received_at.isoformat()}).", field="at"
+        )
+    column = "decided_at" if lead.stage == Stage.SAL else LIFECYCLE[Stage(lead.stage)].reached_at
+    since = getattr(lead, column) if column else None
+    if since is not None and at < since:
+        raise UserError(f"{at.isoformat()} is before the lead became {lead.stage} ({since.isoformat()}).", field="at")

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from bot.config.team import Team
 from bot.errors import Forbidden, NotFound
-from bot.views.lead_cards import clock_name, humanize, mention, money
 from message_templates import mrkdwn
+from message_templates.wording import clock_name, humanize, mention, money
 from storage import leads as lead_queries
 from storage.db import Database
 from storage.models import Lead, LeadEvent

@@ -4,7 +4,6 @@ campaign's owner), with the lead's journey from first touch to won."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,10 +16,10 @@ from bot.errors import UserError
 from bot.lifecycle.leads import LeadService
 from bot.lifecycle.money import parse_amount
 from bot.lifecycle.stages import OPEN, Stage
-from bot.views.lead_cards import humanize, mention, money
 from message_templates import mrkdwn
+from message_templates.wording import humanize, mention, money
 from storage import leads as lead_queries
-from storage import outbox
+from storage import outbox, rollups
 from storage.db import Database
 from storage.models import Lead
 
@@ -119,15 +118,12 @@ class ManualWins:
     /funnel wins, the leaderboards and the digest see it, the MQL count does not. So a marketer's or a stranger's
     celebration never flips a rep's lead. The celebration post goes out in the same transaction."""
 
-    def __init__(
-        self, db: Database, team: Team, clock: Clock, leads: LeadService, on_enqueued: Callable[[], None]
-    ) -> None:
+    def __init__(self, db: Database, team: Team, clock: Clock, leads: LeadService) -> None:
         self._db = db
         self._team = team
         self._config = team.config
         self._clock = clock
         self._leads = leads
-        self._on_enqueued = on_enqueued
 
     async def celebrate(
         self, *, by: str, company: str, amount: str, rep: str, marketers: list[str], campaign: str
@@ -173,11 +169,11 @@ class ManualWins:
                             "amount_cents": cents},
                 )  # fmt: skip
                 lead_id = won.id
+                await rollups.add_leads(session=session, lead_ids=[lead_id])
                 await lead_queries.add_event(
                     session=session, lead_id=lead_id, kind="won_by_hand", actor=by, at=now, rep=rep,
                     marketers=marketers, amount_cents=cents, campaign=campaign or None,
                 )  # fmt: skip
             await outbox.enqueue_many(session=session, rows=[row], now=now)
             confirmation = celebrated(company, cents, won=matched, left=lead if matched is None else None)
-        self._on_enqueued()
         return Celebrated(lead_id, confirmation)

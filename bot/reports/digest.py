@@ -4,7 +4,6 @@ campaign, SLA breaches (the team's, then by rep) and the wins (crediting the rep
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from bot.clock import Clock
@@ -13,8 +12,8 @@ from bot.config.team_file import HandoffConfig
 from bot.delivery import outbox_kinds as kinds
 from bot.reports.metrics import GroupMetrics, Metrics
 from bot.reports.periods import Period
-from bot.views.lead_cards import clock_name, mention, money, percent
 from message_templates import mrkdwn
+from message_templates.wording import clock_name, mention, money, percent
 from storage import leads as lead_queries
 from storage import sla as queries
 from storage.db import Database
@@ -50,14 +49,11 @@ def team_line(clock: str, states: dict[str, int]) -> str:
 
 
 class Digest:
-    def __init__(
-        self, db: Database, config: HandoffConfig, clock: Clock, metrics: Metrics, on_enqueued: Callable[[], None]
-    ) -> None:
+    def __init__(self, db: Database, config: HandoffConfig, clock: Clock, metrics: Metrics) -> None:
         self._db = db
         self._config = config
         self._clock = clock
         self._metrics = metrics
-        self._on_enqueued = on_enqueued
 
     def due(self, now: datetime) -> datetime | None:
         """The most recent scheduled moment not yet two days old (UTC), or None."""
@@ -92,7 +88,6 @@ class Digest:
             if not await kinds.announce_once(session, row, mark=key, now=now):
                 return None
         log.info("weekly digest queued (%s)", key)
-        self._on_enqueued()
         return key
 
     async def content(self, period: Period) -> tuple[str, list[str]]:

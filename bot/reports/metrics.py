@@ -10,12 +10,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config.team_file import HandoffConfig
 from bot.reports.periods import FunnelQuery, Period
 from storage import leads as lead_queries
 from storage import metrics as queries
+from storage import rollup_metrics as rollup_queries
 from storage.db import Database
 from storage.models import Lead
 
@@ -186,11 +190,39 @@ def mql_target(config: HandoffConfig, period: Period) -> int | None:
     return round(monthly * period.days / 30.4375)
 
 
+class Figures(Protocol):
+    """Where the figures come from: the full scan (`storage.metrics`) or the rollup (`storage.rollup_metrics`)."""
+
+    async def counts(
+        self, *, session: AsyncSession, start: datetime, end: datetime, dimension: str | None
+    ) -> list[queries.Counts]: ...
+
+    async def reject_reasons(
+        self, *, session: AsyncSession, start: datetime, end: datetime, dimension: str | None
+    ) -> list[tuple[str, str, int]]: ...
+
+    async def sla_states(
+        self, *, session: AsyncSession, start: datetime, end: datetime, dimension: str | None
+    ) -> list[tuple[str, str, str, int]]: ...
+
+    async def duration_percentiles(
+        self, *, session: AsyncSession, start: datetime, end: datetime, which: str
+    ) -> tuple[float | None, float | None]: ...
+
+    async def repeat_mqls(self, *, session: AsyncSession, start: datetime, end: datetime) -> int: ...
+
+
 class Metrics:
-    def __init__(self, db: Database, config: HandoffConfig, clock: Clock) -> None:
+    """The figures, from the rollup; by rep (the rollup has no owner), or with `full_scan`, from the leads."""
+
+    def __init__(self, db: Database, config: HandoffConfig, clock: Clock, *, full_scan: bool = False) -> None:
         self._db = db
         self._config = config
         self._clock = clock
+        self._full_scan = full_scan
+
+    def _figures(self, dimension: str | None) -> Figures:
+        return queries if self._full_scan or dimension == "rep" else rollup_queries
 
     def today(self) -> date:
         return self._clock.now().astimezone(self._config.tz).date()
@@ -206,9 +238,10 @@ class Metrics:
         source, each group carries its own spend too."""
         start, end = period.bounds(self._config.tz)
         async with self._db.session() as session:
-            counts = await queries.counts(session=session, start=start, end=end, dimension=dimension)
-            reasons = await queries.reject_reasons(session=session, start=start, end=end, dimension=dimension)
-            states = await queries.sla_states(session=session, start=start, end=end, dimension=dimension)
+            figures = self._figures(dimension)
+            counts = await figures.counts(session=session, start=start, end=end, dimension=dimension)
+            reasons = await figures.reject_reasons(session=session, start=start, end=end, dimension=dimension)
+            states = await figures.sla_states(session=session, start=start, end=end, dimension=dimension)
             last_month = (period.end - timedelta(days=1)).replace(day=1)
             spend = await queries.spend_between(session=session, first_month=period.start.replace(day=1),
                                                 last_month=last_month)  # fmt: skip
@@ -237,7 +270,7 @@ class Metrics:
         """Only what the ▲/▼ compare with (MQLs, acceptance, won): the counts, not the rest."""
         start, end = period.bounds(self._config.tz)
         async with self._db.session() as session:
-            counts = await queries.counts(session=session, start=start, end=end, dimension=None)
+            counts = await self._figures(None).counts(session=session, start=start, end=end, dimension=None)
         return GroupMetrics.total_of((GroupMetrics.from_counts(c) for c in counts), "previous")
 
     async def report(self, query: FunnelQuery) -> FunnelReport:
@@ -245,13 +278,14 @@ class Metrics:
         total = GroupMetrics.total_of(groups)
         total.spend_cents = spend
         start, end = query.period.bounds(self._config.tz)
+        figures = self._figures(query.dimension)
         async with self._db.session() as session:
-            total.accept_time = await queries.duration_percentiles(
+            total.accept_time = await figures.duration_percentiles(
                 session=session, start=start, end=end, which="accept"
             )
-            total.contact_time = await queries.duration_percentiles(
+            total.contact_time = await figures.duration_percentiles(
                 session=session, start=start, end=end, which="contact"
             )
-            total.repeats = await queries.repeat_mqls(session=session, start=start, end=end)
+            total.repeats = await figures.repeat_mqls(session=session, start=start, end=end)
         previous = await self.previous_totals(query.period.previous())
         return FunnelReport(query, total, previous, groups, mql_target(self._config, query.period))

@@ -15,15 +15,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock
 from bot.config.settings import Settings
 from bot.config.team import Team
-from bot.config.team_file import HandoffConfig
 from bot.errors import ConfigError, Forbidden, UserError
 from bot.lifecycle.csv_cells import surplus_cells
 from bot.lifecycle.money import parse_amount
-from bot.views.lead_cards import money
 from message_templates import mrkdwn
+from message_templates.wording import money
 from storage import metrics as queries
 from storage.db import Database
 
@@ -134,18 +133,14 @@ def read_spend(path: Path, progress: Progress | None = None) -> SpendReport:
     return report
 
 
-async def import_spend(settings: Settings, config: HandoffConfig, path: Path) -> int:
+async def import_spend(settings: Settings, team: Team, clock: Clock, path: Path) -> int:
     """Valid rows are stored in one transaction; invalid ones are listed with their line numbers (exit 1)."""
-    from slack_sdk.web.async_client import AsyncWebClient
-
     console = Console(stderr=True)
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
     with Progress(*columns, console=console, transient=True) as progress:
         report = read_spend(path, progress)
     db = Database(settings.database_url)
-    clock = SystemClock()
     try:
-        team = Team(config, AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url), clock)
         added, replaced, unchanged = await SpendService(db, team, clock).record(report.rows, by="import")
     finally:
         await db.dispose()

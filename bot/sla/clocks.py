@@ -25,9 +25,10 @@ from bot.config.team import Team
 from bot.config.team_file import ClockConfig, HandoffConfig
 from bot.delivery import outbox_kinds as kinds
 from bot.errors import Conflict, Forbidden, NotFound, UserError
+from bot.ids import TimerId
 from bot.sla.recipients import Fire, Recipients, expand_groups
 from storage import leads as lead_queries
-from storage import outbox
+from storage import outbox, rollups
 from storage import sla as queries
 from storage.db import Database
 from storage.models import Lead, SlaTimer
@@ -73,7 +74,6 @@ class SlaService:
         db: Database,
         team: Team,
         clock: Clock,
-        on_enqueued: Callable[[], None],
         *,
         batch: int = 500,
         on_recorded: Callable[[str, str], None] | None = None,
@@ -81,7 +81,6 @@ class SlaService:
         self._db = db
         self._team = team
         self._clock = clock
-        self._on_enqueued = on_enqueued
         self._on_recorded = on_recorded or (lambda event, clock: None)  # (event kind, clock) after each commit
         self.batch = batch
 
@@ -171,6 +170,8 @@ class SlaService:
         queued = _Outbox()
         async with self._db.session() as session:
             due = await queries.claim_due(session=session, now=now, limit=self.batch)
+            claimed = [timer.id for timer, _ in due]
+            counted = await rollups.snapshot(session=session, timer_ids=claimed)  # /funnel's clocks, as claimed
             fires: list[Fire] = []
             for timer, lead in due:
                 fires.extend(self._advance(timer, lead, now, queued))
@@ -180,8 +181,7 @@ class SlaService:
             queued.rows.extend(kinds.sla_notice(i) for i in [*sent, *ids])
             await lead_queries.add_event_rows(session=session, rows=queued.events)
             await outbox.enqueue_many(session=session, rows=queued.rows, now=now)
-        if queued.rows:
-            self._on_enqueued()
+            await rollups.settle(session=session, before=counted)
         for event in queued.events:
             self._on_recorded(event["kind"], event["data"]["clock"])
         report = SweepReport(
@@ -332,21 +332,21 @@ class SlaService:
                 "reassign the lead or nudge."
             )
 
-    async def check_can_snooze(self, timer_id: int, *, user_id: str) -> Lead:
+    async def check_can_snooze(self, timer_id: TimerId, *, user_id: str) -> Lead:
         """Before the snooze modal opens: refuse early if the submission could not succeed."""
         async with self._db.session() as session:
             timer, lead = await self._active(session, timer_id, user_id, snooze=True)
             await self._may_snooze(timer, lead, user_id)
             return lead
 
-    async def check_can_reassign(self, timer_id: int, *, user_id: str) -> Lead:
+    async def check_can_reassign(self, timer_id: TimerId, *, user_id: str) -> Lead:
         if not await self._team.is_manager(user_id):
             raise Forbidden("Only a manager can reassign leads.")
         async with self._db.session() as session:
             _timer, lead = await self._active(session, timer_id, user_id)
             return lead
 
-    async def snooze(self, timer_id: int, *, user_id: str, why: str) -> datetime:
+    async def snooze(self, timer_id: TimerId, *, user_id: str, why: str) -> datetime:
         """Hold the escalation for an hour; the person who snoozed hears again if the lead is still waiting."""
         why = why.strip()
         if len(why) < 3:
@@ -364,10 +364,9 @@ class SlaService:
                 clock=timer.clock, until=until.isoformat(), why=why, count=timer.snoozes,
             )  # fmt: skip
             await self.refresh_notices(session, lead_id=lead.id)
-        self._on_enqueued()
         return until
 
-    async def nudge(self, timer_id: int, *, user_id: str) -> Nudged:
+    async def nudge(self, timer_id: TimerId, *, user_id: str) -> Nudged:
         """Remind the owner (or, for a lead nobody owns, the reps, as `[sla] unowned_notify` says) about this lead;
         returns who was nudged."""
         now = self._clock.now()
@@ -390,7 +389,6 @@ class SlaService:
                 to=lead.owner or reps or None,
             )  # fmt: skip
             await outbox.enqueue_many(session=session, rows=[kinds.sla_notice(i) for i in notice_ids], now=now)
-        self._on_enqueued()
         return nudged
 
 

@@ -7,14 +7,14 @@ that queues the post, so it is made once per period however often the check runs
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.clock import Clock
 from bot.config.team_file import HandoffConfig
 from bot.delivery import outbox_kinds as kinds
-from bot.views.lead_cards import clock_name, percent
+from message_templates.wording import clock_name, percent
 from storage import sla as queries
 from storage.db import Database
 
@@ -50,11 +50,10 @@ def quarter_name(day: date) -> str:
 
 
 class SlaReviews:
-    def __init__(self, db: Database, config: HandoffConfig, clock: Clock, on_enqueued: Callable[[], None]) -> None:
+    def __init__(self, db: Database, config: HandoffConfig, clock: Clock) -> None:
         self._db = db
         self._config = config
         self._clock = clock
-        self._on_enqueued = on_enqueued
 
     def _utc(self, day: date) -> datetime:
         return datetime.combine(day, time(0), self._config.tz).astimezone(UTC)
@@ -72,7 +71,6 @@ class SlaReviews:
                     posted.append(item.key)
         if posted:
             log.info("SLA announcements queued: %s", ", ".join(posted))
-            self._on_enqueued()
         return posted
 
     async def due(self) -> set[str]:

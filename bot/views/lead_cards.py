@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.config.fields import USER_ID
+from bot.config.team import Team
 from bot.errors import UserError
 from bot.ids import Action
 from bot.lifecycle.stages import MOVE_TARGETS, Stage
-from message_templates import escape_mrkdwn, mrkdwn
+from bot.views.crm_links import RecordLink
+from message_templates import as_plain, escape_mrkdwn, mentioned, mrkdwn
+from message_templates.wording import humanize, mention, money
 from storage.models import Lead
 
 
@@ -41,6 +43,9 @@ class LeadCard:
     clocks: list[str] = field(default_factory=list)
     history_action: str = Action.HISTORY
     known: str | None = None
+    record: RecordLink | None = None
+    record_action: str = Action.OPEN_RECORD
+    """The lead's record in the CRM it came from (its post's "Open in HubSpot / Salesforce")."""
 
 
 @dataclass(frozen=True)
@@ -80,49 +85,20 @@ HEADLINES = {"mql": "New MQL", "sal": "Accepted MQL", "sql": "SQL", "opportunity
              "lost": "Lost", "rejected": "Rejected MQL", "recycled": "Recycled to nurture"}  # fmt: skip
 
 
-def mention(user_id: str | None) -> str:
-    """A Slack mention for an id Slack gave us; anything else is shown literally, never as markup."""
-    if user_id and USER_ID.match(user_id):
-        return f"<@{user_id}>"
-    return escape_mrkdwn(user_id or "someone")
-
-
 def headline(lead: Lead) -> str:
     """The lead in one line, as a modal's header shows it: who, and where they work."""
     return f"{lead.name or lead.email or lead.external_id} — {lead.company or 'unknown company'}"
 
 
+async def named(team: Team, text: str) -> str:
+    """mrkdwn `text` for a plain-text place (a modal error): each mention becomes the person's name."""
+    names = {user_id: await team.name(user_id) for user_id in mentioned(text)}
+    return as_plain(text, {user_id: name for user_id, name in names.items() if name})
+
+
 def error_mrkdwn(error: UserError) -> str:
     """What a `UserError` tells the person in a message: each person it names as a mention."""
     return error.text(mention)
-
-
-def humanize(delta: timedelta) -> str:
-    seconds = max(int(delta.total_seconds()), 0)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{hours // 24} d {hours % 24} h" if hours % 24 else f"{hours // 24} d"
-
-
-def money(cents: float | None) -> str:
-    return "—" if cents is None else f"${cents / 100:,.0f}"
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
-
-
-CLOCK_NAMES = {"accept": "Accept", "first_touch": "First contact"}
-
-
-def clock_name(clock: str) -> str:
-    return CLOCK_NAMES.get(clock, clock)
 
 
 def score_band(score: int | None) -> str:

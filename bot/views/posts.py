@@ -5,13 +5,14 @@ of them at once, and the message rendered from it. A lead shows the same facts a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.team_file import HandoffConfig
+from bot.views.crm_links import record_link
 from bot.views.lead_cards import Assignment, LeadCard, lead_card
 from bot.views.sla_cards import clock_lines
 from message_templates import Renderer
@@ -56,7 +57,7 @@ class LeadPosts:
 
     def card(self, lead: Lead, facts: PostFacts, *, now: datetime) -> LeadCard:
         tz = self._config.tz
-        return lead_card(
+        card = lead_card(
             lead,
             tz=tz,
             contacted_by=facts.contacted_by,
@@ -64,6 +65,7 @@ class LeadPosts:
             earlier=facts.earlier,
             assignment=facts.assignment,
         )
+        return replace(card, record=record_link(lead, self._config))
 
     def message(
         self, leads: Sequence[Lead], facts: dict[int, PostFacts], *, now: datetime, batch: bool = False

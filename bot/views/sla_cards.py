@@ -16,8 +16,9 @@ from bot.delivery import outbox_kinds as kinds
 from bot.ids import Action
 from bot.lifecycle.stages import Stage
 from bot.sla.clocks import DOER_KINDS, SNOOZE, Nudged
-from bot.views.lead_cards import Button, clock_name, humanize, mention
+from bot.views.lead_cards import Button
 from message_templates import mrkdwn
+from message_templates.wording import clock_name, humanize, mention
 from storage.models import Lead, SlaNotice, SlaTimer
 from storage.outbox import Outgoing
 from storage.sla import NoticeItem

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
-import sqlite3
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -24,11 +24,12 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from bot.app.background import RETRY_DELAYS
 from bot.app.observability import READY_FRESH
 from bot.app.scheduler import SWEEP, scheduled
 from bot.ids import Action, Block, Callback
 from tests.conftest import INTAKE_TOKEN, LEADS, REP1, Harness, StartApp
-from tests.databases import TEST_DATABASE_URL, dsn
+from tests.databases import TEST_DATABASE_URL, dsn, sqlite_write_lock
 from tests.lifecycle.test_reject import BUDGET, reject_values
 
 READY_WITHIN = 2.5  # seconds /readyz may take while the write lock is held elsewhere
@@ -114,13 +115,8 @@ async def write_lock_held(app: Harness) -> AsyncIterator[None]:
     """Another connection holds what writes wait for: SQLite's write lock, or a SHARE lock on PostgreSQL's `leads`
     (reads go on; every insert or update of a lead waits)."""
     if app.svc.db.is_sqlite:
-        holder = sqlite3.connect(sqlite_path(app), isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        try:
+        async with sqlite_write_lock(sqlite_path(app)):
             yield
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
         return
     conn = await asyncpg.connect(dsn(app.svc.db.url))
     try:
@@ -211,18 +207,66 @@ async def test_a_held_write_lock_is_503_with_retry_after_within_seconds_and_inta
     assert (await call(app, "GET", "/api/leads/before-1")).body["lead"]["stage"] == "mql"
 
 
-async def test_a_click_while_the_write_lock_is_held_is_acked_and_the_person_told_to_try_again(
+class Logged(logging.Handler):
+    """Counts the warnings of work after an ack that the database refused for now, to be tried again."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.retries = 0
+        self.seen = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "trying again" in record.getMessage():
+            self.retries += 1
+            self.seen.set()
+
+
+@asynccontextmanager
+async def background_log() -> AsyncIterator[Logged]:
+    logged = Logged()
+    logger = logging.getLogger("bot.app.background")
+    logger.addHandler(logged)
+    try:
+        yield logged
+    finally:
+        logger.removeHandler(logged)
+
+
+async def test_a_click_the_database_refused_for_a_moment_is_tried_again_and_done_without_a_word(
     app: Harness,
 ) -> None:
     lead_id = await app.new_lead(name="click")
     post = await app.post_of(lead_id)
 
-    async with write_lock_held(app):
+    async with background_log() as logged:
+        async with write_lock_held(app):
+            status, _ = await app.press(post, Action.ACCEPT, REP1)
+            assert status == 200
+            await asyncio.wait_for(logged.seen.wait(), timeout=30)  # its first try met the lock and gave up
+        await app.settle()
+
+    assert logged.retries == 1
+    assert app.slack.responses == []  # done on its second try: nothing to tell
+    lead = await app.lead(lead_id)
+    assert (lead.stage, lead.owner) == ("sal", REP1)
+    assert [e.kind for e in await app.events(lead_id)].count("accepted") == 1
+    async with app.http.get(app.url("/metrics")) as response:
+        assert "handoff_background_retries_total 1.0" in await response.text()
+
+
+async def test_a_click_while_the_write_lock_stays_held_is_acked_tried_again_and_the_person_told_to_try_later(
+    app: Harness,
+) -> None:
+    lead_id = await app.new_lead(name="click")
+    post = await app.post_of(lead_id)
+
+    async with background_log() as logged, write_lock_held(app):
         started = time.monotonic()
         status, _ = await app.press(post, Action.ACCEPT, REP1)
         assert status == 200 and time.monotonic() - started < 1.0  # the ack never waits for the database
         await app.svc.background.wait()
 
+    assert logged.retries == len(RETRY_DELAYS)
     [answer] = app.slack.responses
     assert answer["response_type"] == "ephemeral"
     assert "was not done" in answer["text"] and "try again" in answer["text"].lower()

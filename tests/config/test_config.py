@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import tomllib
@@ -323,3 +324,51 @@ def test_with_log_format_json_the_cannot_start_line_is_json(tmp_path: Path) -> N
     record = json.loads(line)
     assert record["level"] == "ERROR" and record["logger"] == "handoff"
     assert record["message"] == "handoff: cannot start: PORT: 'eighty' is not a port number (0-65535)"
+
+
+def test_handoff_role_is_all_unless_set_to_web_or_worker() -> None:
+    assert Settings.from_env(GOOD_ENV).role == "all"
+    for role in ("all", "web", "worker", " Web "):
+        assert Settings.from_env({**GOOD_ENV, "HANDOFF_ROLE": role}).role == role.strip().lower()
+
+
+@pytest.mark.parametrize(
+    ("env", "problem"),
+    [
+        ({**GOOD_ENV, "HANDOFF_ROLE": "delivery"}, "'delivery' is not one of all, web, worker"),
+        ({"HANDOFF_ROLE": "web"}, "'web' needs SLACK_BOT_TOKEN: the sandbox runs as one process (all)"),
+    ],
+)
+def test_a_bad_handoff_role_is_named(env: dict[str, str], problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(env)
+    assert (caught.value.key, caught.value.problem) == ("HANDOFF_ROLE", problem)
+
+
+@pytest.mark.parametrize("command", ["run", "worker"])
+def test_start_up_with_a_bad_handoff_role_prints_one_line_and_exits_2(tmp_path: Path, command: str) -> None:
+    result = run_handoff(tmp_path, {**GOOD_ENV, "HANDOFF_ROLE": "delivery"}, command)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "handoff: cannot start: HANDOFF_ROLE: 'delivery' is not one of all, web, worker"
+    ]
+
+
+def test_handoff_worker_without_slack_credentials_says_the_sandbox_is_one_process(tmp_path: Path) -> None:
+    result = run_handoff(tmp_path, {}, "worker")
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("handoff: cannot start: SLACK_BOT_TOKEN: is not set: `handoff worker` delivers")
+
+
+@pytest.mark.parametrize("taken_is", ["the page's port", "the Slack emulation's, PORT + 1"])
+def test_a_port_already_in_use_is_named_as_port_not_as_the_database(tmp_path: Path, taken_is: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        port = busy if taken_is == "the page's port" else busy - 1
+        result = run_handoff(tmp_path, {"PORT": str(port), "HOST": "127.0.0.1"}, "run")
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()[-1:]
+    assert line.startswith(f"handoff: cannot start: PORT: cannot listen on 127.0.0.1:{busy}"), result.stderr

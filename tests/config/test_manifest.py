@@ -1,4 +1,5 @@
-"""manifest.yml validates against Slack's own schema and matches what the app really handles."""
+"""manifest.yml validates against Slack's own schema and matches what the app really handles; so does
+manifest.socket.yml, its Socket Mode twin."""
 
 from __future__ import annotations
 
@@ -19,8 +20,14 @@ def manifest() -> dict[str, Any]:
     return dict(yaml.safe_load((ROOT / "manifest.yml").read_text()))
 
 
+def load(name: str) -> dict[str, Any]:
+    return dict(yaml.safe_load((ROOT / name).read_text()))
+
+
 @pytest.mark.skipif(not SCHEMA.exists(), reason="Slack's manifest schema lives in ../shared, absent from this checkout")
-def test_manifest_validates_against_slacks_schema(manifest: dict[str, Any]) -> None:
+@pytest.mark.parametrize("name", ["manifest.yml", "manifest.socket.yml"])
+def test_manifest_validates_against_slacks_schema(name: str) -> None:
+    manifest = load(name)
     schema = json.loads(SCHEMA.read_text())
     errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(manifest), key=lambda e: list(e.path))
     assert [f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors] == []
@@ -63,3 +70,15 @@ def test_the_slash_commands_are_the_ones_the_app_registers(manifest: dict[str, A
 def test_the_events_subscribed_are_the_ones_the_app_handles(manifest: dict[str, Any]) -> None:
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+
+
+def test_the_socket_mode_manifest_is_the_same_app_without_request_urls(manifest: dict[str, Any]) -> None:
+    socket = load("manifest.socket.yml")
+    assert socket["settings"]["socket_mode_enabled"] is True and manifest["settings"]["socket_mode_enabled"] is False
+    assert "https://" not in (ROOT / "manifest.socket.yml").read_text().split("_metadata:", 1)[1]
+    for command in manifest["features"]["slash_commands"]:
+        del command["url"]
+    del manifest["settings"]["interactivity"]["request_url"]
+    del manifest["settings"]["event_subscriptions"]["request_url"]
+    manifest["settings"]["socket_mode_enabled"] = True
+    assert socket == manifest

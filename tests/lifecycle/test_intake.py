@@ -186,3 +186,13 @@ async def test_a_null_score_is_stored_as_unscored(app: Harness) -> None:
     status, body = await app.post_leads({"external_id": "null-score", "score": None})
     assert status == 201
     assert (await app.lead(body["id"])).score is None
+
+
+async def test_new_leads_wake_the_outbox_worker_for_their_posts_only(app: Harness) -> None:
+    """Intake queues its posts set-based, not through enqueue_many: its commit must still wake the worker at once
+    (else a post waits for the next poll), and only for posts, so the feedback lane does not read past them."""
+    woken: list[tuple[str, ...]] = []
+    app.svc.db.wake_after_enqueue(lambda *kinds: woken.append(kinds))
+    status, _ = await app.post_leads([{"external_id": "wake-1", "name": "A"}, {"external_id": "wake-2", "name": "B"}])
+    assert status == 201
+    assert woken == [("lead_post",)]

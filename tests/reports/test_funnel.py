@@ -280,7 +280,7 @@ async def test_velocity_of_deals_won_within_a_day_uses_hours_and_a_one_day_floor
 
 
 def test_time_to_won_reads_in_hours_under_a_day_and_in_days_after() -> None:
-    from bot.reports.funnel import time_to_won
+    from bot.views.funnel import time_to_won
 
     assert [time_to_won(d) for d in (None, 0.0, 0.375, 1.0, 2.54, 10.4)] == [
         "— days to won", "0 s to won", "9 h to won", "1 day to won", "2.5 days to won", "10 days to won"
@@ -313,7 +313,7 @@ async def test_a_chart_slack_cannot_take_still_answers_with_the_numbers(
 def test_every_chart_label_stays_legible_and_conversions_read_as_conversions(counts: list[int]) -> None:
     """Each stage's label sits inside its bar when it fits, else just right of it in dark text; nothing leaves the
     figure; the step labels say what share converted, not an arrow that reads like a drop."""
-    from bot.reports.funnel import STAGES, funnel_figure
+    from bot.views.funnel import STAGES, funnel_figure
 
     figure = funnel_figure(counts, "Funnel — this month")
     renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]

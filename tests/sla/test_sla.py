@@ -584,7 +584,7 @@ async def test_someone_on_the_chain_may_snooze_a_limited_number_of_times_and_the
 
     assert (await snooze_as(app, vp_alarm, VP))[0] == 1  # the VP is on the chain (a later step)
     assert "😴 Snoozed by <@U0VP000001> until 12:30 CST · snoozed 1 of 2 times" in text_of(app.dms(MANAGER)[0].blocks)
-    from tests.reports.test_home import open_home
+    from tests.views.test_home import open_home
 
     assert "😴 Snoozed by <@U0VP000001> until 12:30 CST (1 of 2)" in text_of((await open_home(app, MANAGER))["blocks"])
     app.clock.set(at(30 + 181))

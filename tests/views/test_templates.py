@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from bot.config.team_file import DEFAULT_REJECT_REASONS, parse_config
 from bot.ids import REJECT_MODAL_IDS
-from bot.reports.funnel import funnel_view
+from bot.views.funnel import funnel_view
 from bot.views.lead_cards import Assignment, LeadCard, humanize, lead_card
 from bot.views.sla_cards import alarm_view, clock_lines
 from message_templates import Renderer, UnescapedMarkup, as_plain, clip, escape_mrkdwn, mrkdwn
@@ -307,7 +307,7 @@ def test_the_funnel_answer_is_valid_and_inert_with_hostile_groups(dimension: str
 
 def home_items(count: int) -> list[Any]:
     from bot.ids import Action
-    from bot.reports.home import HomeItem
+    from bot.views.home import HomeItem
     from bot.views.lead_cards import Button
     from bot.views.sla_cards import lead_line
 
@@ -320,7 +320,7 @@ def home_items(count: int) -> list[Any]:
 
 def test_a_full_home_tab_with_hostile_leads_is_a_valid_view() -> None:
     from bot.ids import HOME_LIST_IDS
-    from bot.reports.home import MAX_ITEMS, HomeList, HomeView
+    from bot.views.home import MAX_ITEMS, HomeList, HomeView
 
     items = home_items(MAX_ITEMS)
     more = "…and 9,999 more: 9,000 unaccepted, 999 first contact"
@@ -345,7 +345,7 @@ def test_a_full_home_tab_with_hostile_leads_is_a_valid_view() -> None:
 )
 def test_the_home_list_modal_is_a_valid_view_with_a_full_hostile_page(start: int, total: int, pages: list[str]) -> None:
     from bot.ids import HOME_LIST_IDS
-    from bot.reports.home import PAGE, ListPage
+    from bot.views.home import PAGE, ListPage
 
     items = home_items(min(PAGE, total - start))
     page = ListPage("breaches", HOSTILE, escape_mrkdwn(HOSTILE * 3), items, start, total)
@@ -408,8 +408,8 @@ def test_the_win_modal_is_a_valid_view() -> None:
 
 @pytest.mark.parametrize("count", [0, 40])
 def test_the_wins_answer_is_valid_and_inert_with_hostile_wins(count: int) -> None:
-    from bot.reports.funnel import wins_view
     from bot.reports.periods import parse_funnel
+    from bot.views.funnel import wins_view
 
     leads = [hostile_lead("sal", 5) for _ in range(count)]
     for i, lead in enumerate(leads):
@@ -457,6 +457,12 @@ def test_the_history_modal_is_a_valid_view_with_a_long_hostile_timeline(count: i
     assert_inert(view)
 
 
+def test_the_failed_submission_modal_is_a_valid_view_with_hostile_data() -> None:
+    view = RENDERER.render("modals/failed.json.j2", message=HOSTILE * 50)
+    assert validate_view(view) == []
+    assert_inert(view)
+
+
 def test_every_template_is_covered_here() -> None:
     assert RENDERER.names() == [
         "channel/announcement.json.j2",
@@ -468,6 +474,7 @@ def test_every_template_is_covered_here() -> None:
         "ephemeral/notice.json.j2",
         "ephemeral/wins.json.j2",
         "home/home.json.j2",
+        "modals/failed.json.j2",
         "modals/history.json.j2",
         "modals/home_list.json.j2",
         "modals/move.json.j2",

@@ -9,7 +9,7 @@ from typing import Any
 from bot.ids import Action
 from tests import slack_requests as sr
 from tests.conftest import MANAGER, REP1, REP2, START, Harness, StartApp, team_config, text_of
-from tests.reports.test_home import open_home
+from tests.views.test_home import open_home
 
 SLA = {"accept": {"target": "30m"}, "first_touch": {"target": "24h"}}
 

@@ -13,7 +13,7 @@ from bot.ids import Action, Block, Callback
 from storage.models import SlaTimer
 from tests import slack_requests as sr
 from tests.conftest import MANAGER, REP1, REP2, START, Harness, StartApp, action_ids, team_config, text_of
-from tests.reports.test_home import SLA, open_home
+from tests.views.test_home import SLA, open_home
 
 # When each first-contact lead was accepted (× 40 s): not the order they came in, so not the order of their ids.
 ACCEPTED = [7, 2, 30, 11, 0, 25, 18, 4, 29, 13, 21, 9, 1, 27, 16, 6, 23, 10, 31, 3, 19, 14, 28, 8, 22, 5, 12, 32, 17,

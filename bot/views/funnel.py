@@ -21,8 +21,8 @@ from bot.config.team_file import HandoffConfig
 from bot.errors import UserError
 from bot.reports.metrics import DEFINITIONS, FunnelReport, GroupMetrics, Metrics
 from bot.reports.periods import USAGE, FunnelQuery
-from bot.views.lead_cards import clock_name, humanize, mention, money, percent
 from message_templates import Renderer, mrkdwn
+from message_templates.wording import clock_name, humanize, mention, money, percent
 from storage.models import Lead
 
 log = logging.getLogger(__name__)

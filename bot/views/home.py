@@ -21,9 +21,10 @@ from bot.ids import HOME_LIST_IDS, Action
 from bot.lifecycle.stages import OWNED
 from bot.reports.metrics import Metrics
 from bot.reports.periods import parse_period
-from bot.views.lead_cards import Button, clock_name, humanize, mention, money, percent
+from bot.views.lead_cards import Button
 from bot.views.sla_cards import chain_buttons, lead_line, when
 from message_templates import Renderer
+from message_templates.wording import clock_name, humanize, mention, money, percent
 from storage import sla as sla_queries
 from storage.db import Database
 from storage.models import Lead, SlaTimer
