@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from bot.app.factory import create_app
 from bot.app.services import SERVICES, Services
@@ -176,18 +176,16 @@ class Harness:
         for _ in range(500):
             await self.svc.outbox.drain()
             async with self.svc.db.session() as session:
-                # On PostgreSQL a claim the app's loop has not committed yet still looks claimable, and each query
-                # sees what was committed when it began: ask "claimable?" first and "in flight?" second, so a claim
-                # committed in between is seen by the second.
-                due = await session.scalar(claimable(self.clock.now()).limit(1))
-                in_flight = await session.scalar(
-                    select(OutboxMessage.id).where(
-                        OutboxMessage.delivered_at.is_(None),
-                        OutboxMessage.failed_at.is_(None),
-                        OutboxMessage.claimed_by == self.svc.outbox.worker_id,
-                    )
+                # One statement, so one snapshot: asked as two queries, PostgreSQL let the app's loop commit a
+                # delivery and the update it queued in between, and each query missed one of them (the update row
+                # was not there yet for "due?", its parent no longer in flight for "in flight?").
+                in_flight = select(OutboxMessage.id).where(
+                    OutboxMessage.delivered_at.is_(None),
+                    OutboxMessage.failed_at.is_(None),
+                    OutboxMessage.claimed_by == self.svc.outbox.worker_id,
                 )
-            if in_flight is None and due is None:
+                unsettled = await session.scalar(select(exists(claimable(self.clock.now())) | exists(in_flight)))
+            if not unsettled:
                 return
             await asyncio.sleep(0.01)  # the app's own worker loop holds a row: wait for it to finish, not for time
         raise AssertionError("outbox did not settle")
