@@ -112,12 +112,17 @@ class Lead(Base):
     # it, and the CRM's later messages about it (a deal's, an opportunity's stage) find the lead by it.
     crm: Mapped[str | None] = mapped_column(String(20))
     crm_id: Mapped[str | None] = mapped_column(String(64))
+    # Routing ([routing] mode other than "claim"): the rep the lead is offered to until someone accepts it (None:
+    # anyone in sales may claim it), and since when (the accept clock runs for them from then).
+    assignee: Mapped[str | None] = mapped_column(String(32))
+    assigned_at: Mapped[datetime | None]
 
     __table_args__ = (
         Index("ix_leads_received_at", "received_at"),
         Index("ix_leads_slack_post", "slack_ts", "slack_channel"),  # the leads one (batch) message shows
         Index("ix_leads_email", "email"),  # a known person under a new external_id
         Index("ix_leads_crm_record", "crm", "crm_id"),
+        Index("ix_leads_assignee", "assignee"),
     )
 
 
@@ -341,3 +346,43 @@ class FunnelDayDuration(Base):
     which: Mapped[str] = mapped_column(String(20), primary_key=True)
     seconds: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger)
+
+
+class RoutingTurn(Base):
+    """A rep's standing in one routing pool's rotation (the pool's key names its reps), shared by every replica and
+    kept across restarts: `credit` is what the rotation owes the rep, in units of 1/`scale` of a lead."""
+
+    __tablename__ = "routing_turns"
+
+    pool: Mapped[str] = mapped_column(String(200), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    credit: Mapped[int] = mapped_column(BigInteger, default=0)
+    assigned: Mapped[int] = mapped_column(BigInteger, default=0)  # leads given to the rep in this pool
+    updated_at: Mapped[datetime]
+
+
+class AwayRep(Base):
+    """A rep who is out (`/handoff away`, App Home): no new leads, and their open leads' alarms go to their manager.
+    `until` None: until they say `/handoff back`."""
+
+    __tablename__ = "away_reps"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    since: Mapped[datetime]
+    until: Mapped[datetime | None]
+    set_by: Mapped[str] = mapped_column(String(32))
+
+
+class ContactAttempt(Base):
+    """One logged attempt to reach an accepted lead ([sla.follow_up]): a connected or replied one is the first
+    contact; the others count toward the attempts sales promised."""
+
+    __tablename__ = "contact_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    actor: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(20))  # call, email, linkedin, meeting, other
+    outcome: Mapped[str] = mapped_column(String(20))  # connected, replied, voicemail, no_answer, bounced
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
