@@ -45,6 +45,8 @@ class Action(StrEnum):
     HOME_SHOW_ALL = "home_show_all"
     HOME_PREVIOUS = "home_list_previous"
     HOME_NEXT = "home_list_next"
+    HOME_AWAY = "home_away"  # a rep's Home: "I'm away" (until they are back)
+    HOME_BACK = "home_back"  # a rep's Home: "I'm back"
 
 
 class Block(StrEnum):
@@ -135,6 +137,8 @@ MOVE_BUTTONS = {
 LEAD_BUTTONS: Final = frozenset({Action.ACCEPT, Action.REJECT, Action.LOG_CONTACT, Action.HISTORY, *MOVE_BUTTONS})
 TIMER_BUTTONS: Final = frozenset({Action.SLA_REASSIGN, Action.SLA_SNOOZE, Action.SLA_NUDGE})
 LIST_BUTTONS: Final = frozenset({Action.HOME_SHOW_ALL, Action.HOME_PREVIOUS, Action.HOME_NEXT})
+AWAY_BUTTONS: Final = frozenset({Action.HOME_AWAY, Action.HOME_BACK})
+"""A rep's away toggle on Home: the value is unused (the person clicking is the one away or back)."""
 LINK_BUTTONS: Final = frozenset({Action.OPEN_RECORD})
 """Buttons with a URL: Slack opens it and still sends the click, which is acked and nothing more."""
 

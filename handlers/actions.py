@@ -1,5 +1,5 @@
 """Button clicks: on a lead's post (Accept, Reject, Log contact, the moves, History), on SLA alarms (Reassign,
-Nudge, Snooze) and on App Home (the list buttons).
+Nudge, Snooze) and on App Home (the list buttons, a rep's away toggle).
 
 Each listener is `@clicked`: it acks at once and hands its one domain call to the background, so the click is
 answered in well under Slack's 3 s whatever the database is doing, and the post changes when the outbox delivers
@@ -18,6 +18,7 @@ from bot.app.background import Tell
 from bot.app.services import Services
 from bot.errors import UserError
 from bot.ids import (
+    AWAY_BUTTONS,
     BANT,
     LEAD_BUTTONS,
     LINK_BUTTONS,
@@ -224,6 +225,15 @@ async def handle_list_page_click(svc: Services, click: Click) -> None:
     await svc.client.views_update(view_id=click.view_id, view=svc.home.list_modal(page))
 
 
+@clicked("away toggle click")
+async def handle_away_toggle_click(svc: Services, click: Click) -> None:
+    """A rep's "I'm away" (until they are back) or "I'm back" on Home; Home is published again after it."""
+    if click.action_id == Action.HOME_AWAY:
+        await svc.away.away(click.user_id, until=None)
+    else:
+        await svc.away.back(click.user_id)
+
+
 async def handle_open_record_click(ack: AsyncAck) -> None:
     """ "Open in HubSpot / Salesforce": Slack opens the record in the browser; the click only needs its ack."""
     await ack()
@@ -242,8 +252,11 @@ ACTIONS: Final[list[tuple[Action, Listener]]] = [
     (Action.HOME_PREVIOUS, handle_list_page_click),
     (Action.HOME_NEXT, handle_list_page_click),
     (Action.OPEN_RECORD, handle_open_record_click),
+    *((toggle, handle_away_toggle_click) for toggle in AWAY_BUTTONS),
 ]
-assert {action for action, _ in ACTIONS} == LEAD_BUTTONS | TIMER_BUTTONS | LIST_BUTTONS | LINK_BUTTONS  # all heard
+assert {action for action, _ in ACTIONS} == (
+    LEAD_BUTTONS | TIMER_BUTTONS | LIST_BUTTONS | LINK_BUTTONS | AWAY_BUTTONS
+)  # all heard
 
 
 def register(app: AsyncApp) -> None:

@@ -1,6 +1,7 @@
 """Slash commands. `/funnel` parses its words within the ack (bad words get the usage help at once), answers
 "crunching…" in the ack, and posts the metrics and chart through `response_url` when they are ready. `/win`
-opens its modal. `COMMANDS` registers them."""
+opens its modal. `/handoff` reads its words in the ack too (away, back, who is away) and answers when written.
+`COMMANDS` registers them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from bot.app.services import Services
 from bot.errors import UserError
 from bot.ids import SPEND_MODAL_IDS, WIN_MODAL_IDS
+from bot.lifecycle.away_input import USAGE, read_command
 from bot.reports.periods import FunnelQuery, parse_funnel
+from bot.views.away import handoff_answer
 from bot.views.funnel import help_text
 from bot.views.lead_cards import error_mrkdwn
 from handlers.context import Listener, ephemeral, open_modal, services
@@ -73,9 +76,34 @@ async def handle_win_command(
     )
 
 
+async def handle_handoff_command(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    """`/handoff away [until DATE]`, `/handoff back`, `/handoff` (who is away): words it cannot read, or a day that
+    has begun or is over a year ahead, get the usage help in the ack and change nothing."""
+    svc = services(context)
+    user_id = str(command.get("user_id") or "")
+    try:
+        asked = read_command(str(command.get("text") or ""), svc.config, svc.clock.now())
+    except UserError as exc:
+        await ack(response_type="ephemeral", **svc.renderer.notice(error_mrkdwn(exc)))
+        return
+    if asked.verb == "help":
+        await ack(response_type="ephemeral", **svc.renderer.notice(USAGE))
+        return
+    await ack()
+    tell = ephemeral(svc, respond)
+
+    async def answer() -> None:
+        await tell(await handoff_answer(svc.away, asked, user_id))
+
+    svc.background.spawn(answer, tell=tell, what="/handoff")
+
+
 COMMANDS: Final[list[tuple[str, Listener]]] = [
     ("/funnel", handle_funnel_command),
     ("/win", handle_win_command),
+    ("/handoff", handle_handoff_command),
 ]
 
 

@@ -38,6 +38,7 @@ from bot.delivery.slack import LOOKUP_REFUSALS, SlackDelivery
 from bot.delivery.worker import OutboxWorker
 from bot.errors import ConfigError
 from bot.integrations import hubspot
+from bot.lifecycle.away import AwayService
 from bot.lifecycle.intake import Intake
 from bot.lifecycle.leads import LeadService
 from bot.lifecycle.outcomes import Outcomes
@@ -66,6 +67,8 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
     client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15)
     renderer = Renderer()
     team = Team(config, client, clock)
+    away = AwayService(db, team, clock)
+    team.leave_out(away.names_away)  # available_reps skips reps marked away, not only those Slack shows away
     observability = Observability(db, clock, kinds=kinds.ALL, clocks=config.sla.clocks(), refusals=LOOKUP_REFUSALS)
 
     sla = SlaService(db, team, clock, on_recorded=observability.sla_recorded)
@@ -117,6 +120,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         reviews=SlaReviews(db, config, clock),
         funnel=FunnelService(metrics, client, renderer, config),
         home=HomeService(db, team, metrics, client, renderer, clock),
+        away=away,
         digest=Digest(db, config, clock, metrics),
         spend=SpendService(db, team, clock),
         wins=ManualWins(db, team, clock, leads),

@@ -14,6 +14,7 @@ from bot.config.settings import Settings
 from bot.config.team import Team
 from bot.config.team_file import HandoffConfig
 from bot.delivery.worker import OutboxWorker
+from bot.lifecycle.away import AwayService
 from bot.lifecycle.intake import Intake
 from bot.lifecycle.leads import LeadService
 from bot.lifecycle.timeline import Timelines
@@ -47,6 +48,7 @@ class Services:
     spend: SpendService
     wins: ManualWins
     home: HomeService
+    away: AwayService
     outbox: OutboxWorker
     background: Background
     observability: Observability

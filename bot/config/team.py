@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -21,6 +22,7 @@ GROUP_TTL = timedelta(minutes=5)
 NAME_TTL = timedelta(hours=1)
 NAME_WAIT = 1.0  # seconds: a modal error must still reach Slack within its 3 s
 PRESENCE_TTL = timedelta(minutes=2)
+AwayLookup = Callable[[], Awaitable[frozenset[str]]]
 
 
 class Team:
@@ -31,6 +33,12 @@ class Team:
         self._groups: dict[str, tuple[frozenset[str], datetime]] = {}
         self._names: dict[str, tuple[str, datetime]] = {}
         self._presence: dict[str, tuple[bool, datetime]] = {}
+        self._away: AwayLookup | None = None
+
+    def leave_out(self, away: AwayLookup) -> None:
+        """Who is marked away (`/handoff away`): `available_reps` leaves them out. Set once by the factory; config
+        knows nothing of the database, so it is handed the question, not the table."""
+        self._away = away
 
     async def members(self, group_id: str) -> frozenset[str]:
         """A user group's members, cached; the last known list (or none) while Slack cannot answer."""
@@ -94,10 +102,13 @@ class Team:
         return present
 
     async def available_reps(self) -> list[str]:
-        """The reps in sales who are not away; all of them when everyone is away (someone must hear)."""
+        """The reps in sales who are neither marked away (`/handoff away`) nor away in Slack; those not marked away
+        when Slack shows them all away, and all of them when every one is marked away (someone must hear)."""
         reps = await self.sales_reps()
-        here = [rep for rep in reps if await self._present(rep)]
-        return here or reps
+        out = await self._away() if self._away is not None else frozenset()
+        in_office = [rep for rep in reps if rep not in out]
+        here = [rep for rep in in_office if await self._present(rep)]
+        return here or in_office or reps
 
     async def _in(self, user_id: str, listed: tuple[str, ...]) -> bool:
         if user_id in listed:

@@ -30,6 +30,7 @@ from bot.sla.recipients import Fire, Recipients, expand_groups
 from storage import leads as lead_queries
 from storage import outbox, rollups
 from storage import sla as queries
+from storage.away import away_now
 from storage.db import Database
 from storage.models import Lead, SlaTimer
 from storage.outbox import Outgoing
@@ -170,6 +171,7 @@ class SlaService:
         queued = _Outbox()
         async with self._db.session() as session:
             due = await queries.claim_due(session=session, now=now, limit=self.batch)
+            recipients = recipients.during(await away_now(session=session, now=now))  # their alarms: the manager's
             claimed = [timer.id for timer, _ in due]
             counted = await rollups.snapshot(session=session, timer_ids=claimed)  # /funnel's clocks, as claimed
             fires: list[Fire] = []

@@ -5,8 +5,8 @@ Slack is never called inside one."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
 
 from bot.config.fields import GROUP_ID, USER_ID
 from bot.config.team import Team
@@ -40,11 +40,25 @@ async def expand_groups(team: Team) -> dict[str, frozenset[str]]:
 
 @dataclass(frozen=True)
 class Recipients:
-    """Who one sweep's fires go to: `groups` expanded, `reps` those to DM about a lead nobody owns."""
+    """Who one sweep's fires go to: `groups` expanded, `reps` those to DM about a lead nobody owns, `away` the reps
+    marked away (`/handoff away`), whose alarms go to their manager instead."""
 
     config: HandoffConfig
     groups: dict[str, frozenset[str]]
     reps: list[str]
+    away: frozenset[str] = frozenset()
+
+    def during(self, away: Collection[str]) -> Recipients:
+        """The same, with who is away as the sweep's transaction read it."""
+        return replace(self, away=frozenset(away))
+
+    def _manager_of(self, owner: str | None) -> list[str]:
+        manager = self.config.team.manager_of.get(owner) if owner else None
+        return [manager] if manager else self._people(self.config.team.managers)
+
+    def _owner(self, owner: str) -> list[str]:
+        """The owner, or their manager while the owner is away."""
+        return self._manager_of(owner) if owner in self.away else [owner]
 
     def _people(self, entries: Iterable[str]) -> list[str]:
         people: list[str] = []
@@ -54,18 +68,18 @@ class Recipients:
 
     def of(self, fire: Fire) -> list[str]:
         """User ids to DM; an empty list means the lead's thread in the channel. A lead nobody owns is for the reps
-        to pick up: with `unowned_notify = "dm"` they are DMed (`reps`: those not away), else the thread hears."""
+        to pick up: with `unowned_notify = "dm"` they are DMed (`reps`: those not away), else the thread hears. What
+        would DM an owner who is away DMs their manager."""
         owner = fire.lead.owner
         if fire.kind == "warn":
-            return [owner] if owner else self.reps
+            return self._owner(owner) if owner else self.reps
         if fire.kind == "snooze_over":
             return [fire.to] if fire.to else []
         target = fire.notify or "manager"
         if target == "manager":
-            manager = self.config.team.manager_of.get(owner) if owner else None
-            return [manager] if manager else self._people(self.config.team.managers)
+            return self._manager_of(owner)
         if target == "owner":
-            return [owner] if owner else []
+            return self._owner(owner) if owner else []
         if target == "channel":
             return [] if owner else self.reps
         if USER_ID.match(target):

@@ -21,11 +21,13 @@ from bot.ids import HOME_LIST_IDS, Action
 from bot.lifecycle.stages import OWNED
 from bot.reports.metrics import Metrics
 from bot.reports.periods import parse_period
+from bot.views.away import AwayToggle, TeamLoad, team_load, toggle
 from bot.views.lead_cards import Button
 from bot.views.sla_cards import chain_buttons, lead_line, when
 from message_templates import Renderer
 from message_templates.wording import clock_name, humanize, mention, money, percent
 from storage import sla as sla_queries
+from storage.away import away_now
 from storage.db import Database
 from storage.models import Lead, SlaTimer
 from storage.sla import BreachCounts
@@ -74,6 +76,8 @@ class HomeView:
     breaches: HomeList | None  # None: not a manager
     funnel: list[str]
     footer: str
+    away: AwayToggle | None = None  # a rep's "I'm away" / "I'm back" (bot/views/away.py)
+    load: TeamLoad | None = None  # a manager's: each rep's open load, and who is away
 
 
 @dataclass(frozen=True)
@@ -196,11 +200,16 @@ class HomeService:
     async def view(self, user_id: str) -> HomeView:
         mine: HomeList | None = None
         breaches: HomeList | None = None
+        away: AwayToggle | None = None
+        load: TeamLoad | None = None
         async with self._db.session() as session:
+            out = await away_now(session=session, now=self._clock.now())
             if await self._team.is_sales(user_id):
                 mine = await self._my_list(session, user_id)
+                away = toggle(user_id, out, self.config)
             if await self._team.is_manager(user_id):
                 breaches = await self._breach_list(session)
+                load = await team_load(session, self._team, out)
         month = parse_period("this month", self._metrics.today())
         total = await self._metrics.total(month)
         funnel = [
@@ -210,7 +219,8 @@ class HomeService:
             f"*Won revenue*\n{money(total.won_cents)}",
         ]
         now = self._clock.now().astimezone(self.config.tz)
-        return HomeView(mine, breaches, funnel, f"Updated {now:%b %-d, %H:%M %Z} · `/funnel` for the full picture")
+        footer = f"Updated {now:%b %-d, %H:%M %Z} · `/funnel` for the full picture"
+        return HomeView(mine, breaches, funnel, footer, away=away, load=load)
 
     async def page(self, user_id: str, name: str, start: int) -> ListPage:
         """A page of one of the person's Home lists, for the "Show all" modal: the same people may see it as on

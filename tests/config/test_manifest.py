@@ -11,6 +11,8 @@ import jsonschema
 import pytest
 import yaml
 
+from handlers.commands import COMMANDS
+
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT.parent / "shared" / "data" / "slack-manifest-schema" / "manifest.schema.1.0.0.json"
 
@@ -64,7 +66,10 @@ def test_scopes_are_the_minimal_set_the_code_uses(manifest: dict[str, Any]) -> N
 
 
 def test_the_slash_commands_are_the_ones_the_app_registers(manifest: dict[str, Any]) -> None:
-    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/funnel", "/win"]
+    registered = [command for command, _ in COMMANDS]
+    assert (
+        [c["command"] for c in manifest["features"]["slash_commands"]] == registered == ["/funnel", "/win", "/handoff"]
+    )
 
 
 def test_the_events_subscribed_are_the_ones_the_app_handles(manifest: dict[str, Any]) -> None:
