@@ -246,7 +246,7 @@ async def test_every_modal_submission_is_answered_below_500(
 
 
 @FUZZ
-@given(command=st.sampled_from(["/funnel", "/win"]), text=texts.map(well_formed), user_id=people)
+@given(command=st.sampled_from(["/funnel", "/win", "/handoff"]), text=texts.map(well_formed), user_id=people)
 async def test_commands_answer_200_whatever_their_text(
     known: Harness, caplog: pytest.LogCaptureFixture, command: str, text: str, user_id: str
 ) -> None:
