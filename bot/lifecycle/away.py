@@ -4,6 +4,7 @@ routing gives them no new leads and the SLA sends their open leads' alarms to th
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +14,8 @@ from bot.config.team_file import HandoffConfig
 from bot.errors import Forbidden, UserError
 from storage import away as queries
 from storage.db import Database
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class AwayService:
         who = await self._check_may_mark(actor, rep)
         async with self._db.session() as session:
             await queries.mark_away(session=session, user_id=who, since=now, until=until, set_by=actor)
+        log.info("%s is away until %s (said by %s)", who, until.isoformat() if until else "back", actor)
         return Absence(who, until, actor)
 
     async def back(self, actor: str, *, rep: str | None = None) -> tuple[str, bool]:
@@ -60,6 +64,8 @@ class AwayService:
         who = await self._check_may_mark(actor, rep)
         async with self._db.session() as session:
             was_away = await queries.mark_back(session=session, user_id=who, now=self._clock.now())
+        if was_away:
+            log.info("%s is back (said by %s)", who, actor)
         return who, was_away
 
     async def who(self) -> dict[str, datetime | None]:

@@ -82,6 +82,8 @@ def parse_handoff(text: str, today: date) -> HandoffCommand:
     if verb not in ("away", "back"):
         raise usage(f"{quoted(words[0])} is not a `/handoff` command.")
     rep = None
+    if rest and rest[0].startswith("@"):  # the app's manifest asks Slack to escape names; an older install does not
+        raise usage("Slack sent a name, not the person: pick the rep from the @ list (and see README: /handoff).")
     if rest and rest[0].startswith("<@"):
         match = MENTION.match(rest[0])
         if match is None or not USER_ID.fullmatch(match[1]):

@@ -91,6 +91,7 @@ async def test_an_absence_ends_when_business_hours_start_in_the_teams_timezone(s
         "away until dec 10 20266",
         "away <@U0REP00002|rep2> <@U0REP00003|rep3>",
         "away <@nobody>",
+        "away @rep2 until friday",  # a name, not the person: Slack did not escape it
         "back tomorrow",
         "vacation",
         "away\x00 until friday",

@@ -3,16 +3,20 @@ list of each rep's open load and who is away until when."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 
 from bot.ids import Action
+from sandbox.slack_api import FakeSlack
 from storage.models import Lead
 from tests import slack_requests as sr
 from tests.away.helpers import absences, answered
-from tests.conftest import MANAGER, OUTSIDER, REP1, REP2, REP3, Harness, text_of
+from tests.conftest import MANAGER, OUTSIDER, REP1, REP2, REP3, SALES_GROUP, Harness, StartApp, text_of
 from tests.views.test_home import open_home
 
 
@@ -105,3 +109,29 @@ async def click_on_home_toggle(app: Harness, user_id: str, home: dict[str, Any])
     status, _ = await app.interact(payload)
     assert status == 200
     await app.settle()
+
+
+async def test_a_big_team_fits_the_managers_home_and_says_how_many_reps_it_leaves_out(
+    start_app: StartApp, slack: FakeSlack
+) -> None:
+    slack.usergroups[SALES_GROUP] = [f"U0BIG{n:05d}" for n in range(130)]  # with REP1 and REP2: 132 reps
+    app = await start_app()
+    home = await open_home(app, MANAGER)
+
+    assert len(home["blocks"]) <= 100
+    shown = text_of(home["blocks"])
+    assert "Team load — 132 reps" in shown and "…and 32 more reps" in shown
+    assert shown.count("— 0 open") == 100
+    load = [b for b in home["blocks"] if b["type"] == "section" and b["block_id"].startswith("home:load:")]
+    assert len(load) == 5 and all(len(b["text"]["text"]) <= 3000 for b in load)
+
+
+async def test_the_toggle_and_the_command_at_once_leave_one_absence_and_no_error(
+    app: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    home = await open_home(app, REP1)
+    await asyncio.gather(click_on_home_toggle(app, REP1, home), answered(app, "away until friday", REP1))
+
+    [(rep, (until, by))] = (await absences(app)).items()
+    assert (rep, by) == (REP1, REP1) and until in (None, datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
