@@ -25,6 +25,11 @@ if not CHROMIUM.exists():
 playwright = pytest.importorskip("playwright.async_api", reason="playwright is not installed: make install")
 Page = playwright.Page
 expect = playwright.expect
+# How long a check waits for the page to show something. Playwright's 5 s default made this a timed test: with the
+# machine's two cores busy, /funnel's chart (drawn in the background after the "Crunching…" answer) took longer,
+# and the test failed although the chart came. The bound is there to end a stall, not to measure speed.
+WAIT_MS = 60_000
+expect.set_options(timeout=WAIT_MS)
 
 RILEY = "U0REP00001"
 
@@ -47,6 +52,7 @@ async def page(sandbox_url: str) -> AsyncIterator[Page]:
         browser = await p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
         try:
             tab = await browser.new_page(viewport={"width": 1280, "height": 860})
+            tab.set_default_timeout(WAIT_MS)
             await tab.goto(sandbox_url)
             yield tab
         finally:
