@@ -177,7 +177,7 @@ def lead_card(
         if contacted_by:
             status += f"\n📞 First contact logged by {mention(contacted_by)}"
         else:
-            actions = [Button("Log contact", Action.LOG_CONTACT, "primary")]
+            actions = [Button("Log attempt", Action.LOG_CONTACT, "primary")]
         actions += [Button("Qualified", Action.QUALIFY), Button("Lost", Action.LOST), Button("Recycle", Action.RECYCLE)]
     elif lead.stage in MOVE_TARGETS:
         amount = f" · {money(lead.amount_cents)}" if lead.amount_cents is not None else ""
