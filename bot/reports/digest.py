@@ -118,10 +118,6 @@ class Digest:
             lines.append("*SLA breaches:*\n" + "\n".join(breach_lines(breaches)[:10]))
         else:
             lines.append("*SLA breaches:* none last week 🎉")
-        reps = await self._metrics.reps(period)
-        if reps:
-            ranked = sorted(reps.values(), key=lambda r: (-r.assignments, r.rep))[:15]
-            lines.append("*By rep:*\n" + "\n".join(f"• {mention(r.rep)}: {rep_line(r)}" for r in ranked))
         if wins:
             lines.append(
                 "*Wins* 🎉\n"
@@ -131,4 +127,8 @@ class Digest:
                     for w in wins
                 )
             )
+        reps = await self._metrics.reps(period)
+        if reps:
+            ranked = sorted(reps.values(), key=lambda r: (-r.assignments, r.rep))[:15]
+            lines.append("*By rep:*\n" + "\n".join(f"• {mention(r.rep)}: {rep_line(r)}" for r in ranked))
         return f"📬 Weekly digest: {period.span()}", lines

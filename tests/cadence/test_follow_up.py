@@ -14,6 +14,7 @@ from bot.ids import Action, Block, Callback
 from storage.models import SlaTimer
 from tests.attempts import log_attempt
 from tests.conftest import MANAGER, REP1, REP2, START, Harness, StartApp, action_ids, team_config, text_of
+from tests.lifecycle.test_reassign import reassign
 
 VP = "U0VP000001"
 CADENCE: dict[str, Any] = {"follow_up": {"attempts": 3, "within": "5d"}}
@@ -216,8 +217,7 @@ async def test_a_reassigned_lead_starts_the_cadence_again_for_the_new_owner(star
     await log_attempt(app, lead_id, REP1, "no_answer")
     app.clock.advance(3600)
 
-    await app.svc.leads.reassign(lead_id, by=MANAGER, to=REP2, why="REP1 is out this week")
-    await app.settle()
+    await reassign(app, lead_id, REP2, "REP1 is out this week")
 
     first, second = await follow_ups(app, lead_id)
     assert (first.state, first.owner) == ("cancelled", REP1)
