@@ -171,9 +171,9 @@ class SlaReviews:
         ] or ["• No SLA clocks ran this quarter."]
         cadence = [
             f"{mention(r.rep)} {percent(r.cadence)}"
-            + (f" ({r.cadence_met} of {r.cadence_settled})" * bool(r.cadence_settled))
+            + (f" ({r.cadence_met} of {r.cadence_settled})" if r.cadence_settled else "")
             for r in sorted(reps.values(), key=lambda r: r.rep)
-            if r.cadence_clocks
+            if r.cadence_clocks  # a rep with follow-up clocks this quarter; "—" while none is settled
         ]
         if cadence:
             sales.append("• Follow-up cadence by rep: " + " · ".join(cadence))

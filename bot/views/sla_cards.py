@@ -74,6 +74,8 @@ def lead_line(lead: Lead) -> str:
 
 def resolution(timer: SlaTimer, lead: Lead) -> str:
     """What ended the clock, in words, for an alarm that is over."""
+    if timer.state == "cancelled" and lead.stage in (Stage.LOST, Stage.RECYCLED):
+        return f"↪️ Closed: {lead.stage}"
     if timer.state == "cancelled":
         return f"↪️ Reassigned to {mention(lead.owner)}"
     took = humanize(timedelta(seconds=timer.elapsed_seconds or 0))

@@ -81,6 +81,7 @@ async def test_a_voicemail_is_an_attempt_only_and_a_reply_is_the_first_contact(s
     assert await clock_states(app, lead_id) == {"follow_up": "running", "first_touch": "running"}
     post = await app.post_of(lead_id)
     assert Action.LOG_CONTACT in action_ids(post.blocks)  # still to reach
+    assert "📞 1 attempt logged, no connection yet" in text_of(post.blocks)
 
     app.clock.advance(3600)
     assert await log_attempt(app, lead_id, REP1, "replied", channel="email") == (200, "")
