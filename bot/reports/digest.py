@@ -130,5 +130,5 @@ class Digest:
         reps = await self._metrics.reps(period)
         if reps:
             ranked = sorted(reps.values(), key=lambda r: (-r.assignments, r.rep))[:15]
-            lines.append("*By rep:*\n" + "\n".join(f"• {mention(r.rep)}: {rep_line(r)}" for r in ranked))
+            lines.append("*By rep:*\n" + "\n".join(f"• {mention(r.rep)} — {rep_line(r)}" for r in ranked))
         return f"📬 Weekly digest: {period.span()}", lines

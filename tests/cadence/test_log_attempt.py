@@ -149,6 +149,7 @@ async def test_an_unaccepted_lead_takes_no_attempt(start_app: StartApp) -> None:
     [
         (attempt_values(note="call back\x00 later"), Block.ATTEMPT_NOTE, "control character"),
         (attempt_values(note="\x1b[31mred"), Block.ATTEMPT_NOTE, "control character"),
+        (attempt_values(note="lone \ud800 surrogate"), Block.ATTEMPT_NOTE, "control character"),
         (attempt_values(note="x" * 1001), Block.ATTEMPT_NOTE, "1,000 characters"),
         (attempt_values(note="x" * 1_000_000), Block.ATTEMPT_NOTE, "1,000 characters"),
         (attempt_values(channel="carrier pigeon"), Block.ATTEMPT_CHANNEL, "Pick how you reached out"),

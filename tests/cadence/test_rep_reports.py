@@ -113,7 +113,7 @@ async def test_the_digest_lists_each_reps_numbers(seeded: Harness) -> None:
     await seeded.settle()
 
     [digest] = [text_of(m.blocks) for m in seeded.slack.messages.get(LEADS, []) if "Weekly digest" in m.text]
-    assert f"*By rep:*\n• <@{REP2}>: {REP2_LINE}\n• <@{REP1}>: {REP1_LINE}" in digest  # most assignments first
+    assert f"*By rep:*\n• <@{REP2}> — {REP2_LINE}\n• <@{REP1}> — {REP1_LINE}" in digest  # most assignments first
 
 
 async def test_the_quarterly_review_reports_cadence_compliance_by_rep(seeded: Harness) -> None:
