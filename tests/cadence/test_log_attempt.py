@@ -195,3 +195,18 @@ async def test_without_a_follow_up_cadence_log_attempt_still_logs_first_contact(
 
     assert (await app.lead(lead_id)).contacted_at is not None
     assert [a[2] for a in await attempts_of(app, lead_id)] == ["no_answer", "connected"]
+
+
+def test_the_attempt_modal_is_a_valid_view_with_hostile_data() -> None:
+    from bot.ids import ATTEMPT_MODAL_IDS
+    from bot.lifecycle.attempts import CHANNELS, NOTE_MAX, OUTCOMES
+    from sandbox.blocks import validate_view
+    from tests.views.test_templates import HOSTILE, RENDERER, assert_inert
+
+    view = RENDERER.render(
+        "modals/attempt.json.j2", ids=ATTEMPT_MODAL_IDS, metadata="42:home", headline=HOSTILE * 50,
+        progress=HOSTILE * 20, channels=CHANNELS, outcomes=OUTCOMES, note_max=NOTE_MAX,
+    )  # fmt: skip
+
+    assert validate_view(view) == []
+    assert_inert(view)
