@@ -15,7 +15,10 @@ TimerId = NewType("TimerId", int)
 class Action(StrEnum):
     ACCEPT = "lead_accept"
     REJECT = "lead_reject"
-    LOG_CONTACT = "lead_log_contact"
+    LOG_CONTACT = "lead_log_contact"  # the Log attempt button (named when it was Log contact: old posts still work)
+    ATTEMPT_CHANNEL = "attempt_channel_select"
+    ATTEMPT_OUTCOME = "attempt_outcome_select"
+    ATTEMPT_NOTE = "attempt_note_input"
     REJECT_REASON = "reject_reason_select"
     REJECT_NOTE = "reject_note_input"
     SLA_REASSIGN = "sla_reassign"
@@ -66,6 +69,9 @@ class Block(StrEnum):
     MOVE_REASON = "move_reason"
     SPEND_SOURCE = "spend_source"
     SPEND_AMOUNT = "spend_amount"
+    ATTEMPT_CHANNEL = "attempt_channel"
+    ATTEMPT_OUTCOME = "attempt_outcome"
+    ATTEMPT_NOTE = "attempt_note"
 
 
 class Callback(StrEnum):
@@ -76,6 +82,7 @@ class Callback(StrEnum):
     MOVE = "lead_move_modal"
     WIN = "manual_win_modal"
     HOME_LIST = "home_list_modal"
+    ATTEMPT = "lead_attempt_modal"
 
 
 REJECT_MODAL_IDS = {
@@ -100,6 +107,12 @@ HOME_LIST_IDS = {
     "show_all": Action.HOME_SHOW_ALL,
     "previous": Action.HOME_PREVIOUS,
     "next": Action.HOME_NEXT,
+}
+
+ATTEMPT_MODAL_IDS = {
+    "callback": Callback.ATTEMPT,
+    **{f"{name}_block": Block[f"ATTEMPT_{name.upper()}"] for name in ("channel", "outcome", "note")},
+    **{f"{name}_action": Action[f"ATTEMPT_{name.upper()}"] for name in ("channel", "outcome", "note")},
 }
 
 SNOOZE_MODAL_IDS = {"callback": Callback.SNOOZE, "why_block": Block.SNOOZE_WHY, "why_action": Action.SNOOZE_WHY}

@@ -1,4 +1,4 @@
-"""Button clicks: on a lead's post (Accept, Reject, Log contact, the moves, History), on SLA alarms (Reassign,
+"""Button clicks: on a lead's post (Accept, Reject, Log attempt, the moves, History), on SLA alarms (Reassign,
 Nudge, Snooze) and on App Home (the list buttons, a rep's away toggle).
 
 Each listener is `@clicked`: it acks at once and hands its one domain call to the background, so the click is
@@ -18,6 +18,7 @@ from bot.app.background import Tell
 from bot.app.services import Services
 from bot.errors import UserError
 from bot.ids import (
+    ATTEMPT_MODAL_IDS,
     AWAY_BUTTONS,
     BANT,
     LEAD_BUTTONS,
@@ -32,6 +33,7 @@ from bot.ids import (
     Action,
     TimerId,
 )
+from bot.lifecycle.attempts import CHANNELS, NOTE_MAX, OUTCOMES
 from bot.lifecycle.stages import LIFECYCLE
 from bot.lifecycle.timeline import chunks, timeline_lines
 from bot.views.lead_cards import headline
@@ -148,9 +150,16 @@ async def handle_reject_click(svc: Services, click: Click) -> None:
     )  # fmt: skip
 
 
-@clicked("log contact click")
+@clicked("log attempt click")
 async def handle_log_contact_click(svc: Services, click: Click) -> None:
-    await svc.leads.log_contact(click.lead_id, user_id=click.user_id)
+    """Log attempt (the button Log contact became): its modal, once the clicker may log one on this lead."""
+    progress = await svc.attempts.check_can_log(click.lead_id, user_id=click.user_id)
+    metadata = f"{progress.lead.id}:home" if click.view_id else str(progress.lead.id)  # Home shows it: refresh it
+    await open_modal(
+        svc, click.trigger_id, "modals/attempt.json.j2", ids=ATTEMPT_MODAL_IDS, metadata=metadata,
+        headline=headline(progress.lead), progress=progress.text(), channels=CHANNELS, outcomes=OUTCOMES,
+        note_max=NOTE_MAX,
+    )  # fmt: skip
 
 
 @clicked("move click")

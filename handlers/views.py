@@ -44,6 +44,10 @@ class Form:
         surrogate, as intake cleans a lead's text."""
         return str(clean_text(str(self._element(block, action).get("value") or "")))
 
+    def raw(self, block: str, action: str) -> str:
+        """Free text exactly as sent, for a field that refuses what `text` would quietly drop."""
+        return str(self._element(block, action).get("value") or "")
+
     def selected(self, block: str, action: str) -> str:
         return str((self._element(block, action).get("selected_option") or {}).get("value") or "").strip()
 
@@ -152,6 +156,23 @@ async def handle_spend_submission(svc: Services, user_id: str, form: Form) -> No
     confirm(svc, form, user_id, saved.confirmation(), what="spend confirmation")
 
 
+@submitted({"outcome": Block.ATTEMPT_OUTCOME, "note": Block.ATTEMPT_NOTE}, Block.ATTEMPT_CHANNEL)
+async def handle_attempt_submission(svc: Services, user_id: str, form: Form) -> None:
+    """Log attempt's modal; opened from Home (metadata "id:home"), that Home then shows the new state."""
+    lead_text, _, where = form.metadata.partition(":")
+    if not (lead_text.isascii() and lead_text.isdigit() and len(lead_text) <= 18):  # a lead id fits a BIGINT
+        raise UserError(STALE, field="channel")
+    await svc.attempts.log(
+        int(lead_text),
+        user_id=user_id,
+        channel=form.selected(Block.ATTEMPT_CHANNEL, Action.ATTEMPT_CHANNEL),
+        outcome=form.selected(Block.ATTEMPT_OUTCOME, Action.ATTEMPT_OUTCOME),
+        note=form.raw(Block.ATTEMPT_NOTE, Action.ATTEMPT_NOTE),
+    )
+    if where == "home":
+        svc.background.spawn(lambda: svc.home.publish(user_id), tell=log_only, what="home after an attempt")
+
+
 def move_need(form: Form) -> Need | None:
     to = form.metadata.partition(":")[2]
     return LIFECYCLE[Stage(to)].needs if to in MOVE_TARGETS else None
@@ -201,6 +222,7 @@ VIEWS: Final[list[tuple[Callback, Listener]]] = [
     (Callback.SPEND, handle_spend_submission),
     (Callback.MOVE, handle_move_submission),
     (Callback.WIN, handle_win_submission),
+    (Callback.ATTEMPT, handle_attempt_submission),
 ]
 
 

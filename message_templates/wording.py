@@ -12,7 +12,7 @@ from datetime import timedelta
 from message_templates import escape_mrkdwn
 
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")  # as Slack issues them (bot/config/fields.py checks settings with it)
-CLOCK_NAMES = {"accept": "Accept", "first_touch": "First contact"}
+CLOCK_NAMES = {"accept": "Accept", "first_touch": "First contact", "follow_up": "Follow-up cadence"}
 
 
 def mention(user_id: str | None) -> str:

@@ -38,6 +38,7 @@ from bot.delivery.slack import LOOKUP_REFUSALS, SlackDelivery
 from bot.delivery.worker import OutboxWorker
 from bot.errors import ConfigError
 from bot.integrations import hubspot
+from bot.lifecycle.attempts import AttemptService
 from bot.lifecycle.away import AwayService
 from bot.lifecycle.intake import Intake
 from bot.lifecycle.leads import LeadService
@@ -127,6 +128,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         outbox=worker,
         background=Background(on_refused=observability.background_refused, on_retried=observability.background_retried),
         observability=observability,
+        attempts=AttemptService(db, team, clock, sla),
     )
 
 

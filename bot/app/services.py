@@ -14,6 +14,7 @@ from bot.config.settings import Settings
 from bot.config.team import Team
 from bot.config.team_file import HandoffConfig
 from bot.delivery.worker import OutboxWorker
+from bot.lifecycle.attempts import AttemptService
 from bot.lifecycle.away import AwayService
 from bot.lifecycle.intake import Intake
 from bot.lifecycle.leads import LeadService
@@ -52,6 +53,7 @@ class Services:
     outbox: OutboxWorker
     background: Background
     observability: Observability
+    attempts: AttemptService  # Log attempt and the follow-up cadence
 
     async def sweep_all(self) -> None:
         """One scheduled SLA sweep: batches until nothing is due, each batch its own short transaction."""

@@ -27,10 +27,11 @@ from bot.config.business_time import (
     WallTime,
     WorkingTime,
     check_ranges,
-    format_duration,
     parse_hours,
 )
-from bot.config.fields import GROUP_ID, ChannelId, Duration, Frozen, MemberId, NotifyTarget, Percent, UserId
+from bot.config.escalation import EscalationStep, in_order
+from bot.config.fields import GROUP_ID, ChannelId, Duration, Frozen, MemberId, Percent, UserId
+from bot.config.follow_up import FollowUpConfig
 from bot.config.hubspot import HubSpotConfig
 from bot.config.intake_fields import IntakeConfig
 from bot.config.salesforce import SalesforceConfig
@@ -91,18 +92,6 @@ class RejectConfig(Frozen):
     reasons: Reasons = DEFAULT_REJECT_REASONS
 
 
-class EscalationStep(Frozen):
-    after: Duration
-    notify: NotifyTarget
-
-    @field_validator("after")
-    @classmethod
-    def _not_negative(cls, value: timedelta) -> timedelta:
-        if value < timedelta(0):
-            raise ValueError("cannot be negative")
-        return value
-
-
 class _Target(Frozen):
     """A target and an optional heads-up, shared by a clock and its score bands."""
 
@@ -140,13 +129,7 @@ class ClockConfig(_Target):
     @field_validator("escalate")
     @classmethod
     def _in_order(cls, steps: tuple[EscalationStep, ...]) -> tuple[EscalationStep, ...]:
-        for index, (earlier, later) in enumerate(zip(steps, steps[1:], strict=False), start=1):
-            if later.after < earlier.after:
-                raise ValueError(
-                    f"step {index} ({format_duration(later.after)}) comes before step {index - 1} "
-                    f"({format_duration(earlier.after)}): list the steps in order"
-                )
-        return steps
+        return in_order(steps)
 
     @field_validator("bands")
     @classmethod
@@ -175,6 +158,7 @@ class MqlVolumeConfig(Frozen):
 class SlaConfig(Frozen):
     accept: ClockConfig | None = None
     first_touch: ClockConfig | None = None
+    follow_up: FollowUpConfig | None = None  # the follow-up cadence (bot/config/follow_up.py)
     mql_volume: MqlVolumeConfig = MqlVolumeConfig()
     quarterly_review: bool = True
     # How many times one breached clock may be snoozed (an hour each) before only Reassign and Nudge are left.
@@ -185,7 +169,16 @@ class SlaConfig(Frozen):
     unowned_notify: Literal["broadcast", "group", "dm"] = "broadcast"
 
     def clocks(self) -> dict[str, ClockConfig]:
-        return {name: clock for name, clock in (("accept", self.accept), ("first_touch", self.first_touch)) if clock}
+        return {name: clock for name, clock in (("accept", self.accept), ("first_touch", self.first_touch),
+                                                ("follow_up", self._follow_up_clock)) if clock}  # fmt: skip
+
+    @cached_property
+    def _follow_up_clock(self) -> ClockConfig | None:
+        """[sla.follow_up] as the clock the sweep runs: `within` is its target."""
+        f = self.follow_up
+        if f is None:
+            return None
+        return ClockConfig(target=f.within, warn_at=f.warn_at, business_hours=f.business_hours, escalate=f.escalate)
 
 
 class BusinessHoursConfig(Frozen):
@@ -369,6 +362,8 @@ def parse_config(data: dict[str, Any], *, source: str = "team file") -> HandoffC
         elif error["type"] == "extra_forbidden":
             message = "is not a known setting (see handoff.example.toml)"
         raise ConfigError(key, message) from None
+    if config.sla.follow_up and (odd := config.sla.follow_up.check_reasons(config.lost.reasons)) is not None:
+        raise ConfigError("sla.follow_up.no_response_reasons", f"{odd!r} is not one of the [lost] reasons")
     if config.sla.unowned_notify == "group" and not config.sales_groups:
         raise ConfigError(
             "sla.unowned_notify", '"group" mentions the sales user groups: list a user-group id (S…) in team.sales'

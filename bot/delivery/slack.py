@@ -26,6 +26,7 @@ from bot.lifecycle.wins import win_card
 from bot.views.posts import LeadPosts, load_facts
 from bot.views.sla_cards import alarm_view
 from message_templates import Renderer
+from storage import attempts as attempt_queries
 from storage import leads as lead_queries
 from storage import sla as sla_queries
 from storage.db import Database
@@ -315,7 +316,9 @@ class SlackDelivery:
             if loaded is None:
                 return
             notice, items = loaded
-            view = alarm_view(notice, items, config=self._config, now=self._clock.now())
+            cadences = [item.timer for item in items if item.timer.clock == "follow_up"]
+            attempts = await attempt_queries.counts_in_windows(session=session, timers=cadences)
+            view = alarm_view(notice, items, config=self._config, now=self._clock.now(), attempts=attempts)
         message = self._renderer.render("dm/sla_alarm.json.j2", view=view)
         try:
             landed = await self._show(

@@ -15,6 +15,7 @@ from bot.config.team import Team
 from bot.delivery import outbox_kinds as kinds
 from bot.errors import Conflict, Forbidden, NotFound, UserError
 from bot.ids import BANT
+from bot.lifecycle.attempts import refuse_early_close
 from bot.lifecycle.outcomes import Outcomes
 from bot.lifecycle.stages import (
     LIFECYCLE,
@@ -194,24 +195,6 @@ class LeadService:
             await self._outcomes.queue(session, lead, "rejected", reason=reason, note=note, by=user_id)
         return Decision(lead_id, None)
 
-    async def log_contact(self, lead_id: int, *, user_id: str) -> None:
-        """First contact with an accepted lead: only its owner or a manager may log it, once."""
-        now = self._clock.now()
-        async with self._db.session() as session, rollups.recount(session=session, lead_ids=[lead_id]):
-            lead = await self._get(session, lead_id, for_update=True)
-            if lead.stage != Stage.SAL:
-                raise Conflict("Contact can be logged once the lead is accepted.")
-            if user_id != lead.owner and not await self._team.is_manager(user_id):
-                raise Forbidden(
-                    "Only the owner ({owner}) or a manager can log contact on this lead.", people={"owner": lead.owner}
-                )
-            if lead.contacted_at is not None:
-                raise Conflict("First contact is already logged for this lead.")
-            await lead_queries.add_event(session=session, lead_id=lead_id, kind="contacted", actor=user_id, at=now)
-            lead.contacted_at = now
-            await self._sla.stop(session, lead_id=lead_id, clock="first_touch", at=now, actor=user_id)
-            await self._queue_post(session, lead)
-
     async def reassign(self, lead_id: int, *, by: str, to: str, why: str) -> None:
         """A manager gives the lead to another rep, saying why. An MQL nobody accepted is assigned (the accept
         clock stops); an accepted lead changes owner and, until contact is logged, the first-touch clock starts
@@ -320,6 +303,7 @@ class LeadService:
             check_reported_at(lead, step.at, now)
         if via == "slack":
             self._check_needs(step)
+        await refuse_early_close(session, self._team.config, lead, to=to, reason=step.reason, via=via)  # the cadence
         previous = Stage(lead.stage)
         if previous == Stage.MQL:  # the CRM qualified it before anyone clicked Accept: that is the decision
             lead.decided_at, lead.decided_by = when, actor

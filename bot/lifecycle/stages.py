@@ -85,6 +85,9 @@ class ClockRule:
 
 CLOCKS: Final[Mapping[str, ClockRule]] = {
     "accept": ClockRule(runs_in=Stage.MQL),
+    # the follow-up cadence ([sla.follow_up]): met by the promised attempts or a connection (bot/lifecycle/attempts.py).
+    # Listed before first_touch: a stage's last clock is the one a reassignment's DM announces.
+    "follow_up": ClockRule(runs_in=Stage.SAL, cancelled_by=frozenset({Stage.LOST, Stage.RECYCLED})),
     "first_touch": ClockRule(runs_in=Stage.SAL, cancelled_by=frozenset({Stage.LOST, Stage.RECYCLED})),
 }
 

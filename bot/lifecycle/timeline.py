@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config.team import Team
 from bot.errors import Forbidden, NotFound
+from bot.lifecycle.attempts import CHANNELS, OUTCOMES
 from message_templates import mrkdwn
 from message_templates.wording import clock_name, humanize, mention, money
 from storage import leads as lead_queries
@@ -101,6 +102,10 @@ def event_line(event: LeadEvent, tz: ZoneInfo = UTC_ZONE) -> str:
         line = f"Rejected by {who} — {text('reason')}" + (f" ({text('note')})" if d.get("note") else "")
     elif kind == "contacted":
         line = f"First contact logged by {who}"
+    elif kind == "attempt":
+        how, what = CHANNELS.get(str(d.get("channel")), "Contact"), OUTCOMES.get(str(d.get("outcome")), "logged")
+        line = f"📞 {how} attempt by {who}: {what.lower()}"
+        line += f" — {text('note')}" if d.get("note") else ""
     elif kind in ("assigned", "reassigned"):
         line = f"{'Assigned' if kind == 'assigned' else 'Reassigned'} to {mention(d.get('to'))} by {who}: {text('why')}"
     elif kind == "moved":

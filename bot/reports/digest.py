@@ -1,5 +1,6 @@
 """The weekly digest: the agenda of the joint pipeline review. Last week's funnel, the top rejection reasons by
-campaign, SLA breaches (the team's, then by rep) and the wins (crediting the rep and the campaign), once a week."""
+campaign, SLA breaches (the team's, then by rep), each rep's assignments, acceptance time and cadence compliance
+(bot/reports/reps.py), and the wins (crediting the rep and the campaign), once a week."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from bot.config.team_file import HandoffConfig
 from bot.delivery import outbox_kinds as kinds
 from bot.reports.metrics import GroupMetrics, Metrics
 from bot.reports.periods import Period
+from bot.reports.reps import rep_line
 from message_templates import mrkdwn
 from message_templates.wording import clock_name, mention, money, percent
 from storage import leads as lead_queries
@@ -125,4 +127,8 @@ class Digest:
                     for w in wins
                 )
             )
+        reps = await self._metrics.reps(period)
+        if reps:
+            ranked = sorted(reps.values(), key=lambda r: (-r.assignments, r.rep))[:15]
+            lines.append("*By rep:*\n" + "\n".join(f"• {mention(r.rep)} — {rep_line(r)}" for r in ranked))
         return f"📬 Weekly digest: {period.span()}", lines

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config.team_file import HandoffConfig
 from bot.reports.periods import FunnelQuery, Period
+from bot.reports.reps import RepFigures, rep_figures
 from storage import leads as lead_queries
 from storage import metrics as queries
 from storage import rollup_metrics as rollup_queries
@@ -36,6 +37,11 @@ DEFINITIONS = (
     ),
     ("Time to first contact", "accepted → first contact logged; median and 90th percentile"),
     ("SLA compliance", "clocks of the cohort kept ÷ clocks finished or breached, per clock"),
+    (
+        "By rep: assigned · acceptance · cadence",
+        "leads assigned to the rep in the period; median time from the post (or the rep's assignment) to their "
+        "accept; follow-up clocks met ÷ settled (the promised attempts in time, or a connection) — '—' when none is",
+    ),
     ("Days to won", "average time from MQL received to won (in hours when under a day)"),
     ("Pipeline velocity", "opportunities × win rate × average deal ÷ days to won (at least one day): revenue per day"),
     ("Marketing-sourced pipeline", "sum of opportunity amounts of the cohort (every MQL is marketing-sourced)"),
@@ -163,6 +169,7 @@ class FunnelReport:
     previous: GroupMetrics
     groups: list[GroupMetrics]
     mql_target: int | None
+    reps: dict[str, RepFigures] = field(default_factory=dict)  # by rep: assignments, acceptance, cadence
 
 
 def spend_by_source(rows: Iterable[tuple[date, str, int]], period: Period) -> dict[str, float]:
@@ -262,6 +269,12 @@ class Metrics:
         ranked = sorted(groups.values(), key=lambda g: (-g.mqls, g.group))
         return ranked, (sum(by_source.values()) if by_source else None)
 
+    async def reps(self, period: Period) -> dict[str, RepFigures]:
+        """Assignments, acceptance times and cadence compliance per rep, for the cohort of `period`."""
+        start, end = period.bounds(self._config.tz)
+        async with self._db.session() as session:
+            return await rep_figures(session, start=start, end=end)
+
     async def wins(self, start: datetime, end: datetime) -> list[Lead]:
         async with self._db.session() as session:
             return await lead_queries.wins_between(session=session, start=start, end=end, limit=500)
@@ -287,5 +300,6 @@ class Metrics:
                 session=session, start=start, end=end, which="contact"
             )
             total.repeats = await figures.repeat_mqls(session=session, start=start, end=end)
+            reps = await rep_figures(session, start=start, end=end) if query.dimension == "rep" else {}
         previous = await self.previous_totals(query.period.previous())
-        return FunnelReport(query, total, previous, groups, mql_target(self._config, query.period))
+        return FunnelReport(query, total, previous, groups, mql_target(self._config, query.period), reps)

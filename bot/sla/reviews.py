@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from bot.clock import Clock
 from bot.config.team_file import HandoffConfig
 from bot.delivery import outbox_kinds as kinds
-from message_templates.wording import clock_name, percent
+from bot.reports.reps import rep_figures
+from message_templates.wording import clock_name, mention, percent
 from storage import sla as queries
 from storage.db import Database
 
@@ -160,6 +161,7 @@ class SlaReviews:
         async with self._db.session() as session:
             clocks = await queries.compliance(session=session, start=since, end=until)
             intake = await queries.intake_between(session=session, start=since, end=until)
+            reps = await rep_figures(session, start=since, end=until, cohort=False)
         name = quarter_name(previous_start)
         sales = [
             f"• {clock_name(c.clock)}: *{percent(c.rate)}* on time ({c.met} of {c.decided}"
@@ -167,6 +169,14 @@ class SlaReviews:
             + ")"
             for c in clocks
         ] or ["• No SLA clocks ran this quarter."]
+        cadence = [
+            f"{mention(r.rep)} {percent(r.cadence)}"
+            + (f" ({r.cadence_met} of {r.cadence_settled})" if r.cadence_settled else "")
+            for r in sorted(reps.values(), key=lambda r: r.rep)
+            if r.cadence_clocks  # a rep with follow-up clocks this quarter; "—" while none is settled
+        ]
+        if cadence:
+            sales.append("• Follow-up cadence by rep: " + " · ".join(cadence))
         target = self._config.sla.mql_volume.monthly_target
         volume = f"*{intake.mqls} MQLs*" + (
             f" against a target of {target * 3} ({intake.mqls / (target * 3) * 100:.0f}%)" if target else ""

@@ -21,6 +21,7 @@ from bot.config.team_file import HandoffConfig
 from bot.errors import UserError
 from bot.reports.metrics import DEFINITIONS, FunnelReport, GroupMetrics, Metrics
 from bot.reports.periods import USAGE, FunnelQuery
+from bot.reports.reps import rep_line
 from message_templates import Renderer, mrkdwn
 from message_templates.wording import clock_name, humanize, mention, money, percent
 from storage.models import Lead
@@ -167,7 +168,13 @@ def funnel_view(report: FunnelReport, *, image_file_id: str | None) -> FunnelVie
             text += f" · {money(g.cost_per_mql_cents)}/MQL · CAC {money(g.cac_cents)}"
         if top := g.top_reason:
             text += f"\n   top rejection: {mrkdwn(top[0], 80)} ({top[1]})"
+        if g.group in report.reps:
+            text += "\n   " + rep_line(report.reps[g.group])
         groups.append(text)
+    shown = {g.group for g in report.groups[:MAX_GROUPS]}
+    for rep, figures in sorted(report.reps.items()) if q.dimension == "rep" else ():
+        if rep not in shown and len(groups) < MAX_GROUPS:  # assigned, but owning no lead of the cohort
+            groups.append(f"*{mention(rep)}* — no MQLs owned\n   {rep_line(figures)}")
     if len(report.groups) > MAX_GROUPS and q.dimension:
         groups.append(f"_…and {len(report.groups) - MAX_GROUPS} more_")
     previous = q.period.previous()

@@ -167,7 +167,7 @@ class HomeService:
     def _lead_item(self, lead: Lead, timers: list[SlaTimer]) -> HomeItem:
         timers = sorted(timers, key=lambda t: t.due_at)
         status = " · ".join(self._clock_status(t) for t in timers) or "No clock running"
-        actions = [] if lead.contacted_at else [Button("Log contact", Action.LOG_CONTACT, "primary")]
+        actions = [] if lead.contacted_at else [Button("Log attempt", Action.LOG_CONTACT, "primary")]
         next_step = "Next: log first contact" if not lead.contacted_at else f"Stage: {lead.stage.upper()}"
         return HomeItem(lead_line(lead), f"{status}\n{next_step}", actions, str(lead.id))
 

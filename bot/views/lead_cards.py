@@ -162,6 +162,7 @@ def lead_card(
     clocks: list[str] | None = None,
     earlier: list[Lead] | None = None,
     assignment: Assignment | None = None,
+    attempts: int = 0,
 ) -> LeadCard:
     name = lead.name or lead.email or f"Lead {lead.external_id}"
     company = lead.company or "unknown company"
@@ -177,7 +178,9 @@ def lead_card(
         if contacted_by:
             status += f"\n📞 First contact logged by {mention(contacted_by)}"
         else:
-            actions = [Button("Log contact", Action.LOG_CONTACT, "primary")]
+            if attempts:
+                status += f"\n📞 {attempts} attempt{'' if attempts == 1 else 's'} logged, no connection yet"
+            actions = [Button("Log attempt", Action.LOG_CONTACT, "primary")]
         actions += [Button("Qualified", Action.QUALIFY), Button("Lost", Action.LOST), Button("Recycle", Action.RECYCLE)]
     elif lead.stage in MOVE_TARGETS:
         amount = f" · {money(lead.amount_cents)}" if lead.amount_cents is not None else ""

@@ -20,7 +20,7 @@ from storage import leads as lead_queries
 from storage import sla as sla_queries
 from storage.models import Lead, LeadEvent, SlaTimer
 
-SHOWN_EVENTS = ("contacted", "assigned", "reassigned")
+SHOWN_EVENTS = ("contacted", "assigned", "reassigned", "attempt")
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class PostFacts:
     contacted_by: str | None = None
     assignment: Assignment | None = None
     earlier: list[Lead] = field(default_factory=list)
+    attempts: int = 0  # contact attempts logged (Log attempt)
 
 
 def _facts(timers: list[SlaTimer], events: list[LeadEvent], earlier: list[Lead]) -> PostFacts:
@@ -38,7 +39,7 @@ def _facts(timers: list[SlaTimer], events: list[LeadEvent], earlier: list[Lead])
     if handed:
         data = handed[-1].data or {}
         assignment = Assignment(to=data.get("to"), by=handed[-1].actor, previous=data.get("from"))
-    return PostFacts(timers, contacted, assignment, earlier)
+    return PostFacts(timers, contacted, assignment, earlier, sum(event.kind == "attempt" for event in events))
 
 
 async def load_facts(session: AsyncSession, leads: Sequence[Lead]) -> dict[int, PostFacts]:
@@ -64,6 +65,7 @@ class LeadPosts:
             clocks=clock_lines(facts.timers, tz=tz, now=now),
             earlier=facts.earlier,
             assignment=facts.assignment,
+            attempts=facts.attempts,
         )
         return replace(card, record=record_link(lead, self._config))
 

@@ -24,7 +24,8 @@ from storage.outbox import Outgoing
 from storage.sla import NoticeItem
 
 MAX_ITEMS = 20  # two blocks each: stays well inside Slack's 50 blocks per message
-GOAL = {"accept": "accept", "first_touch": "log first contact"}
+GOAL = {"accept": "accept", "first_touch": "log first contact", "follow_up": "log the promised attempts"}
+CONTACT_CLOCKS = ("first_touch", "follow_up")  # the owner meets them with Log attempt
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ def lead_line(lead: Lead) -> str:
 
 def resolution(timer: SlaTimer, lead: Lead) -> str:
     """What ended the clock, in words, for an alarm that is over."""
+    if timer.state == "cancelled" and lead.stage in (Stage.LOST, Stage.RECYCLED):
+        return f"↪️ Closed: {lead.stage}"
     if timer.state == "cancelled":
         return f"↪️ Reassigned to {mention(lead.owner)}"
     took = humanize(timedelta(seconds=timer.elapsed_seconds or 0))
@@ -81,7 +84,21 @@ def resolution(timer: SlaTimer, lead: Lead) -> str:
         if lead.stage == Stage.REJECTED:
             return f"✅ Resolved: rejected by {mention(lead.decided_by)} after {took}{late}"
         return f"✅ Resolved: {mention(lead.owner)} owns it, after {took}{late}"
+    if timer.clock == "follow_up" and lead.contacted_at is None:
+        return f"✅ Resolved: the promised attempts logged after {took}{late}"
     return f"✅ Resolved: first contact logged after {took}{late}"
+
+
+def span(delta: timedelta) -> str:
+    """A cadence's window in words: "5 days" for whole days, else as `humanize` says it."""
+    days, rest = divmod(int(delta.total_seconds()), 86400)
+    return f"{days} day{'' if days == 1 else 's'}" if days and not rest else humanize(delta)
+
+
+def cadence_shortfall(timer: SlaTimer, attempts: int, config: HandoffConfig) -> str:
+    """What a breached follow-up clock's alarm says: "2 of 3 attempts in 5 days"."""
+    promised = config.sla.follow_up.attempts if config.sla.follow_up else attempts
+    return f"{attempts} of {promised} attempts in {span(timedelta(seconds=timer.target_seconds))}"
 
 
 def audience(notice: SlaNotice, lead: Lead) -> str:
@@ -100,8 +117,8 @@ def goal_buttons(timer: SlaTimer, lead: Lead, who: str) -> list[Button]:
     (or a manager, from the post) logs first contact."""
     if timer.clock == "accept" and lead.owner is None and lead.stage == Stage.MQL:
         return [Button("Accept", Action.ACCEPT, "primary")]
-    if timer.clock == "first_touch" and who == "owner":
-        return [Button("Log contact", Action.LOG_CONTACT, "primary")]
+    if timer.clock in CONTACT_CLOCKS and who == "owner":
+        return [Button("Log attempt", Action.LOG_CONTACT, "primary")]
     return []
 
 
@@ -144,7 +161,9 @@ def escalated(timer: SlaTimer, lead: Lead, config: HandoffConfig, now: datetime)
     return "📣 Escalated: " + " · ".join(told)
 
 
-def _open_item(notice: SlaNotice, item: NoticeItem, config: HandoffConfig, now: datetime) -> AlarmItem:
+def _open_item(
+    notice: SlaNotice, item: NoticeItem, config: HandoffConfig, now: datetime, attempts: dict[int, int]
+) -> AlarmItem:
     """An open clock, in absolute times so the text stays true however long the message sits unread; it is
     re-rendered when the clock's state changes (breached, snoozed, snooze over, handled)."""
     timer, lead = item.timer, item.lead
@@ -153,6 +172,8 @@ def _open_item(notice: SlaNotice, item: NoticeItem, config: HandoffConfig, now: 
     who = audience(notice, lead)
     if timer.state == "running":
         text = f"⏳ *Due {when(timer.due_at, tz, now)}* to {GOAL.get(timer.clock, 'act')} · owner {owner}"
+    elif timer.clock == "follow_up":
+        text = f"🚨 *{cadence_shortfall(timer, attempts.get(timer.id, 0), config)}* · owner {owner}"
     else:
         text = f"🚨 *Breached at {when(timer.due_at, tz, now)}* · owner {owner}"
     if timer.snoozed_until is not None and timer.snoozed_until > now:
@@ -182,10 +203,17 @@ def _channel_step(items: list[NoticeItem], leads: str, open_count: int) -> tuple
     return "📣", f"Escalated to the channel: SLA breached on {leads}"
 
 
-def alarm_view(notice: SlaNotice, items: list[NoticeItem], *, config: HandoffConfig, now: datetime) -> AlarmView:
+def alarm_view(
+    notice: SlaNotice,
+    items: list[NoticeItem],
+    *,
+    config: HandoffConfig,
+    now: datetime,
+    attempts: dict[int, int] | None = None,  # a follow-up clock's id: the attempts logged in its window
+) -> AlarmView:
     groups: dict[str, list[AlarmItem]] = {}
     open_count = 0
-    order = {"accept": 0, "first_touch": 1}
+    order = {"accept": 0, "first_touch": 1, "follow_up": 2}
     items = sorted(items, key=lambda i: (order.get(i.timer.clock, 9), i.timer.due_at, i.timer.id))
     for item in items[:MAX_ITEMS]:
         line = lead_line(item.lead)
@@ -193,7 +221,7 @@ def alarm_view(notice: SlaNotice, items: list[NoticeItem], *, config: HandoffCon
             entry = AlarmItem(f"{line}\n{resolution(item.timer, item.lead)}")
         else:
             open_count += 1
-            opened = _open_item(notice, item, config, now)
+            opened = _open_item(notice, item, config, now, attempts or {})
             entry = AlarmItem(f"{line}\n{opened.text}", opened.actions, opened.value)
         groups.setdefault(clock_title(item.timer), []).append(entry)
     n = len(items)

@@ -10,6 +10,7 @@ from bot.delivery.pacing import Pacer
 from bot.ids import Action
 from sandbox.slack_models import Message
 from tests import databases
+from tests.attempts import log_attempt
 from tests.conftest import LEADS, MANAGER, REP1, Harness, StartApp, action_ids, team_config, text_of
 from tests.lifecycle.test_reject import BUDGET, submit_reject
 
@@ -233,8 +234,7 @@ async def test_a_batch_shows_each_leads_deadline_history_known_person_and_contac
 
     await app.click(Action.ACCEPT, ids[1], REP1)
     await app.settle()
-    await app.click(Action.LOG_CONTACT, ids[1], REP1)
-    await app.settle()
+    await log_attempt(app, ids[1], REP1)
     [batch] = [m for m in posts(app) if m.ts == batch.ts]
     line = next(b for b in batch.blocks if b.get("block_id") == f"lead:{ids[1]}:line")
     assert f"📞 First contact logged by <@{REP1}>" in line["text"]["text"]

@@ -10,6 +10,7 @@ import pytest
 
 from bot.ids import Action, Block, Callback
 from tests.app.test_operations import scrape, value
+from tests.attempts import log_attempt
 from tests.conftest import LEADS, REP1, Harness, StartApp, team_config
 
 
@@ -117,8 +118,7 @@ async def test_changes_queued_together_coalesce_and_the_post_shows_the_latest(ap
 
     await app.click(Action.ACCEPT, lead_id, REP1)
     await app.svc.background.wait()  # the accept commits before the contact is logged, as with a person clicking
-    await app.click(Action.LOG_CONTACT, lead_id, REP1)
-    await app.svc.background.wait()
+    await log_attempt(app, lead_id, REP1, settle=False)
     pending = [r for r in await app.outbox_rows() if r.delivered_at is None]
     await app.settle()
 
@@ -260,8 +260,7 @@ async def test_a_change_made_while_its_post_outlives_the_lease_is_still_shown(ap
     await stall.arrived.wait()  # the accepted post is rendered and in Slack's hands; its answer is held
 
     app.clock.advance(61)
-    await app.click(Action.LOG_CONTACT, lead_id, REP1)
-    await app.svc.background.wait()
+    await log_attempt(app, lead_id, REP1, settle=False)
     stall.release()
     await delivering
     await app.settle()

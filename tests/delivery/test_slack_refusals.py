@@ -10,6 +10,7 @@ import pytest
 
 from bot.ids import Action
 from tests.app.test_operations import scrape, value
+from tests.attempts import log_attempt
 from tests.conftest import MANAGER, REP1, REP2, StartApp, text_of
 from tests.sla.test_sla import MANAGER2, VP, at, start_sla
 
@@ -45,8 +46,7 @@ async def test_a_breach_for_a_manager_slack_will_not_dm_is_told_in_the_leads_thr
     app.clock.set(at(120))
     await app.sweep()
     assert len(await app.thread_replies(lead_id)) == 1  # escalated once, not once per sweep
-    await app.click(Action.LOG_CONTACT, lead_id, REP1)
-    await app.settle()
+    await log_attempt(app, lead_id, REP1)
     [reply] = await app.thread_replies(lead_id)
     assert "✅ Handled" in text_of(reply.blocks)  # the reply is the alarm: it follows the lead like a DM would
 

@@ -1,10 +1,11 @@
-"""Accept, and Log contact after it: signed clicks to /slack/events, as Slack sends them."""
+"""Accept, and Log attempt after it: signed clicks to /slack/events, as Slack sends them."""
 
 from __future__ import annotations
 
 import asyncio
 
 from bot.ids import Action
+from tests.attempts import log_attempt
 from tests.conftest import MANAGER, OUTSIDER, REP1, REP2, REP3, Harness, action_ids, text_of
 
 
@@ -79,12 +80,9 @@ async def test_log_contact_by_the_owner_is_recorded_once_and_shown(app: Harness)
     await app.click(Action.ACCEPT, lead_id, REP1)
     await app.settle()
 
-    await app.click(Action.LOG_CONTACT, lead_id, REP2)  # not the owner, not a manager
-    await app.settle()
-    await app.click(Action.LOG_CONTACT, lead_id, REP1)
-    await app.settle()
-    await app.click(Action.LOG_CONTACT, lead_id, MANAGER)
-    await app.settle()
+    assert await log_attempt(app, lead_id, REP2) is None  # not the owner, not a manager: no modal
+    assert await log_attempt(app, lead_id, REP1) == (200, "")
+    assert await log_attempt(app, lead_id, MANAGER) is None  # connected already
 
     contacted = [e.actor for e in await app.events(lead_id) if e.kind == "contacted"]
     assert contacted == [REP1]

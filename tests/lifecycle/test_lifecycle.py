@@ -15,6 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.ids import Action, Block, Callback
+from tests.attempts import log_attempt
 from tests.conftest import (
     INTAKE_TOKEN,
     LEADS,
@@ -271,8 +272,7 @@ async def test_a_lead_walks_from_mql_to_won_entirely_in_slack(app: Harness) -> N
     lead_id = await app.new_lead(name="Dana Buyer", company="Globex", campaign="Q4 Ops Webinar")
     await app.click(Action.ACCEPT, lead_id, REP1)
     await app.settle()
-    await app.click(Action.LOG_CONTACT, lead_id, REP1)
-    await app.settle()
+    await log_attempt(app, lead_id, REP1)
 
     await app.click(Action.QUALIFY, lead_id, REP2)  # not the owner, not a manager
     await app.settle()

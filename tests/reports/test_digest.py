@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.ids import Action, Block, Callback
+from tests.attempts import log_attempt
 from tests.conftest import LEADS, REP1, START, Harness, StartApp, team_config, text_of
 
 
@@ -100,9 +101,8 @@ async def test_the_digest_names_each_rep_once_with_all_their_breaches(start_app:
     await app.click(Action.ACCEPT, second, REP2)  # accept missed
     await app.settle()
     app.clock.advance(2 * 3600)
-    await app.click(Action.LOG_CONTACT, first, REP1)  # first contact missed (2 h of 1 h)
-    await app.click(Action.LOG_CONTACT, second, REP2)
-    await app.settle()
+    await log_attempt(app, first, REP1)  # first contact missed (2 h of 1 h)
+    await log_attempt(app, second, REP2)
 
     app.clock.set(START)
     assert await app.svc.digest.run() == "digest:2026-11-23"

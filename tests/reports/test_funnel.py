@@ -28,6 +28,7 @@ from bot.errors import UserError
 from bot.ids import Action, Block, Callback
 from bot.reports.periods import Period, parse_funnel, parse_period
 from tests import slack_requests as sr
+from tests.attempts import log_attempt
 from tests.conftest import LEADS, MARKETER, OUTSIDER, REP1, REP2, START, Harness, StartApp, team_config, text_of
 
 SLA: dict[str, Any] = {
@@ -61,8 +62,7 @@ async def accept(
     await app.settle()
     if contact_after_hours is not None:
         app.clock.advance(contact_after_hours * 3600)
-        await app.click(Action.LOG_CONTACT, lead_id, rep)
-        await app.settle()
+        await log_attempt(app, lead_id, rep)
 
 
 async def seed(app: Harness) -> dict[str, int]:

@@ -32,6 +32,7 @@ from bot.views.funnel import funnel_view
 from storage import rollups
 from storage.db import Database, alembic_config
 from storage.models import FunnelDay, FunnelDayClock, FunnelDayDuration, FunnelDayReason
+from tests.attempts import log_attempt
 from tests.config.test_config import GOOD_ENV, run_handoff
 from tests.conftest import MANAGER, REP1, REP2, START, Harness, StartApp, team_config
 from tests.databases import TEST_DATABASE_URL, fresh_postgres
@@ -122,8 +123,7 @@ async def play(app: Harness, history: dict[str, Any]) -> None:
                     crm.append((external_id, plan, app.clock.now()))
             await app.settle()
         elif kind == 2:
-            await app.click(Action.LOG_CONTACT, what, MANAGER)
-            await app.settle()
+            await log_attempt(app, what, MANAGER)
         else:
             await app.sweep()
     app.clock.set(max(START, app.clock.now()))

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.ids import Action, Block, Callback
 from storage.models import SlaTimer
+from tests.attempts import log_attempt
 from tests.conftest import (
     MANAGER,
     OUTSIDER,
@@ -200,9 +201,8 @@ async def test_first_contact_warns_the_owner_by_dm_and_escalates_to_their_own_ma
     [alarm] = app.dms(MANAGER2)
     assert "First contact within 4 h" in text_of(alarm.blocks)
 
-    status, _ = await app.press(heads_up, Action.LOG_CONTACT, REP2)  # straight from the heads-up DM
-    await app.settle()
-    assert status == 200
+    answer = await log_attempt(app, lead_id, REP2, on=heads_up)  # straight from the heads-up DM
+    assert answer == (200, "")
     [_accept, first_touch] = await timers(app, lead_id)
     assert (first_touch.state, first_touch.elapsed_seconds) == ("missed", 241 * 60)
     assert "✅ Resolved: first contact logged after 4 h 1 min (late)" in text_of(app.dms(MANAGER2)[0].blocks)
@@ -385,8 +385,7 @@ async def test_nudge_reminds_the_owner_who_can_act_from_the_dm(start_app: StartA
     assert app.slack.responses[-1]["text"] == f"👋 Nudged <@{REP1}>."
     [nudge] = app.dms(REP1)
     assert f"<@{MANAGER}> nudged you about a lead" in text_of(nudge.blocks)
-    await app.press(nudge, Action.LOG_CONTACT, REP1)
-    await app.settle()
+    await log_attempt(app, lead_id, REP1, on=nudge)
     assert [e.actor for e in await app.events(lead_id) if e.kind == "contacted"] == [REP1]
     assert "✅ Handled" in text_of(app.dms(MANAGER)[0].blocks)
 

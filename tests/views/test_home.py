@@ -10,6 +10,7 @@ import pytest
 
 from bot.ids import Action
 from tests import slack_requests as sr
+from tests.attempts import submit_attempt
 from tests.conftest import MANAGER, OUTSIDER, REP1, START, Harness, StartApp, action_ids, team_config, text_of
 
 SLA = {"accept": {"target": "30m"}, "first_touch": {"target": "24h"}}
@@ -66,6 +67,7 @@ async def test_a_rep_can_log_contact_from_home(start_app: StartApp) -> None:
     )  # fmt: skip
     await app.interact(payload)
     await app.settle()
+    assert await submit_attempt(app, REP1) == (200, "")
 
     assert [e.actor for e in await app.events(lead_id) if e.kind == "contacted"] == [REP1]
     assert "Nothing open" not in text_of((await open_home(app, REP1))["blocks"])  # contacted leads stay open

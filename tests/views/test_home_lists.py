@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.ids import Action, Block, Callback
 from storage.models import SlaTimer
 from tests import slack_requests as sr
+from tests.attempts import log_attempt
 from tests.conftest import MANAGER, REP1, REP2, START, Harness, StartApp, action_ids, team_config, text_of
 from tests.views.test_home import SLA, open_home
 
@@ -144,8 +145,7 @@ async def test_a_reps_open_leads_are_soonest_due_first_and_say_what_they_leave_o
     app = await start_app(team_config(sla=SLA))
     ids, urgent = await breaches(app, unaccepted=0, first_contact=18)
     for name in ("F07", "F02"):  # contact logged: no clock runs, so they come last, the later accepted first
-        await app.click(Action.LOG_CONTACT, ids[name], REP1)
-    await app.settle()
+        await log_attempt(app, ids[name], REP1)
     order = [name for name in urgent if name not in ("F07", "F02")] + ["F02", "F07"]  # F02 was accepted later
 
     home = await open_home(app, REP1)

@@ -474,6 +474,7 @@ def test_every_template_is_covered_here() -> None:
         "ephemeral/notice.json.j2",
         "ephemeral/wins.json.j2",
         "home/home.json.j2",
+        "modals/attempt.json.j2",  # tests/cadence/test_log_attempt.py
         "modals/failed.json.j2",
         "modals/history.json.j2",
         "modals/home_list.json.j2",
