@@ -79,6 +79,15 @@ class WorkingTime(Protocol):
         """Counted time between two moments (zero if `end` is before `start`)."""
         ...
 
+    def span(self, configured: timedelta) -> timedelta:
+        """The counted time a duration the team file gives stands for: in working time a day ("5d") is a working
+        day, not 24 working hours; hours and less count as written."""
+        ...
+
+    def unspan(self, counted: timedelta) -> timedelta:
+        """The inverse of `span`, for what people read: 42h30m of working time is "5d" with 8h30m working days."""
+        ...
+
 
 class WallTime:
     """Every second counts."""
@@ -88,6 +97,12 @@ class WallTime:
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         return max(end - start, timedelta(0))
+
+    def span(self, configured: timedelta) -> timedelta:
+        return configured
+
+    def unspan(self, counted: timedelta) -> timedelta:
+        return counted
 
 
 @dataclass(frozen=True)
@@ -136,6 +151,23 @@ class BusinessHours:
                 break
             total += min(closes, end) - max(opens, start)
         return total
+
+    @property
+    def day_length(self) -> timedelta:
+        """The working time of one working day (8h30m for 09:00-17:30)."""
+        anchor = date(2000, 1, 3)
+        return sum(
+            (datetime.combine(anchor, end) - datetime.combine(anchor, start) for start, end in self.ranges),
+            timedelta(0),
+        )
+
+    def span(self, configured: timedelta) -> timedelta:
+        whole_days = timedelta(days=configured.days)
+        return configured.days * self.day_length + (configured - whole_days)
+
+    def unspan(self, counted: timedelta) -> timedelta:
+        days, rest = divmod(counted, self.day_length)
+        return timedelta(days=days) + rest
 
     def first_working_day(self, since: date) -> date:
         day = since

@@ -2,7 +2,7 @@
 
     [sla.follow_up]
     attempts = 3      # contact attempts per accepted lead, until it connects
-    within = "5d"     # from acceptance (working time with business_hours = true)
+    within = "5d"     # from acceptance (five working days with business_hours = true)
 
 Accepting a lead starts a "follow_up" clock. It is met when `attempts` attempts are logged or one connects (a
 connected or replied outcome); when `within` runs out first, the escalation chain hears ("2 of 3 attempts in 5 d"),

@@ -102,8 +102,9 @@ class SlaService:
             return None
         target, warn = cfg.for_score(lead.score)
         time = self.config.working_time(cfg.business_hours)
-        due = time.add(at, target)
-        warn_at = time.add(at, target * warn) if warn else None
+        counted = time.span(target)  # "5d" of working time is five working days
+        due = time.add(at, counted)
+        warn_at = time.add(at, counted * warn) if warn else None
         return SlaTimer(
             lead_id=lead.id,
             clock=clock,
@@ -135,7 +136,7 @@ class SlaService:
         if timer is None:
             return None
         time = self.config.working_time(timer.business_hours)
-        elapsed = int(time.elapsed(timer.started_at, at).total_seconds())
+        elapsed = int(time.unspan(time.elapsed(timer.started_at, at)).total_seconds())
         late = timer.state == "breached" or at > timer.due_at
         timer.state = "cancelled" if cancel else ("missed" if late else "met")
         timer.stopped_at, timer.next_at, timer.elapsed_seconds = at, None, elapsed
@@ -230,7 +231,7 @@ class SlaService:
         if timer.state == "breached" and timer.breached_at is not None:
             while timer.steps_fired < len(cfg.escalate):
                 step = cfg.escalate[timer.steps_fired]
-                at = time.add(timer.breached_at, step.after)
+                at = time.add(timer.breached_at, time.span(step.after))
                 if at > now:
                     next_step_at = at
                     break

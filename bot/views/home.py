@@ -150,11 +150,10 @@ class HomeService:
         now, tz = self._clock.now(), self.config.tz
         time = self.config.working_time(timer.business_hours)
         name = clock_name(timer.clock)
+        due = when(timer.due_at, tz, now)
         if timer.state == "breached":
-            return (
-                f"🚨 {name}: {humanize(time.elapsed(timer.due_at, now))} late (was due {when(timer.due_at, tz, now)})"
-            )
-        return f"⏱ {name}: {humanize(time.elapsed(now, timer.due_at))} left (due {when(timer.due_at, tz, now)})"
+            return f"🚨 {name}: {humanize(time.unspan(time.elapsed(timer.due_at, now)))} late (was due {due})"
+        return f"⏱ {name}: {humanize(time.unspan(time.elapsed(now, timer.due_at)))} left (due {due})"
 
     def _snoozed(self, timer: SlaTimer) -> str:
         """A snooze is shown to the managers: by whom, until when, and how many of the allowed were used."""

@@ -226,3 +226,23 @@ async def test_a_reassigned_lead_starts_the_cadence_again_for_the_new_owner(star
         await log_attempt(app, lead_id, REP2, "no_answer")
     [_, second] = await follow_ups(app, lead_id)
     assert second.state == "met"  # REP2's three, in REP2's window
+
+
+async def test_five_days_of_working_time_are_five_working_days_holidays_skipped(start_app: StartApp) -> None:
+    sla = {"follow_up": {**CADENCE["follow_up"], "business_hours": True,
+                         "escalate": [{"after": "0s", "notify": "manager"}]}}  # fmt: skip
+    hours = {"hours": "09:00-17:30", "holidays": ["2026-11-26"]}  # Thanksgiving, a Thursday
+    app = await start_app(team_config(sla=sla, business_hours=hours))
+    app.clock.set(START + timedelta(days=1, hours=1))  # Tuesday Nov 24, 10:00 CST
+    lead_id = await accepted_lead(app, name="Dana Buyer")
+
+    [timer] = await follow_ups(app, lead_id)
+    # Wed, Fri, Mon, Tue, Wed: five working days, not 120 working hours (two and a half weeks)
+    assert timer.due_at == START + timedelta(days=9, hours=1)  # Wednesday Dec 2, 10:00 CST
+    app.clock.set(timer.due_at - timedelta(minutes=1))
+    await app.sweep()
+    assert app.dms(MANAGER) == []
+    app.clock.set(timer.due_at)
+    await app.sweep()
+    [alarm] = app.dms(MANAGER)
+    assert "0 of 3 attempts in 5 days" in text_of(alarm.blocks)

@@ -110,3 +110,25 @@ def test_percentages_and_hours_parse() -> None:
             parse_percent(bad)
     with pytest.raises(ValueError, match="out of range"):
         parse_hours("09:00-25:00")
+
+
+# --- a day of working time is a working day ----------------------------------------------------------------------
+
+
+def test_a_configured_day_of_working_time_is_one_working_day_not_24_working_hours() -> None:
+    assert HOURS.day_length == timedelta(hours=8, minutes=30)
+    assert SPLIT.day_length == timedelta(hours=7)
+    assert HOURS.span(timedelta(days=5)) == timedelta(hours=42, minutes=30)
+    assert HOURS.span(timedelta(days=1, hours=2)) == timedelta(hours=10, minutes=30)
+    assert HOURS.span(timedelta(minutes=30)) == timedelta(minutes=30)  # hours and less count as written
+    tuesday_10 = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)  # Tue Dec 1, 10:00 in Chicago
+    assert HOURS.add(tuesday_10, HOURS.span(timedelta(days=5))) == datetime(2026, 12, 8, 16, 0, tzinfo=UTC)
+    assert WallTime().span(timedelta(days=5)) == timedelta(days=5) == WallTime().unspan(timedelta(days=5))
+
+
+@given(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)))
+def test_unspan_reads_back_what_span_counted(configured: timedelta) -> None:
+    counted = HOURS.span(configured)
+    assert HOURS.span(HOURS.unspan(counted)) == counted
+    if configured - timedelta(days=configured.days) < HOURS.day_length:
+        assert HOURS.unspan(counted) == configured
