@@ -155,8 +155,9 @@ def escalated(timer: SlaTimer, lead: Lead, config: HandoffConfig, now: datetime)
     time = config.working_time(timer.business_hours)
     steps = cfg.escalate[: timer.steps_fired]
     told = [
-        f"{reached(step.notify, lead, config)} at {when(time.add(timer.breached_at, time.span(step.after)), config.tz, now)}"
+        f"{reached(step.notify, lead, config)} at {when(at, config.tz, now)}"
         for step in steps
+        if (at := time.add(timer.breached_at, time.span(step.after)))
     ]
     return "📣 Escalated: " + " · ".join(told)
 
