@@ -33,6 +33,7 @@ from bot.config.business_time import (
 from bot.config.fields import GROUP_ID, ChannelId, Duration, Frozen, MemberId, NotifyTarget, Percent, UserId
 from bot.config.hubspot import HubSpotConfig
 from bot.config.intake_fields import IntakeConfig
+from bot.config.routing import RoutingConfig, check_routing
 from bot.config.salesforce import SalesforceConfig
 from bot.errors import ConfigError
 
@@ -317,6 +318,7 @@ class HandoffConfig(Frozen):
     intake: IntakeConfig = IntakeConfig()
     hubspot: HubSpotConfig = HubSpotConfig()
     salesforce: SalesforceConfig = SalesforceConfig()
+    routing: RoutingConfig = RoutingConfig()
 
     @field_validator("timezone")
     @classmethod
@@ -369,6 +371,7 @@ def parse_config(data: dict[str, Any], *, source: str = "team file") -> HandoffC
         elif error["type"] == "extra_forbidden":
             message = "is not a known setting (see handoff.example.toml)"
         raise ConfigError(key, message) from None
+    check_routing(config.routing, config.team.sales)
     if config.sla.unowned_notify == "group" and not config.sales_groups:
         raise ConfigError(
             "sla.unowned_notify", '"group" mentions the sales user groups: list a user-group id (S…) in team.sales'
