@@ -45,6 +45,8 @@ class Action(StrEnum):
     HOME_SHOW_ALL = "home_show_all"
     HOME_PREVIOUS = "home_list_previous"
     HOME_NEXT = "home_list_next"
+    PASS = "lead_pass"  # routing: the rep a lead is assigned to passes it on to the next rep
+    PASS_REASON = "pass_reason_input"
 
 
 class Block(StrEnum):
@@ -64,6 +66,7 @@ class Block(StrEnum):
     MOVE_REASON = "move_reason"
     SPEND_SOURCE = "spend_source"
     SPEND_AMOUNT = "spend_amount"
+    PASS_REASON = "pass_reason"
 
 
 class Callback(StrEnum):
@@ -74,6 +77,7 @@ class Callback(StrEnum):
     MOVE = "lead_move_modal"
     WIN = "manual_win_modal"
     HOME_LIST = "home_list_modal"
+    PASS = "lead_pass_modal"
 
 
 REJECT_MODAL_IDS = {
@@ -99,6 +103,8 @@ HOME_LIST_IDS = {
     "previous": Action.HOME_PREVIOUS,
     "next": Action.HOME_NEXT,
 }
+
+PASS_MODAL_IDS = {"callback": Callback.PASS, "reason_block": Block.PASS_REASON, "reason_action": Action.PASS_REASON}
 
 SNOOZE_MODAL_IDS = {"callback": Callback.SNOOZE, "why_block": Block.SNOOZE_WHY, "why_action": Action.SNOOZE_WHY}
 
@@ -132,7 +138,9 @@ MOVE_BUTTONS = {
 }
 # What each button's value is. A lead's post carries the lead's id; an SLA alarm (a DM, a manager's Home) carries
 # the timer's, so that Snooze and Reassign act on that one escalation; Home's list buttons carry a list's name.
-LEAD_BUTTONS: Final = frozenset({Action.ACCEPT, Action.REJECT, Action.LOG_CONTACT, Action.HISTORY, *MOVE_BUTTONS})
+LEAD_BUTTONS: Final = frozenset(
+    {Action.ACCEPT, Action.REJECT, Action.LOG_CONTACT, Action.HISTORY, Action.PASS, *MOVE_BUTTONS}
+)
 TIMER_BUTTONS: Final = frozenset({Action.SLA_REASSIGN, Action.SLA_SNOOZE, Action.SLA_NUDGE})
 LIST_BUTTONS: Final = frozenset({Action.HOME_SHOW_ALL, Action.HOME_PREVIOUS, Action.HOME_NEXT})
 LINK_BUTTONS: Final = frozenset({Action.OPEN_RECORD})
