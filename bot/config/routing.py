@@ -11,10 +11,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from bot.config.fields import GROUP_ID, Frozen, MemberId, UserId
+from bot.config.fields import GROUP_ID, USER_ID, Frozen, MemberId
 from bot.errors import ConfigError
 
-Weight = Annotated[int, Field(gt=0, le=1000)]
+Weight = Annotated[int, Field(gt=0, le=1000, strict=True)]
 CONDITIONS = ("source", "campaign", "min_score", "max_score", "email_domain")
 
 
@@ -57,7 +57,7 @@ class RoutingRule(Frozen):
 class RoutingConfig(Frozen):
     mode: Literal["claim", "round_robin", "weighted"] = "claim"
     pool: tuple[MemberId, ...] = ()  # empty: everyone in team.sales (user groups expand)
-    weights: dict[UserId, Weight] = Field(default_factory=dict)  # weighted: shares of new leads (default 1)
+    weights: dict[str, Weight] = Field(default_factory=dict)  # weighted: shares of new leads (default 1)
     max_open: int | None = Field(None, gt=0, le=100_000)  # a rep with this many open leads is skipped
     reassign_unaccepted: bool = False
     rules: tuple[RoutingRule, ...] = Field((), max_length=100)
@@ -85,6 +85,8 @@ def check_routing(routing: RoutingConfig, sales: tuple[str, ...]) -> None:
     for index, entry in enumerate(routing.pool):
         check(f"routing.pool[{index}]", entry)
     for user_id in routing.weights:
+        if not USER_ID.match(user_id):
+            raise ConfigError(f"routing.weights.{user_id}", f"{user_id!r} is not a Slack user id (U… or W…)")
         check(f"routing.weights.{user_id}", user_id)
     for number, rule in enumerate(routing.rules):
         for index, entry in enumerate(rule.assign):

@@ -154,18 +154,20 @@ class Router:
         actor: str | None = None,
         roster: Roster | None = None,
         keep_if_alone: bool = False,
+        passed: Sequence[str] = (),
     ) -> str | None:
         """Move the lead's offer on from its assignee to the next rep ("pass" or "breach"); returns the new
         assignee. When nobody else can take it: with `keep_if_alone` nothing changes (None), else the lead is open
-        to claim and the managers are told (None)."""
+        to claim and the managers are told (None). Reps who `passed` it are skipped while others are available."""
         roster = roster or self.last_roster()
         if roster is None:
             return None
         now = self._clock.now()
         moment = await self._moment(session, roster, now)
         return await self._offer(
-            session, lead, roster, moment, previous=lead.assignee, why=why, now=now, actor=actor, keep=keep_if_alone
-        )
+            session, lead, roster, moment, previous=lead.assignee, why=why, now=now, actor=actor, keep=keep_if_alone,
+            passed=passed,
+        )  # fmt: skip
 
     async def _offer(
         self,
@@ -179,10 +181,12 @@ class Router:
         now: datetime,
         actor: str | None = None,
         keep: bool = False,
+        passed: Sequence[str] = (),
     ) -> str | None:
         pool = self.pool_for(roster, lead)
-        available = self._available(pool, moment, [previous] if previous else [])
-        if previous is not None and not available - {previous}:  # nobody else: keep it, or open it to everyone
+        gone = {*passed, *([previous] if previous else [])}  # never back to them while another rep is available
+        available = self._available(pool, moment, sorted(gone))
+        if previous is not None and not available - gone:  # nobody else: keep it, or open it to everyone
             if keep:
                 return None
             available = set()

@@ -86,7 +86,8 @@ class RoutingService:
                 session=session, lead_id=lead_id, kind="passed", actor=user_id, at=now, reason=reason
             )
             await self._sla.stop(session, lead_id=lead_id, clock=ACCEPT, at=now, actor=user_id, cancel=True)
-            to = await self._router.reroute(session, lead, why="pass", actor=user_id, roster=roster)
+            passers = await self._passers(session, lead_id)
+            to = await self._router.reroute(session, lead, why="pass", actor=user_id, roster=roster, passed=passers)
             if lead.posted_at is not None:  # a lead not yet posted starts its clock (for `to`) when it is
                 await self._sla.start(session, lead=lead, clock=ACCEPT, at=now, owner=to)
             await outbox.enqueue_many(session=session, rows=[kinds.lead_post(lead_id)], now=now)
@@ -111,7 +112,10 @@ class RoutingService:
                 continue
             if lead.assignee != timer.owner:
                 continue
-            to = await self._router.reroute(session, lead, why="breach", roster=roster, keep_if_alone=True)
+            passers = await self._passers(session, lead.id)
+            to = await self._router.reroute(
+                session, lead, why="breach", roster=roster, keep_if_alone=True, passed=passers
+            )
             if to is None:
                 continue
             timer.stopped_at, timer.next_at = now, None
@@ -119,6 +123,11 @@ class RoutingService:
             if started is not None:
                 await rollups.add_clocks(session=session, timer_ids=[started.id])
             await outbox.enqueue_many(session=session, rows=[kinds.lead_post(lead.id)], now=now)
+
+    @staticmethod
+    async def _passers(session: AsyncSession, lead_id: int) -> list[str]:
+        events = await lead_queries.events_of_leads(session=session, lead_ids=[lead_id], kinds=("passed",))
+        return [event.actor for event in events[lead_id] if event.actor]
 
     async def _locked_or_later(self, session: AsyncSession, timer: SlaTimer, now: datetime) -> Lead | None:
         """The timer's lead, locked; when someone is acting on it right now (PostgreSQL: its row is locked), None,
