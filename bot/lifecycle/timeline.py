@@ -101,6 +101,10 @@ def event_line(event: LeadEvent, tz: ZoneInfo = UTC_ZONE) -> str:
         line = f"Rejected by {who} — {text('reason')}" + (f" ({text('note')})" if d.get("note") else "")
     elif kind == "contacted":
         line = f"First contact logged by {who}"
+    elif kind == "assigned" and "from" in d:  # routing's offer: by rotation, a rule, a pass or a missed accept
+        line = f"Assigned to {mention(d.get('to'))} by routing ({text('why')})"
+    elif kind == "passed":
+        line = f"Passed by {who}: {text('reason')}"
     elif kind in ("assigned", "reassigned"):
         line = f"{'Assigned' if kind == 'assigned' else 'Reassigned'} to {mention(d.get('to'))} by {who}: {text('why')}"
     elif kind == "moved":
