@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 from bot.ids import Action
 from storage.models import AwayRep
@@ -114,3 +115,24 @@ async def test_claim_mode_is_unchanged(start_app: StartApp) -> None:
     assert (await app.lead(lead_id)).assignee is None
     assert await assigned_events(app) == [] and await turns(app) == []
     assert action_ids((await app.post_of(lead_id)).blocks) == [Action.ACCEPT, Action.REJECT]
+
+
+async def test_a_hostile_lead_is_offered_with_every_string_escaped(start_app: StartApp) -> None:
+    app = await start_app(routed_config({"mode": "round_robin", "pool": [REP1, REP2]}))
+
+    lead_id = await app.new_lead(external_id="x\u202e", name="Pat <!channel> & <@U0BOSS0001>", company="<https://x|y>")
+
+    post, [dm] = (await app.post_of(lead_id)).blocks, app.dms(REP1)
+    for shown in (mrkdwn_texts(post), mrkdwn_texts(dm.blocks)):  # plain-text headers are not parsed by Slack
+        assert "<!channel>" not in shown and "<@U0BOSS0001>" not in shown and "<https://x|y>" not in shown
+    assert "Pat &lt;!channel&gt; &amp; &lt;@U0BOSS0001&gt;" in mrkdwn_texts(dm.blocks)
+    assert f"Assigned to <@{REP1}>" in mrkdwn_texts(post)
+
+
+def mrkdwn_texts(node: Any) -> str:
+    if isinstance(node, list):
+        return "\n".join(mrkdwn_texts(item) for item in node)
+    if isinstance(node, dict):
+        own = [node["text"]] if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str) else []
+        return "\n".join(own + [mrkdwn_texts(v) for v in node.values() if isinstance(v, (dict, list))])
+    return ""
