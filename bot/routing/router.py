@@ -37,7 +37,7 @@ class Wording(Protocol):
     ) -> list[Outgoing]: ...
 
     def unrouted(
-        self, lead: Lead, *, managers: Sequence[str], previous: str | None, now: datetime
+        self, leads: Sequence[Lead], *, managers: Sequence[str], previous: str | None, now: datetime
     ) -> list[Outgoing]: ...
 
 
@@ -142,8 +142,13 @@ class Router:
         claim, and the managers are told."""
         now = self._clock.now()
         moment = await self._moment(session, roster, now)
+        unrouted: list[Lead] = []
         for lead in leads:
-            await self._offer(session, lead, roster, moment, previous=None, why=None, now=now)
+            if await self._offer(session, lead, roster, moment, previous=None, why=None, now=now) is None:
+                unrouted.append(lead)
+        if unrouted:  # one DM per manager for the whole batch, listing each lead nobody could take
+            rows = self._wording.unrouted(unrouted, managers=roster.managers, previous=None, now=now)
+            await outbox.enqueue_many(session=session, rows=rows, now=now)
 
     async def reroute(
         self,
@@ -194,10 +199,11 @@ class Router:
         seats = [Seat(rep, self.config.weight(rep), turns[rep].credit) for rep in pool.reps]
         turn = take_turn(seats, available)
         chosen = turn.chosen
-        rows: list[Outgoing]
+        rows: list[Outgoing] = []
         if chosen is None:
             lead.assignee, lead.assigned_at = None, None
-            rows = self._wording.unrouted(lead, managers=roster.managers, previous=previous, now=now)
+            if previous is not None:  # a new lead's managers hear once for its whole batch (`route_new`)
+                rows = self._wording.unrouted([lead], managers=roster.managers, previous=previous, now=now)
         else:
             for seat in turn.seats:
                 row = turns[seat.user_id]

@@ -84,18 +84,22 @@ class RoutingWords:
             )
         ]
 
-    def unrouted(self, lead: Lead, *, managers: Sequence[str], previous: str | None, now: datetime) -> list[Outgoing]:
-        headline = f"{lead.name or lead.email or lead.external_id} ({lead.company or 'unknown company'})"
-        why = f"{mention(previous)} passed it and nobody else" if previous else "Nobody"
-        lines = [
-            f"{lead_line(lead)}: {why} in its routing pool is available (away or at `max_open`).",
-            "It is open for any rep to accept on its post; reassign it if it waits.",
-        ]
-        stamp = f"{lead.id}:{now.timestamp():.6f}"
+    def unrouted(
+        self, leads: Sequence[Lead], *, managers: Sequence[str], previous: str | None, now: datetime
+    ) -> list[Outgoing]:
+        """The managers hear about the leads nobody in their pool could take (one DM for a batch of them)."""
+        first = leads[0]
+        headline = f"{first.name or first.email or first.external_id} ({first.company or 'unknown company'})"
+        title = f"⚠️ No rep to route to: {headline}" if len(leads) == 1 else f"⚠️ No rep to route {len(leads)} leads to"
+        why = f"{mention(previous)} passed it and nobody else" if previous else "nobody"
+        lines = [f"{lead_line(lead)}: {why} in its routing pool is available" for lead in leads[:30]]
+        if len(leads) > 30:
+            lines.append(f"…and {len(leads) - 30} more")
+        lines.append(
+            "Everyone in the pool is away or at `max_open`: any rep may accept on the post; reassign if it waits."
+        )
+        stamp = f"{first.id}:{now.timestamp():.6f}"
         return [
-            kinds.announcement(
-                f"unrouted:{stamp}:{manager}", f"⚠️ No rep to route to: {headline}", lines, "Handoff · routing",
-                channel=manager,
-            )
+            kinds.announcement(f"unrouted:{stamp}:{manager}", title, lines, "Handoff · routing", channel=manager)
             for manager in managers
-        ]  # fmt: skip
+        ]

@@ -94,6 +94,20 @@ async def test_a_rep_at_max_open_is_skipped_and_a_lead_nobody_can_take_is_open_t
     assert (await app.lead(third)).owner == REP3  # anyone in sales may claim it
 
 
+async def test_a_batch_nobody_can_take_is_one_dm_per_manager(start_app: StartApp) -> None:
+    app = await start_app(routed_config({"mode": "round_robin", "pool": [REP1]}))
+    async with app.svc.db.session() as session:  # what /handoff away writes
+        session.add(AwayRep(user_id=REP1, since=START, until=None, set_by=REP1))
+
+    status, body = await app.post_leads([{"external_id": f"b{n}", "name": f"Lead {n}"} for n in range(5)])
+    await app.settle()
+
+    assert status == 201, body
+    [dm] = app.dms(MANAGER)
+    assert "No rep to route 5 leads to" in text_of(dm.blocks)
+    assert [(await app.lead(int(row["id"]))).assignee for row in body["leads"]] == [None] * 5
+
+
 async def test_an_away_rep_gets_no_new_leads_until_back(start_app: StartApp) -> None:
     app = await start_app(routed_config({"mode": "round_robin", "pool": [REP1, REP2]}))
     async with app.svc.db.session() as session:  # what /handoff away writes
