@@ -64,6 +64,13 @@ async def test_pass_asks_why_then_offers_the_lead_to_the_next_rep_with_a_fresh_a
     await app.settle()
     assert "only they can pass it" in app.slack.responses[-1]["text"]
     assert app.slack.calls_to("views.open") == []
+    status, body = await app.submit(Callback.PASS, REP2, str(lead_id), pass_form("a forged submission"))
+    assert json.loads(body)["errors"] == {
+        Block.PASS_REASON: "This lead is assigned to u0rep00001: only they can pass it."
+    }
+    status, body = await app.submit(Callback.PASS, REP1, "not-a-lead", pass_form("stale"))
+    assert json.loads(body)["errors"] == {Block.PASS_REASON: "This form is out of date; reopen it."}
+    assert (await app.lead(lead_id)).assignee == REP1
 
     await app.click(Action.PASS, lead_id, REP1)
     await app.settle()
