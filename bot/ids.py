@@ -50,6 +50,8 @@ class Action(StrEnum):
     HOME_NEXT = "home_list_next"
     HOME_AWAY = "home_away"  # a rep's Home: "I'm away" (until they are back)
     HOME_BACK = "home_back"  # a rep's Home: "I'm back"
+    PASS = "lead_pass"  # routing: the rep a lead is assigned to passes it on to the next rep
+    PASS_REASON = "pass_reason_input"
 
 
 class Block(StrEnum):
@@ -72,6 +74,7 @@ class Block(StrEnum):
     ATTEMPT_CHANNEL = "attempt_channel"
     ATTEMPT_OUTCOME = "attempt_outcome"
     ATTEMPT_NOTE = "attempt_note"
+    PASS_REASON = "pass_reason"
 
 
 class Callback(StrEnum):
@@ -83,6 +86,7 @@ class Callback(StrEnum):
     WIN = "manual_win_modal"
     HOME_LIST = "home_list_modal"
     ATTEMPT = "lead_attempt_modal"
+    PASS = "lead_pass_modal"
 
 
 REJECT_MODAL_IDS = {
@@ -114,6 +118,7 @@ ATTEMPT_MODAL_IDS = {
     **{f"{name}_block": Block[f"ATTEMPT_{name.upper()}"] for name in ("channel", "outcome", "note")},
     **{f"{name}_action": Action[f"ATTEMPT_{name.upper()}"] for name in ("channel", "outcome", "note")},
 }
+PASS_MODAL_IDS = {"callback": Callback.PASS, "reason_block": Block.PASS_REASON, "reason_action": Action.PASS_REASON}
 
 SNOOZE_MODAL_IDS = {"callback": Callback.SNOOZE, "why_block": Block.SNOOZE_WHY, "why_action": Action.SNOOZE_WHY}
 
@@ -147,7 +152,9 @@ MOVE_BUTTONS = {
 }
 # What each button's value is. A lead's post carries the lead's id; an SLA alarm (a DM, a manager's Home) carries
 # the timer's, so that Snooze and Reassign act on that one escalation; Home's list buttons carry a list's name.
-LEAD_BUTTONS: Final = frozenset({Action.ACCEPT, Action.REJECT, Action.LOG_CONTACT, Action.HISTORY, *MOVE_BUTTONS})
+LEAD_BUTTONS: Final = frozenset(
+    {Action.ACCEPT, Action.REJECT, Action.LOG_CONTACT, Action.HISTORY, Action.PASS, *MOVE_BUTTONS}
+)
 TIMER_BUTTONS: Final = frozenset({Action.SLA_REASSIGN, Action.SLA_SNOOZE, Action.SLA_NUDGE})
 LIST_BUTTONS: Final = frozenset({Action.HOME_SHOW_ALL, Action.HOME_PREVIOUS, Action.HOME_NEXT})
 AWAY_BUTTONS: Final = frozenset({Action.HOME_AWAY, Action.HOME_BACK})

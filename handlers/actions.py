@@ -26,6 +26,7 @@ from bot.ids import (
     LIST_BUTTONS,
     MOVE_BUTTONS,
     MOVE_MODAL_IDS,
+    PASS_MODAL_IDS,
     REASSIGN_MODAL_IDS,
     REJECT_MODAL_IDS,
     SNOOZE_MODAL_IDS,
@@ -178,6 +179,16 @@ async def handle_move_click(svc: Services, click: Click) -> None:
     )  # fmt: skip
 
 
+@clicked("pass click")
+async def handle_pass_click(svc: Services, click: Click) -> None:
+    """Pass: the rep a lead is assigned to hands it on (routing), saying why in a small modal."""
+    lead = await svc.routing.check_can_pass(click.lead_id, user_id=click.user_id)
+    await open_modal(
+        svc, click.trigger_id, "modals/pass.json.j2", ids=PASS_MODAL_IDS, metadata=str(lead.id),
+        headline=headline(lead),
+    )  # fmt: skip
+
+
 @clicked("history click")
 async def handle_history_click(svc: Services, click: Click) -> None:
     read = await svc.timelines.read_in_slack(click.lead_id, user_id=click.user_id)
@@ -254,6 +265,7 @@ ACTIONS: Final[list[tuple[Action, Listener]]] = [
     (Action.LOG_CONTACT, handle_log_contact_click),
     *((move, handle_move_click) for move in MOVE_BUTTONS),
     (Action.HISTORY, handle_history_click),
+    (Action.PASS, handle_pass_click),
     (Action.SLA_REASSIGN, handle_reassign_click),
     (Action.SLA_SNOOZE, handle_snooze_click),
     (Action.SLA_NUDGE, handle_nudge_click),

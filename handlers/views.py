@@ -145,6 +145,12 @@ async def handle_snooze_submission(svc: Services, user_id: str, form: Form) -> N
     await svc.sla.snooze(form.timer_id("why"), user_id=user_id, why=why)
 
 
+@submitted({}, Block.PASS_REASON)
+async def handle_pass_submission(svc: Services, user_id: str, form: Form) -> None:
+    reason = form.text(Block.PASS_REASON, Action.PASS_REASON)
+    await svc.routing.pass_lead(form.lead_id("reason"), user_id=user_id, reason=reason)
+
+
 @submitted({"month": Block.SPEND_MONTH, "amount": Block.SPEND_AMOUNT}, Block.SPEND_SOURCE)
 async def handle_spend_submission(svc: Services, user_id: str, form: Form) -> None:
     saved = await svc.spend.enter(
@@ -223,6 +229,7 @@ VIEWS: Final[list[tuple[Callback, Listener]]] = [
     (Callback.MOVE, handle_move_submission),
     (Callback.WIN, handle_win_submission),
     (Callback.ATTEMPT, handle_attempt_submission),
+    (Callback.PASS, handle_pass_submission),
 ]
 
 

@@ -48,10 +48,13 @@ from bot.lifecycle.wins import ManualWins
 from bot.reports.digest import Digest
 from bot.reports.metrics import Metrics
 from bot.reports.spend import SpendService
+from bot.routing.router import Router
+from bot.routing.service import RoutingService
 from bot.sla.clocks import SlaService
 from bot.sla.reviews import SlaReviews
 from bot.views.funnel import FunnelService
 from bot.views.home import HomeService
+from bot.views.routing_cards import RoutingWords
 from bot.views.sla_cards import handover
 from handlers.intake import MAX_BODY
 from message_templates import Renderer
@@ -76,6 +79,8 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
     metrics = Metrics(db, config, clock)
     outcomes = Outcomes(team, clock, writes_to=settings.writeback.crms)
     leads = LeadService(db, team, clock, sla, handover=handover, outcomes=outcomes)
+    routing = RoutingService(db, team, clock, Router(team, clock, RoutingWords(config)), sla)
+    leads.may_accept, sla.after_advance = routing.check_accept, routing.after_sweep  # [routing]'s hooks
 
     def http() -> aiohttp.ClientSession:
         assert client.session is not None, "the HTTP session is created when the app starts"
@@ -114,7 +119,8 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         client=client,
         renderer=renderer,
         team=team,
-        intake=Intake(db, clock),
+        intake=Intake(db, clock, routing.router),
+        routing=routing,
         leads=leads,
         timelines=Timelines(db, team),
         sla=sla,

@@ -22,6 +22,7 @@ from bot.lifecycle.timeline import Timelines
 from bot.lifecycle.wins import ManualWins
 from bot.reports.digest import Digest
 from bot.reports.spend import SpendService
+from bot.routing.service import RoutingService
 from bot.sla.clocks import SlaService
 from bot.sla.reviews import SlaReviews
 from bot.views.funnel import FunnelService
@@ -40,6 +41,7 @@ class Services:
     renderer: Renderer
     team: Team
     intake: Intake
+    routing: RoutingService
     leads: LeadService
     timelines: Timelines
     sla: SlaService
@@ -57,6 +59,7 @@ class Services:
 
     async def sweep_all(self) -> None:
         """One scheduled SLA sweep: batches until nothing is due, each batch its own short transaction."""
+        await self.routing.router.prepare()  # who is in each routing pool, read before the sweep's transactions
         for _ in range(20):  # bounded: a backlog bigger than 20 batches waits for the next run
             if (await self.sla.sweep()).timers < self.sla.batch:
                 return

@@ -34,6 +34,7 @@ from bot.config.fields import GROUP_ID, ChannelId, Duration, Frozen, MemberId, P
 from bot.config.follow_up import FollowUpConfig
 from bot.config.hubspot import HubSpotConfig
 from bot.config.intake_fields import IntakeConfig
+from bot.config.routing import RoutingConfig, check_routing
 from bot.config.salesforce import SalesforceConfig
 from bot.errors import ConfigError
 
@@ -310,6 +311,7 @@ class HandoffConfig(Frozen):
     intake: IntakeConfig = IntakeConfig()
     hubspot: HubSpotConfig = HubSpotConfig()
     salesforce: SalesforceConfig = SalesforceConfig()
+    routing: RoutingConfig = RoutingConfig()
 
     @field_validator("timezone")
     @classmethod
@@ -364,6 +366,7 @@ def parse_config(data: dict[str, Any], *, source: str = "team file") -> HandoffC
         raise ConfigError(key, message) from None
     if config.sla.follow_up and (odd := config.sla.follow_up.check_reasons(config.lost.reasons)) is not None:
         raise ConfigError("sla.follow_up.no_response_reasons", f"{odd!r} is not one of the [lost] reasons")
+    check_routing(config.routing, config.team.sales)
     if config.sla.unowned_notify == "group" and not config.sales_groups:
         raise ConfigError(
             "sla.unowned_notify", '"group" mentions the sales user groups: list a user-group id (S…) in team.sales'

@@ -14,6 +14,7 @@ from bot.delivery import outbox_kinds as kinds
 from bot.lifecycle.backfill import History
 from bot.lifecycle.intake_input import LeadFields
 from bot.lifecycle.stages import Stage
+from bot.routing.router import Router
 from storage import leads as lead_queries
 from storage import rollups
 from storage.db import Database
@@ -40,9 +41,10 @@ class Ingested:
 
 
 class Intake:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, router: Router | None = None) -> None:
         self._db = db
         self._clock = clock
+        self._router = router  # the app's: each new MQL offered to one rep ([routing]); the CSV import has none
 
     async def ingest(
         self,
@@ -76,10 +78,14 @@ class Intake:
         # one statement needs the same columns in every row (only a backfill's rows can differ)
         names = {name for row in rows.values() for name in row}
         uniform = [{name: row.get(name) for name in names} if len(row) < len(names) else row for row in rows.values()]
+        roster = await self._router.prepare() if self._router is not None and post and not history else None
         async with self._db.session() as session:
             fresh = await lead_queries.insert_new_leads(
                 session=session, rows=uniform, actor=actor, post_kind=kinds.LEAD_POST if post else None
             )
+            if roster is not None and self._router is not None and fresh:  # offered in the same transaction
+                new = await lead_queries.leads_by_ids(session=session, ids=[fresh[e] for e in rows if e in fresh])
+                await self._router.route_new(session, new, roster)
             just_received = not any(external_id in history for external_id in fresh)  # no backfilled decisions
             await rollups.add_leads(session=session, lead_ids=fresh.values(), just_received=just_received)
             decisions = [

@@ -3,7 +3,7 @@ changes the lead, appends to the timeline and queues what Slack must hear, all o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -71,6 +71,7 @@ class LeadService:
         self, db: Database, team: Team, clock: Clock, sla: SlaService, handover: Handover, outcomes: Outcomes
     ) -> None:
         self._handover = handover
+        self.may_accept: Callable[[AsyncSession, int, str], Awaitable[None]] | None = None  # routing's offer check
         self._outcomes = outcomes
         self._db = db
         self._team = team
@@ -88,7 +89,8 @@ class LeadService:
 
     def clocks_on_post(self, lead: Lead, at: datetime) -> list[SlaTimer]:
         """The clocks the lead's first post starts if it goes out `at`, as the post shows them (not stored)."""
-        planned = (self._sla.plan(lead=lead, clock=name, at=at, owner=None) for name in on_post(Stage(lead.stage)))
+        offered = lead.assignee  # routing offered the lead to a rep: the accept clock is theirs
+        planned = (self._sla.plan(lead=lead, clock=name, at=at, owner=offered) for name in on_post(Stage(lead.stage)))
         return [timer for timer in planned if timer is not None]  # a clock the team file does not set: none
 
     async def posted(self, session: AsyncSession, lead_ids: list[int], *, channel: str, ts: str, at: datetime) -> None:
@@ -130,11 +132,11 @@ class LeadService:
         await self._require_sales(user_id, "accept")
         now = self._clock.now()
         async with self._db.session() as session, rollups.recount(session=session, lead_ids=[lead_id]):
+            if self.may_accept is not None:  # a lead routing offered to a rep: theirs (or a manager's) to accept
+                await self.may_accept(session, lead_id, user_id)
+            values = {"stage": Stage.SAL, "owner": user_id, "decided_by": user_id, "decided_at": now}
             won = await lead_queries.claim_decision(
-                session=session,
-                lead_id=lead_id,
-                from_stage=Stage.MQL,
-                values={"stage": Stage.SAL, "owner": user_id, "decided_by": user_id, "decided_at": now},
+                session=session, lead_id=lead_id, from_stage=Stage.MQL, values=values
             )
             lead = await self._get(session, lead_id)
             if not won:

@@ -106,6 +106,10 @@ def event_line(event: LeadEvent, tz: ZoneInfo = UTC_ZONE) -> str:
         how, what = CHANNELS.get(str(d.get("channel")), "Contact"), OUTCOMES.get(str(d.get("outcome")), "logged")
         line = f"📞 {how} attempt by {who}: {what.lower()}"
         line += f" — {text('note')}" if d.get("note") else ""
+    elif kind == "assigned" and "from" in d:  # routing's offer: by rotation, a rule, a pass or a missed accept
+        line = f"Assigned to {mention(d.get('to'))} by routing ({text('why')})"
+    elif kind == "passed":
+        line = f"Passed by {who}: {text('reason')}"
     elif kind in ("assigned", "reassigned"):
         line = f"{'Assigned' if kind == 'assigned' else 'Reassigned'} to {mention(d.get('to'))} by {who}: {text('why')}"
     elif kind == "moved":

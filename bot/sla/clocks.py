@@ -12,7 +12,7 @@ every DM remembers which timers it was about, so acting on a lead updates the al
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -83,6 +83,7 @@ class SlaService:
         self._team = team
         self._clock = clock
         self._on_recorded = on_recorded or (lambda event, clock: None)  # (event kind, clock) after each commit
+        self.after_advance: Callable[[AsyncSession, list[SlaTimer], datetime], Awaitable[None]] | None = None  # routing
         self.batch = batch
 
     @property
@@ -102,9 +103,8 @@ class SlaService:
             return None
         target, warn = cfg.for_score(lead.score)
         time = self.config.working_time(cfg.business_hours)
-        counted = time.span(target)  # "5d" of working time is five working days
-        due = time.add(at, counted)
-        warn_at = time.add(at, counted * warn) if warn else None
+        due = time.add(at, time.span(target))  # "5d" of working time is five working days
+        warn_at = time.add(at, time.span(target) * warn) if warn else None
         return SlaTimer(
             lead_id=lead.id,
             clock=clock,
@@ -178,6 +178,8 @@ class SlaService:
             fires: list[Fire] = []
             for timer, lead in due:
                 fires.extend(self._advance(timer, lead, now, queued))
+            if self.after_advance is not None:  # routing: a breached offer moves on to the next rep
+                await self.after_advance(session, [timer for timer, _ in due], now)
             notices = self._group(fires, recipients, queued, now)
             sent = await queries.notice_ids_for_leads(session=session, lead_ids=sorted(queued.changed))
             ids = await queries.add_notices(session=session, notices=notices, at=now)

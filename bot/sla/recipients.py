@@ -70,7 +70,7 @@ class Recipients:
         """User ids to DM; an empty list means the lead's thread in the channel. A lead nobody owns is for the reps
         to pick up: with `unowned_notify = "dm"` they are DMed (`reps`: those not away), else the thread hears. What
         would DM an owner who is away DMs their manager."""
-        owner = fire.lead.owner
+        owner = fire.lead.owner or fire.timer.owner  # a lead routing offered: its accept clock's owner, the assignee
         if fire.kind == "warn":
             return self._owner(owner) if owner else self.reps
         if fire.kind == "snooze_over":

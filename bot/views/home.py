@@ -18,7 +18,7 @@ from bot.config.team import Team
 from bot.config.team_file import HandoffConfig
 from bot.errors import Forbidden, UserError
 from bot.ids import HOME_LIST_IDS, Action
-from bot.lifecycle.stages import OWNED
+from bot.lifecycle.stages import OWNED, Stage
 from bot.reports.metrics import Metrics
 from bot.reports.periods import parse_period
 from bot.views.away import AwayToggle, TeamLoad, team_load, toggle
@@ -26,6 +26,7 @@ from bot.views.lead_cards import Button
 from bot.views.sla_cards import chain_buttons, lead_line, when
 from message_templates import Renderer
 from message_templates.wording import clock_name, humanize, mention, money, percent
+from storage import routing as routing_queries
 from storage import sla as sla_queries
 from storage.away import away_now
 from storage.db import Database
@@ -78,6 +79,7 @@ class HomeView:
     footer: str
     away: AwayToggle | None = None  # a rep's "I'm away" / "I'm back" (bot/views/away.py)
     load: TeamLoad | None = None  # a manager's: each rep's open load, and who is away
+    offered: HomeList | None = None  # routing: leads assigned to this rep and not yet accepted, shown first
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,24 @@ class HomeService:
         more = f"…and {total - len(items)} more open leads" if total > len(items) else ""
         return HomeList("mine", f"{LISTS['mine']} — {total}" if total else LISTS["mine"], items, more)
 
+    async def _offered_list(self, session: AsyncSession, user_id: str) -> HomeList:
+        """Leads routing assigned to the rep that they have not accepted yet, oldest offer first, each with the
+        time left on its accept clock (theirs) and Accept / Pass."""
+        leads = await routing_queries.offered_to(session=session, user_id=user_id, stage=Stage.MQL)
+        timers = await sla_queries.timers_of_leads(session=session, lead_ids=[lead.id for lead in leads])
+        items = []
+        for lead in leads[:MAX_ITEMS]:
+            mine = [t for t in timers[lead.id] if t.clock == "accept" and t.owner == user_id and t.stopped_at is None]
+            status = self._clock_status(mine[-1]) if mine else "Waiting for its post to go out"
+            actions = [Button("Accept", Action.ACCEPT, "primary"), Button("Pass", Action.PASS)]
+            items.append(
+                HomeItem(lead_line(lead), f"{status}\nAssigned to you: accept or pass it", actions, str(lead.id))
+            )
+        title = (
+            f"Assigned to you, not yet accepted — {len(leads)}"  # the first MAX_ITEMS shown, the rest in the channel
+        )
+        return HomeList("offered", title, items)
+
     async def _breach_list(self, session: AsyncSession) -> HomeList:
         counts = await sla_queries.count_open_breaches(session=session, now=self._clock.now())
         found = await self._breaches(session, MAX_ITEMS, 0)
@@ -201,11 +221,13 @@ class HomeService:
         breaches: HomeList | None = None
         away: AwayToggle | None = None
         load: TeamLoad | None = None
+        offered: HomeList | None = None
         async with self._db.session() as session:
             out = await away_now(session=session, now=self._clock.now())
             if await self._team.is_sales(user_id):
                 mine = await self._my_list(session, user_id)
                 away = toggle(user_id, out, self.config)
+                offered = await self._offered_list(session, user_id)
             if await self._team.is_manager(user_id):
                 breaches = await self._breach_list(session)
                 load = await team_load(session, self._team, out)
@@ -219,7 +241,9 @@ class HomeService:
         ]
         now = self._clock.now().astimezone(self.config.tz)
         footer = f"Updated {now:%b %-d, %H:%M %Z} · `/funnel` for the full picture"
-        return HomeView(mine, breaches, funnel, footer, away=away, load=load)
+        return HomeView(
+            mine, breaches, funnel, footer, away=away, load=load, offered=offered if offered and offered.items else None
+        )
 
     async def page(self, user_id: str, name: str, start: int) -> ListPage:
         """A page of one of the person's Home lists, for the "Show all" modal: the same people may see it as on

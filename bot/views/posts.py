@@ -12,8 +12,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.team_file import HandoffConfig
+from bot.ids import Action
 from bot.views.crm_links import record_link
-from bot.views.lead_cards import Assignment, LeadCard, lead_card
+from bot.views.lead_cards import Assignment, Button, LeadCard, lead_card
+from bot.views.routing_cards import held_by_routing, offer_status, routed_assignment
 from bot.views.sla_cards import clock_lines
 from message_templates import Renderer
 from storage import leads as lead_queries
@@ -30,16 +32,14 @@ class PostFacts:
     assignment: Assignment | None = None
     earlier: list[Lead] = field(default_factory=list)
     attempts: int = 0  # contact attempts logged (Log attempt)
+    offer: tuple[str | None, str | None, str | None] = (None, None, None)  # routing's latest: to, from, why
 
 
 def _facts(timers: list[SlaTimer], events: list[LeadEvent], earlier: list[Lead]) -> PostFacts:
     contacted = next((event.actor for event in events if event.kind == "contacted"), None)
-    handed = [event for event in events if event.kind in ("assigned", "reassigned")]
-    assignment = None
-    if handed:
-        data = handed[-1].data or {}
-        assignment = Assignment(to=data.get("to"), by=handed[-1].actor, previous=data.get("from"))
-    return PostFacts(timers, contacted, assignment, earlier, sum(event.kind == "attempt" for event in events))
+    assignment = held_by_routing(None, events)  # a manager's; routing's offers are shown by `offer_status`
+    attempts = sum(event.kind == "attempt" for event in events)
+    return PostFacts(timers, contacted, assignment, earlier, attempts=attempts, offer=routed_assignment(events))
 
 
 async def load_facts(session: AsyncSession, leads: Sequence[Lead]) -> dict[int, PostFacts]:
@@ -67,7 +67,10 @@ class LeadPosts:
             assignment=facts.assignment,
             attempts=facts.attempts,
         )
-        return replace(card, record=record_link(lead, self._config))
+        card = replace(card, record=record_link(lead, self._config))
+        if status := offer_status(lead, facts.offer, facts.timers):  # offered to a rep: they may Pass it on
+            card = replace(card, status=status, actions=[*card.actions, Button("Pass", Action.PASS)])
+        return card
 
     def message(
         self, leads: Sequence[Lead], facts: dict[int, PostFacts], *, now: datetime, batch: bool = False

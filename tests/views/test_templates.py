@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.config.team_file import DEFAULT_REJECT_REASONS, parse_config
-from bot.ids import REJECT_MODAL_IDS
+from bot.ids import PASS_MODAL_IDS, REJECT_MODAL_IDS
 from bot.views.funnel import funnel_view
 from bot.views.lead_cards import Assignment, LeadCard, humanize, lead_card
 from bot.views.sla_cards import alarm_view, clock_lines
@@ -270,6 +270,12 @@ def test_the_sla_modals_are_valid_views_with_hostile_data(name: str) -> None:
     assert_inert(view)
 
 
+def test_the_pass_modal_is_a_valid_view_with_hostile_data() -> None:
+    view = RENDERER.render("modals/pass.json.j2", ids=PASS_MODAL_IDS, metadata="42", headline=HOSTILE * 50)
+    assert validate_view(view) == []
+    assert_inert(view)
+
+
 def test_an_announcement_is_valid_with_long_lines() -> None:
     message = RENDERER.render("channel/announcement.json.j2", title=HOSTILE * 20, lines=["x" * 5000] * 60, footer="f")
     assert validate_blocks(message["blocks"], surface="message") == []
@@ -479,6 +485,7 @@ def test_every_template_is_covered_here() -> None:
         "modals/history.json.j2",
         "modals/home_list.json.j2",
         "modals/move.json.j2",
+        "modals/pass.json.j2",
         "modals/reassign.json.j2",
         "modals/reject.json.j2",
         "modals/snooze.json.j2",
