@@ -48,9 +48,9 @@ def test_each_move_asks_for_what_it_records() -> None:
         (S.MQL, S.SAL, {("accept", False)}),  # accepted: the accept clock is met (or missed)
         (S.MQL, S.REJECTED, {("accept", False)}),
         (S.MQL, S.WON, {("accept", False)}),  # the CRM skipped every step
-        (S.SAL, S.SQL, {("first_touch", False)}),  # qualifying implies the contact happened
-        (S.SAL, S.LOST, {("first_touch", True)}),  # closing it ends the clock: neither met nor missed
-        (S.SAL, S.RECYCLED, {("first_touch", True)}),
+        (S.SAL, S.SQL, {("first_touch", False), ("follow_up", False)}),  # qualifying implies the contact happened
+        (S.SAL, S.LOST, {("first_touch", True), ("follow_up", True)}),  # closing ends them: neither met nor missed
+        (S.SAL, S.RECYCLED, {("first_touch", True), ("follow_up", True)}),
         (S.SQL, S.WON, set()),
         (S.OPPORTUNITY, S.LOST, set()),
     ],
@@ -60,4 +60,4 @@ def test_a_move_stops_the_clocks_of_the_stages_it_leaves(previous: Stage, to: St
 
 
 def test_only_an_accepted_lead_starts_a_clock_for_its_owner() -> None:
-    assert {stage: starting(stage) for stage in Stage if starting(stage)} == {S.SAL: ("first_touch",)}
+    assert {stage: starting(stage) for stage in Stage if starting(stage)} == {S.SAL: ("follow_up", "first_touch")}
