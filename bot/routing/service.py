@@ -13,6 +13,7 @@ from bot.clock import Clock
 from bot.config.team import Team
 from bot.delivery import outbox_kinds as kinds
 from bot.errors import Conflict, Forbidden, NotFound, UserError
+from bot.lifecycle.leads import not_sales
 from bot.routing.router import Router
 from bot.sla.clocks import SlaService
 from storage import leads as lead_queries
@@ -36,17 +37,26 @@ class RoutingService:
     def router(self) -> Router:
         return self._router
 
-    async def check_accept(self, session: AsyncSession, lead_id: int, user_id: str) -> None:
-        """Inside Accept's transaction (the lead locked): a lead offered to a rep is theirs to accept, or a
-        manager's; anyone else is told whose it is."""
+    async def check_decide(self, session: AsyncSession, lead_id: int, user_id: str, verb: str) -> str | None:
+        """Inside Accept's or Reject's transaction (the lead locked): a lead offered to a rep is theirs to decide, or
+        a manager's; anyone else is told whose it is. Returns the owner an accept gives the lead: its assignee when a
+        manager outside sales accepts it for them (None: whoever clicked)."""
         lead = await lead_queries.get_lead(session=session, lead_id=lead_id, for_update=True)
-        if lead is None or lead.stage != Stage.MQL or lead.assignee in (None, user_id):
-            return
+        if lead is None or lead.stage != Stage.MQL:
+            return None  # the decision itself says what happened
+        in_sales = await self._team.is_sales(user_id)
+        if lead.assignee is None:
+            if not in_sales:  # a manager outside sales decides offered leads only
+                raise not_sales(verb)
+            return None
+        if lead.assignee == user_id:
+            return None
         if not await self._team.is_manager(user_id):
             raise Forbidden(
-                "This lead is assigned to {assignee}: only they or a manager can accept it.",
+                "This lead is assigned to {assignee}: only they or a manager can " + verb + " it.",
                 people={"assignee": lead.assignee},
             )
+        return None if in_sales else lead.assignee
 
     async def _offered(self, session: AsyncSession, lead_id: int, user_id: str, *, lock: bool) -> Lead:
         lead = await lead_queries.get_lead(session=session, lead_id=lead_id, for_update=lock)
@@ -98,8 +108,9 @@ class RoutingService:
         """The SLA sweep's hook, in its transaction: with `reassign_unaccepted`, each breached accept clock of a
         lead still offered to that clock's owner moves the lead to the next available rep. The breached clock stays
         breached and owned by the first rep (compliance counts it against them; its escalation due now still goes
-        out, once) and ends there; a new accept clock starts for the new rep. Nobody else available: the lead stays
-        with its rep and escalates as usual."""
+        out, once) and ends there; a new accept clock starts for the new rep. A lead goes round its pool once: never
+        to a rep who already had it or passed it, so when nobody else is available, or everyone has had it, the
+        lead stays with its rep and escalates as usual (not a new hop, clock and escalation every breach)."""
         routing = self._team.config.routing
         roster = self._router.last_roster()
         if not routing.reassign_unaccepted or roster is None:
@@ -112,10 +123,8 @@ class RoutingService:
                 continue
             if lead.assignee != timer.owner:
                 continue
-            passers = await self._passers(session, lead.id)
-            to = await self._router.reroute(
-                session, lead, why="breach", roster=roster, keep_if_alone=True, passed=passers
-            )
+            had = [*await self._passers(session, lead.id), *await self._offered_before(session, lead.id)]
+            to = await self._router.reroute(session, lead, why="breach", roster=roster, keep_if_alone=True, passed=had)
             if to is None:
                 continue
             timer.stopped_at, timer.next_at = now, None
@@ -128,6 +137,11 @@ class RoutingService:
     async def _passers(session: AsyncSession, lead_id: int) -> list[str]:
         events = await lead_queries.events_of_leads(session=session, lead_ids=[lead_id], kinds=("passed",))
         return [event.actor for event in events[lead_id] if event.actor]
+
+    @staticmethod
+    async def _offered_before(session: AsyncSession, lead_id: int) -> list[str]:
+        events = await lead_queries.events_of_leads(session=session, lead_ids=[lead_id], kinds=("assigned",))
+        return [str(event.data["to"]) for event in events[lead_id] if (event.data or {}).get("to")]
 
     async def _locked_or_later(self, session: AsyncSession, timer: SlaTimer, now: datetime) -> Lead | None:
         """The timer's lead, locked; when someone is acting on it right now (PostgreSQL: its row is locked), None,

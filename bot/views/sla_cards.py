@@ -81,6 +81,9 @@ def resolution(timer: SlaTimer, lead: Lead) -> str:
     took = humanize(timedelta(seconds=timer.elapsed_seconds or 0))
     late = " (late)" if timer.state == "missed" else ""
     if timer.clock == "accept":
+        if timer.state == "breached" and lead.owner is None:  # routing moved the offer on (`reassign_unaccepted`)
+            target = humanize(timedelta(seconds=timer.target_seconds))
+            return f"↪️ Reassigned from {mention(timer.owner)} to {mention(lead.assignee)}: not accepted in {target}"
         if lead.stage == Stage.REJECTED:
             return f"✅ Resolved: rejected by {mention(lead.decided_by)} after {took}{late}"
         return f"✅ Resolved: {mention(lead.owner)} owns it, after {took}{late}"

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.ids import Action, Block, Callback
 from tests.conftest import MANAGER, REP1, REP2, StartApp, action_ids, team_config, text_of
+from tests.lifecycle.test_reject import BUDGET, submit_reject
 from tests.routing.conftest import ACCEPT_SLA, assigned_events, leads, routed_config, timers
 
 POOL = {"mode": "round_robin", "pool": [REP1, REP2]}
@@ -51,6 +52,37 @@ async def test_a_manager_in_sales_may_accept_a_lead_offered_to_someone_else(star
     await app.settle()
 
     assert (await app.lead(lead_id)).owner == MANAGER
+
+
+async def test_a_manager_outside_sales_accepts_an_offered_lead_for_its_assignee(start_app: StartApp) -> None:
+    app = await start_app(routed_config(POOL))  # MANAGER is in team.managers only
+    [lead_id] = await leads(app, 1)
+
+    await app.click(Action.ACCEPT, lead_id, MANAGER)
+    await app.settle()
+
+    lead = await app.lead(lead_id)
+    assert (lead.stage, lead.owner, lead.decided_by) == ("sal", REP1, MANAGER)
+    assert app.slack.responses == []  # no refusal
+
+
+async def test_only_the_assignee_or_a_manager_rejects_an_offered_lead(start_app: StartApp) -> None:
+    app = await start_app(routed_config(POOL))
+    [lead_id] = await leads(app, 1)  # offered to REP1
+
+    await app.click(Action.REJECT, lead_id, REP2)
+    await app.settle()
+    [refusal] = app.slack.responses
+    assert f"assigned to <@{REP1}>: only they or a manager can reject it" in refusal["text"]
+    assert app.slack.calls_to("views.open") == []
+    answer = await submit_reject(app, lead_id, REP2, BUDGET)  # a forged or stale modal
+    await app.settle()
+    assert answer is not None and "only they or a manager can reject it" in json.dumps(answer)
+    assert (await app.lead(lead_id)).stage == "mql"
+
+    assert await submit_reject(app, lead_id, REP1, BUDGET) is None
+    await app.settle()
+    assert (await app.lead(lead_id)).stage == "rejected"
 
 
 async def test_pass_asks_why_then_offers_the_lead_to_the_next_rep_with_a_fresh_accept_clock(
@@ -141,6 +173,24 @@ async def test_a_breached_offer_moves_to_the_next_rep_and_the_manager_hears_once
     assert (await app.lead(lead_id)).owner == REP2
     first, second = await timers(app, lead_id)
     assert (first.state, second.state) == ("breached", "met")
+
+
+async def test_a_lead_nobody_accepts_goes_once_round_the_pool_then_stays_and_escalates(start_app: StartApp) -> None:
+    app = await start_app(routed_config({**POOL, "reassign_unaccepted": True}))
+    [lead_id] = await leads(app, 1)
+
+    for _ in range(12):  # six hours, swept every half hour: a hop per breach would bounce it a dozen times
+        app.clock.advance(31 * 60)
+        await app.sweep()
+
+    assert [e.data["why"] for e in await assigned_events(app)] == ["rotation", "breach"]  # REP1, then REP2, then stays
+    assert (await app.lead(lead_id)).assignee == REP2
+    assert len(await timers(app, lead_id)) == 2
+    dms = app.dms(MANAGER)
+    assert len(dms) == 2  # each rep's missed accept, once
+    first = text_of(dms[0].blocks)
+    assert f"Reassigned from <@{REP1}> to <@{REP2}>: not accepted in 30 min" in first
+    assert "owns it" not in first  # nobody does yet
 
 
 async def test_without_reassign_unaccepted_a_breached_offer_stays_and_escalates(start_app: StartApp) -> None:
