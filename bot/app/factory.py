@@ -80,7 +80,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
     outcomes = Outcomes(team, clock, writes_to=settings.writeback.crms)
     leads = LeadService(db, team, clock, sla, handover=handover, outcomes=outcomes)
     routing = RoutingService(db, team, clock, Router(team, clock, RoutingWords(config)), sla)
-    leads.may_accept, sla.after_advance = routing.check_accept, routing.after_sweep  # [routing]'s hooks
+    leads.may_decide, sla.after_advance = routing.check_decide, routing.after_sweep  # [routing]'s hooks
 
     def http() -> aiohttp.ClientSession:
         assert client.session is not None, "the HTTP session is created when the app starts"

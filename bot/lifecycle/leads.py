@@ -66,12 +66,17 @@ class Decision:
 Handover = Callable[..., list[outbox.Outgoing]]  # a reassignment's DMs, worded by bot.views.sla_cards.handover
 
 
+def not_sales(verb: str) -> Forbidden:
+    return Forbidden(f"Only the sales team can {verb} leads. Ask sales-ops to add you to `team.sales`.")
+
+
 class LeadService:
     def __init__(
         self, db: Database, team: Team, clock: Clock, sla: SlaService, handover: Handover, outcomes: Outcomes
     ) -> None:
         self._handover = handover
-        self.may_accept: Callable[[AsyncSession, int, str], Awaitable[None]] | None = None  # routing's offer check
+        # routing's offer check (lead, user, "accept" | "reject"): refuses, or names the owner an accept gives the lead
+        self.may_decide: Callable[[AsyncSession, int, str, str], Awaitable[str | None]] | None = None
         self._outcomes = outcomes
         self._db = db
         self._team = team
@@ -112,8 +117,11 @@ class LeadService:
     # --- decisions ------------------------------------------------------------------------------------------
 
     async def _require_sales(self, user_id: str, verb: str) -> None:
-        if not await self._team.is_sales(user_id):
-            raise Forbidden(f"Only the sales team can {verb} leads. Ask sales-ops to add you to `team.sales`.")
+        if await self._team.is_sales(user_id):
+            return
+        if self.may_decide is not None and await self._team.is_manager(user_id):
+            return  # routing: a manager may decide a lead offered to a rep (may_decide refuses any other)
+        raise not_sales(verb)
 
     @staticmethod
     def _already_decided(lead: Lead) -> Conflict:
@@ -132,9 +140,10 @@ class LeadService:
         await self._require_sales(user_id, "accept")
         now = self._clock.now()
         async with self._db.session() as session, rollups.recount(session=session, lead_ids=[lead_id]):
-            if self.may_accept is not None:  # a lead routing offered to a rep: theirs (or a manager's) to accept
-                await self.may_accept(session, lead_id, user_id)
-            values = {"stage": Stage.SAL, "owner": user_id, "decided_by": user_id, "decided_at": now}
+            owner = user_id
+            if self.may_decide is not None:  # a lead routing offered to a rep: theirs (or a manager's) to accept
+                owner = await self.may_decide(session, lead_id, user_id, "accept") or user_id
+            values = {"stage": Stage.SAL, "owner": owner, "decided_by": user_id, "decided_at": now}
             won = await lead_queries.claim_decision(
                 session=session, lead_id=lead_id, from_stage=Stage.MQL, values=values
             )
@@ -162,6 +171,8 @@ class LeadService:
             lead = await self._get(session, lead_id)
             if lead.stage != Stage.MQL:
                 raise self._already_decided(lead)
+            if self.may_decide is not None:
+                await self.may_decide(session, lead_id, user_id, "reject")
             return lead
 
     async def reject(self, lead_id: int, *, user_id: str, reason: str, note: str | None) -> Decision:
@@ -174,6 +185,8 @@ class LeadService:
         if note is None and reason.casefold() == "other":
             raise UserError("Say what the other reason is: marketing cannot act on “Other” alone.", field="note")
         async with self._db.session() as session, rollups.recount(session=session, lead_ids=[lead_id]):
+            if self.may_decide is not None:
+                await self.may_decide(session, lead_id, user_id, "reject")
             won = await lead_queries.claim_decision(
                 session=session,
                 lead_id=lead_id,
