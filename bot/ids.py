@@ -3,6 +3,7 @@ because the outbox worker renders the buttons and handlers match on them; templa
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Final, NewType
 
@@ -172,3 +173,11 @@ WIN_MODAL_IDS = {
         for name in ("company", "amount", "rep", "marketers", "campaign")
     },
 }
+
+
+RECORD_ID = re.compile(r"[1-9][0-9]{0,17}")  # ASCII digits (str.isdigit() also takes "²"), within a BIGINT
+
+
+def record_id(text: str) -> int | None:
+    """The lead or clock id a button's value or a modal's private_metadata carries; None for anything else."""
+    return int(text) if RECORD_ID.fullmatch(text) else None

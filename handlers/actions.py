@@ -33,6 +33,7 @@ from bot.ids import (
     TIMER_BUTTONS,
     Action,
     TimerId,
+    record_id,
 )
 from bot.lifecycle.attempts import CHANNELS, NOTE_MAX, OUTCOMES
 from bot.lifecycle.stages import LIFECYCLE
@@ -80,9 +81,9 @@ class Click:
     def _number(self, family: frozenset[Action]) -> int:
         if self.action_id not in family:  # a listener reading the wrong kind of value: a bug, not the person's
             raise TypeError(f"{self.action_id} does not carry that kind of id")
-        if not self.value.isdigit():
+        if (number := record_id(self.value)) is None:
             raise UserError(OLDER)
-        return int(self.value)
+        return number
 
     @property
     def lead_id(self) -> int:

@@ -14,7 +14,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from bot.app.background import explained
 from bot.app.services import Services
 from bot.errors import UserError
-from bot.ids import BANT, Action, Block, Callback, TimerId
+from bot.ids import BANT, Action, Block, Callback, TimerId, record_id
 from bot.lifecycle.intake_input import clean_text
 from bot.lifecycle.money import parse_amount
 from bot.lifecycle.stages import LIFECYCLE, MOVE_TARGETS, Need, Stage
@@ -65,9 +65,9 @@ class Form:
         return str(self.view.get("private_metadata") or "")
 
     def _number(self, field: str) -> int:
-        if not self.metadata.isdigit():
+        if (number := record_id(self.metadata)) is None:
             raise UserError(STALE, field=field)
-        return int(self.metadata)
+        return number
 
     def lead_id(self, field: str) -> int:
         """The lead the modal was opened for (its private_metadata)."""
@@ -166,10 +166,10 @@ async def handle_spend_submission(svc: Services, user_id: str, form: Form) -> No
 async def handle_attempt_submission(svc: Services, user_id: str, form: Form) -> None:
     """Log attempt's modal; opened from Home (metadata "id:home"), that Home then shows the new state."""
     lead_text, _, where = form.metadata.partition(":")
-    if not (lead_text.isascii() and lead_text.isdigit() and len(lead_text) <= 18):  # a lead id fits a BIGINT
+    if (lead_id := record_id(lead_text)) is None or where not in ("", "home"):
         raise UserError(STALE, field="channel")
     await svc.attempts.log(
-        int(lead_text),
+        lead_id,
         user_id=user_id,
         channel=form.selected(Block.ATTEMPT_CHANNEL, Action.ATTEMPT_CHANNEL),
         outcome=form.selected(Block.ATTEMPT_OUTCOME, Action.ATTEMPT_OUTCOME),
@@ -195,11 +195,11 @@ def move_block(form: Form) -> str:
 async def handle_move_submission(svc: Services, user_id: str, form: Form) -> None:
     lead_text, _, to = form.metadata.partition(":")
     need = move_need(form)
-    if not lead_text.isdigit() or need is None:  # a move that asks nothing has no modal
+    if (lead_id := record_id(lead_text)) is None or need is None:  # a move that asks nothing has no modal
         raise UserError(STALE)
     amount = form.text(Block.MOVE_AMOUNT, Action.MOVE_AMOUNT)
     await svc.leads.move(
-        int(lead_text), to=to, actor=user_id, via="slack",
+        lead_id, to=to, actor=user_id, via="slack",
         amount_cents=parse_amount(amount) if need == Need.AMOUNT else None,
         reason=form.selected(Block.MOVE_REASON, Action.MOVE_REASON) if need == Need.LOST_REASON else None,
         checks=None if need != Need.BANT else {
