@@ -173,6 +173,8 @@ def _open_item(
     timer, lead = item.timer, item.lead
     tz = config.tz
     owner = mention(lead.owner) if lead.owner else "nobody yet"
+    if lead.owner is None and lead.assignee:  # routing offered it: whom the clock waits for
+        owner = f"{mention(lead.assignee)} (assigned, not accepted yet)"
     who = audience(notice, lead)
     if timer.state == "running":
         text = f"⏳ *Due {when(timer.due_at, tz, now)}* to {GOAL.get(timer.clock, 'act')} · owner {owner}"

@@ -203,3 +203,17 @@ async def test_without_reassign_unaccepted_a_breached_offer_stays_and_escalates(
     assert (await app.lead(lead_id)).assignee == REP1
     [escalation] = app.dms(MANAGER)  # REP1's own manager (manager_of), because the clock is REP1's
     assert len(await assigned_events(app)) == 1
+
+
+async def test_the_assignees_heads_up_names_them_as_the_one_it_waits_for(start_app: StartApp) -> None:
+    sla = {"accept": {**ACCEPT_SLA["accept"], "warn_at": "50%"}}
+    app = await start_app(routed_config(POOL, sla=sla))
+    [lead_id] = await leads(app, 1)
+
+    app.clock.advance(16 * 60)
+    await app.sweep()
+
+    heads_up = text_of(app.dms(REP1)[-1].blocks)
+    assert f"owner <@{REP1}> (assigned, not accepted yet)" in heads_up
+    assert "nobody yet" not in heads_up
+    assert (await app.lead(lead_id)).stage == "mql"
