@@ -161,7 +161,8 @@ def funnel_view(report: FunnelReport, *, image_file_id: str | None) -> FunnelVie
     groups = []
     for g in report.groups[:MAX_GROUPS] if q.dimension else []:
         text = (
-            f"*{group_name(q.dimension, g.group)}* — {g.mqls:,} MQLs · {percent(g.accept_rate)} accepted · "
+            f"*{group_name(q.dimension, g.group)}* — {g.mqls:,} MQL{'' if g.mqls == 1 else 's'} · "
+            f"{percent(g.accept_rate)} accepted · "
             f"{g.sqls:,} SQL · {g.won:,} won · {money(g.won_cents)}"
         )
         if g.spend_cents is not None:

@@ -149,7 +149,7 @@ async def test_a_backfilled_lead_has_no_cadence_and_may_be_closed(
     await app.settle()
     shown = text_of(answers(app)[-1]["blocks"])
     assert "*SLA kept*\nno clocks ran" in shown  # nothing to be compliant with: not counted either way
-    assert f"*<@{REP1}>* — 1 MQLs" in shown and "cadence" not in shown  # no assignment, accept or clock: no line
+    assert f"*<@{REP1}>* — 1 MQL ·" in shown and "cadence" not in shown  # no assignment, accept or clock: no line
 
     assert await log_attempt(app, lead_id, REP1, "no_answer") == (200, "")  # attempts may still be logged
     assert await close_as_lost(app, lead_id, MANAGER, "No decision / went dark") == (200, "")  # no cadence: allowed

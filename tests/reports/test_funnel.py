@@ -170,7 +170,7 @@ async def test_by_source_breaks_the_numbers_down_with_cost(seeded: Harness) -> N
         "*ads* — 3 MQLs · 0% accepted · 0 SQL · 0 won · $0 · $383/MQL · CAC —"
         "\n   top rejection: No budget or authority (2)",
         "*webinar* — 3 MQLs · 100% accepted · 2 SQL · 1 won · $12,000 · $767/MQL · CAC $2,300",
-        "*seo* — 1 MQLs · — accepted · 0 SQL · 0 won · $0",
+        "*seo* — 1 MQL · — accepted · 0 SQL · 0 won · $0",
     ]
 
 
@@ -185,8 +185,8 @@ async def test_by_rep_and_by_band_group_the_same_cohort(seeded: Harness) -> None
          for b in r["blocks"] if b.get("block_id", "").startswith("funnel:group")]
         for r in seeded.slack.responses if r.get("blocks") and r["blocks"][0]["block_id"] != "notice"
     ]  # fmt: skip
-    assert by_rep == ["*not accepted* 4 MQLs", f"*<@{REP2}>* 2 MQLs", f"*<@{REP1}>* 1 MQLs"]
-    assert by_band == ["*unscored* 4 MQLs", "*cool (under 50)* 1 MQLs", "*hot (80+)* 1 MQLs", "*warm (50-79)* 1 MQLs"]
+    assert by_rep == ["*not accepted* 4 MQLs", f"*<@{REP2}>* 2 MQLs", f"*<@{REP1}>* 1 MQL"]
+    assert by_band == ["*unscored* 4 MQLs", "*cool (under 50)* 1 MQL", "*hot (80+)* 1 MQL", "*warm (50-79)* 1 MQL"]
 
 
 async def test_share_posts_the_answer_to_the_channel(seeded: Harness) -> None:
