@@ -116,6 +116,9 @@ class Lead(Base):
     # anyone in sales may claim it), and since when (the accept clock runs for them from then).
     assignee: Mapped[str | None] = mapped_column(String(32))
     assigned_at: Mapped[datetime | None]
+    # The version of the agreement (agreement_versions) in force when the lead arrived: its clocks run on its terms.
+    # None for leads stored before the agreement was versioned: they run on version 1.
+    agreement_version: Mapped[int | None]
 
     __table_args__ = (
         Index("ix_leads_received_at", "received_at"),
@@ -197,6 +200,7 @@ class SlaTimer(Base):
     next_at: Mapped[datetime | None]  # when the sweep must look at it next; NULL once nothing is left to do
     stopped_at: Mapped[datetime | None]
     elapsed_seconds: Mapped[int | None]  # counted time (working time if business_hours) from start to stop
+    agreement_version: Mapped[int | None]  # the lead's version of the agreement (None: version 1), for reports
 
     __table_args__ = (
         Index(
@@ -386,3 +390,59 @@ class ContactAttempt(Base):
     outcome: Mapped[str] = mapped_column(String(20))  # connected, replied, voicemail, no_answer, bounced
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime]
+
+
+class AgreementVersion(Base):
+    """One version of the agreement between sales and marketing: every SLA term and the MQL definition, as the team
+    file's [sla.*] tables write them (`terms`, bot/config/agreement.py), with what changed from the version before
+    (`changes`), who approved it and when it took effect. Versions are never edited: a change is a new version."""
+
+    __tablename__ = "agreement_versions"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    terms: Mapped[dict[str, Any]]
+    changes: Mapped[list[Any]] = mapped_column(default=list)  # [{"term": "accept.target", "before": .., "after": ..}]
+    source: Mapped[str] = mapped_column(String(20))  # "team_file" (seeded or edited there) or "proposal"
+    proposal_id: Mapped[int | None] = mapped_column(BigInteger)
+    approved_by: Mapped[list[Any]] = mapped_column(default=list)  # user ids; empty for the team file
+    rationale: Mapped[str | None] = mapped_column(Text)
+    effective_at: Mapped[datetime]
+
+
+class AgreementProposal(Base):
+    """A proposed change to the agreement (`/sla propose`, the quarterly review's button): it takes effect when both
+    heads approve, as a new AgreementVersion; declined with a reason, or expired after 7 days, it changes nothing."""
+
+    __tablename__ = "agreement_proposals"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    proposer: Mapped[str] = mapped_column(String(32))
+    base_version: Mapped[int] = mapped_column(Integer)
+    changes: Mapped[dict[str, Any]]  # term path -> proposed value, as the team file writes it ("accept.target": "20m")
+    rationale: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(20), default="command")  # "command" or "review"
+    state: Mapped[str] = mapped_column(String(12), default="open")  # open, approved, declined, expired
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    sales_approved_by: Mapped[str | None] = mapped_column(String(32))
+    sales_approved_at: Mapped[datetime | None]
+    marketing_approved_by: Mapped[str | None] = mapped_column(String(32))
+    marketing_approved_at: Mapped[datetime | None]
+    declined_by: Mapped[str | None] = mapped_column(String(32))
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None]
+    version: Mapped[int | None]  # the version it became
+    slack_channel: Mapped[str | None] = mapped_column(String(32))  # its post in the leads channel
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (Index("ix_agreement_proposals_state_expires", "state", "expires_at"),)
+
+
+class AgreementTermLock(Base):
+    """The terms an open proposal touches, one row each: the primary key refuses a second open proposal touching
+    the same term, however many processes race. Deleted when the proposal closes."""
+
+    __tablename__ = "agreement_term_locks"
+
+    term: Mapped[str] = mapped_column(String(100), primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("agreement_proposals.id", ondelete="CASCADE"))

@@ -34,6 +34,7 @@ from bot.config.fields import GROUP_ID, ChannelId, Duration, Frozen, MemberId, P
 from bot.config.follow_up import FollowUpConfig
 from bot.config.hubspot import HubSpotConfig
 from bot.config.intake_fields import IntakeConfig
+from bot.config.mql import MqlDefinition
 from bot.config.routing import RoutingConfig, check_routing
 from bot.config.salesforce import SalesforceConfig
 from bot.errors import ConfigError
@@ -65,6 +66,9 @@ class TeamConfig(Frozen):
     managers: tuple[MemberId, ...] = Field(min_length=1)
     marketing: tuple[MemberId, ...] = ()
     manager_of: dict[UserId, UserId] = Field(default_factory=dict)
+    # The two people who approve a change to the agreement (`/sla propose`): both must, for it to take effect.
+    sales_head: UserId | None = None
+    marketing_head: UserId | None = None
 
     @model_validator(mode="after")
     def _managers_are_listed(self) -> TeamConfig:
@@ -161,6 +165,7 @@ class SlaConfig(Frozen):
     first_touch: ClockConfig | None = None
     follow_up: FollowUpConfig | None = None  # the follow-up cadence (bot/config/follow_up.py)
     mql_volume: MqlVolumeConfig = MqlVolumeConfig()
+    mql: MqlDefinition = MqlDefinition()  # the MQL definition: the score bar and the rule (bot/config/mql.py)
     quarterly_review: bool = True
     # How many times one breached clock may be snoozed (an hour each) before only Reassign and Nudge are left.
     max_snoozes: int = Field(2, ge=0, le=20)
@@ -351,19 +356,24 @@ def _key_of(loc: tuple[int | str, ...]) -> str:
     return key
 
 
+def config_error(exc: ValidationError, *, source: str, prefix: tuple[str, ...] = ()) -> ConfigError:
+    """A pydantic error as the team file's one-line error: the first problem, named by its key."""
+    error = exc.errors()[0]
+    key = _key_of(prefix + tuple(error["loc"])) or source
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "missing":
+        message = "is required"
+    elif error["type"] == "extra_forbidden":
+        message = "is not a known setting (see handoff.example.toml)"
+    return ConfigError(key, message)
+
+
 def parse_config(data: dict[str, Any], *, source: str = "team file") -> HandoffConfig:
     """Validate a parsed TOML document; the first problem becomes a ConfigError naming its key."""
     try:
         config = HandoffConfig.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        key = _key_of(tuple(error["loc"])) or source
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "missing":
-            message = "is required"
-        elif error["type"] == "extra_forbidden":
-            message = "is not a known setting (see handoff.example.toml)"
-        raise ConfigError(key, message) from None
+        raise config_error(exc, source=source) from None
     if config.sla.follow_up and (odd := config.sla.follow_up.check_reasons(config.lost.reasons)) is not None:
         raise ConfigError("sla.follow_up.no_response_reasons", f"{odd!r} is not one of the [lost] reasons")
     check_routing(config.routing, config.team.sales)

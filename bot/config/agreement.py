@@ -1,0 +1,107 @@
+"""The agreement's terms as data: what one version of the agreement between sales and marketing holds.
+
+A version is every SLA term and the MQL definition, as the team file's [sla.*] tables write them:
+
+    {"accept": {"target": "30m", "warn_at": 0.75, ...}, "first_touch": {...}, "follow_up": {...},
+     "mql_volume": {"monthly_target": 120, "min_accept_rate": 0.6}, "mql": {"min_score": 40, "rule": "..."}}
+
+A term is one leaf of that document, named by its path ("accept.target", "mql.min_score"); lists (escalation
+chains, score bands) are one term each. The rest of [sla] (quarterly_review, max_snoozes, unowned_notify) is how
+Handoff runs, not what the teams promised, and stays in the team file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.config.business_time import format_duration
+from bot.config.team_file import SlaConfig, config_error
+
+TERM_SECTIONS = ("accept", "first_touch", "follow_up", "mql_volume", "mql")
+Terms = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Change:
+    term: str  # "accept.target"
+    before: Any  # as the team file writes it; None when the term was not set
+    after: Any
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"term": self.term, "before": self.before, "after": self.after}
+
+
+def _plain(value: Any) -> Any:
+    """A dumped model as TOML would write it: durations as "30m", tuples as lists."""
+    if isinstance(value, timedelta):
+        return format_duration(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def terms_of(sla: SlaConfig) -> Terms:
+    """The agreement's part of an [sla] section, JSON-ready (what `agreement_versions.terms` stores)."""
+    dumped = sla.model_dump(include=set(TERM_SECTIONS), exclude_none=False)
+    return {section: _plain(dumped.get(section)) for section in TERM_SECTIONS}
+
+
+def sla_with(base: SlaConfig, terms: Terms, *, source: str = "the agreement") -> SlaConfig:
+    """`base` (the team file's [sla]) running on `terms`: validated as the team file is, a ConfigError naming the key
+    ("sla.accept.target") on the first problem."""
+    data = base.model_dump(exclude=set(TERM_SECTIONS))
+    data.update({section: terms.get(section) for section in TERM_SECTIONS if terms.get(section) is not None})
+    try:
+        return SlaConfig.model_validate(data)
+    except ValidationError as exc:
+        raise config_error(exc, source=source, prefix=("sla",)) from None
+
+
+def flatten(terms: Terms) -> dict[str, Any]:
+    """Every term by its path; a section that is not set is one term, None."""
+    out: dict[str, Any] = {}
+    for section in TERM_SECTIONS:
+        body = terms.get(section)
+        if not isinstance(body, dict):
+            out[section] = None
+            continue
+        for key, value in body.items():
+            out[f"{section}.{key}"] = value
+    return out
+
+
+def diff(before: Terms, after: Terms) -> list[Change]:
+    """What changed from one version to the next, term by term, in the sections' order."""
+    old, new = flatten(before), flatten(after)
+    keys = list(dict.fromkeys([*old, *new]))
+    changes = []
+    for key in keys:
+        if key in new and key in old and old[key] == new[key]:
+            continue
+        if "." not in key and (old.get(key) is None) == (new.get(key) is None):
+            continue  # both unset, or both set and compared term by term
+        if "." in key and old.get(key) is None and new.get(key) is None:
+            continue
+        changes.append(Change(key, old.get(key), new.get(key)))
+    return changes
+
+
+def with_changes(terms: Terms, changes: dict[str, Any]) -> Terms:
+    """`terms` with each changed term set ("accept.target": "20m"); a section not set is created. Not validated:
+    `sla_with` does that."""
+    out = {section: (dict(body) if isinstance(body, dict) else body) for section, body in terms.items()}
+    for path, value in changes.items():
+        section, _, key = path.partition(".")
+        if section not in TERM_SECTIONS or not key:
+            raise ValueError(f"{path!r} is not a term of the agreement")
+        body = out.get(section)
+        if not isinstance(body, dict):
+            body = out[section] = {}
+        body[key] = value
+    return out
