@@ -34,6 +34,7 @@ def add_version(
     *,
     number: int,
     terms: dict[str, Any],
+    file_terms: dict[str, Any],
     changes: list[dict[str, Any]],
     source: str,
     at: datetime,
@@ -46,6 +47,7 @@ def add_version(
     row = AgreementVersion(
         version=number,
         terms=terms,
+        file_terms=file_terms,
         changes=changes,
         source=source,
         proposal_id=proposal_id,

@@ -402,6 +402,9 @@ class AgreementVersion(Base):
     version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     terms: Mapped[dict[str, Any]]
     changes: Mapped[list[Any]] = mapped_column(default=list)  # [{"term": "accept.target", "before": .., "after": ..}]
+    # The team file's terms when this version was recorded (carried from version to version): a start-up whose file
+    # says otherwise records the edit, term by term, as a new version on top of the one in force.
+    file_terms: Mapped[dict[str, Any]]
     source: Mapped[str] = mapped_column(String(20))  # "team_file" (seeded or edited there) or "proposal"
     proposal_id: Mapped[int | None] = mapped_column(BigInteger)
     approved_by: Mapped[list[Any]] = mapped_column(default=list)  # user ids; empty for the team file

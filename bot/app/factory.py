@@ -15,6 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
+from bot.agreement.registry import Agreements
 from bot.app import roles
 from bot.app.access_log import redact_access_log
 from bot.app.background import Background
@@ -75,6 +76,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
     team.leave_out(away.names_away)  # available_reps skips reps marked away, not only those Slack shows away
     observability = Observability(db, clock, kinds=kinds.ALL, clocks=config.sla.clocks(), refusals=LOOKUP_REFUSALS)
 
+    agreements = Agreements(db, config, clock)
     sla = SlaService(db, team, clock, on_recorded=observability.sla_recorded)
     metrics = Metrics(db, config, clock)
     outcomes = Outcomes(team, clock, writes_to=settings.writeback.crms)
@@ -135,6 +137,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         background=Background(on_refused=observability.background_refused, on_retried=observability.background_retried),
         observability=observability,
         attempts=AttemptService(db, team, clock, sla),
+        agreements=agreements,
     )
 
 
@@ -239,6 +242,7 @@ async def create_app(settings: Settings, config: HandoffConfig, *, clock: Clock 
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await svc.db.prepare()
+        await svc.agreements.adopt_file()  # version 1 from the team file, or its edit as a new version
         session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
         svc.client.session = session
         try:

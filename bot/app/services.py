@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.agreement.registry import Agreements
 from bot.app.background import Background
 from bot.app.observability import Observability
 from bot.clock import Clock
@@ -56,6 +57,7 @@ class Services:
     background: Background
     observability: Observability
     attempts: AttemptService  # Log attempt and the follow-up cadence
+    agreements: Agreements  # the agreement's versions: the SLA each lead runs on
 
     async def sweep_all(self) -> None:
         """One scheduled SLA sweep: batches until nothing is due, each batch its own short transaction."""

@@ -77,18 +77,18 @@ def flatten(terms: Terms) -> dict[str, Any]:
 
 
 def diff(before: Terms, after: Terms) -> list[Change]:
-    """What changed from one version to the next, term by term, in the sections' order."""
-    old, new = flatten(before), flatten(after)
-    keys = list(dict.fromkeys([*old, *new]))
+    """What changed from one version to the next, term by term, in the sections' order. A section set on one side
+    only (a clock started or stopped being tracked) is one change, the whole section."""
     changes = []
-    for key in keys:
-        if key in new and key in old and old[key] == new[key]:
+    for section in TERM_SECTIONS:
+        old, new = before.get(section), after.get(section)
+        if not isinstance(old, dict) or not isinstance(new, dict):
+            if (old is None) != (new is None):
+                changes.append(Change(section, old, new))
             continue
-        if "." not in key and (old.get(key) is None) == (new.get(key) is None):
-            continue  # both unset, or both set and compared term by term
-        if "." in key and old.get(key) is None and new.get(key) is None:
-            continue
-        changes.append(Change(key, old.get(key), new.get(key)))
+        for key in dict.fromkeys([*old, *new]):
+            if old.get(key) != new.get(key):
+                changes.append(Change(f"{section}.{key}", old.get(key), new.get(key)))
     return changes
 
 

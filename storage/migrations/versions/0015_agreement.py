@@ -25,6 +25,7 @@ def upgrade() -> None:
         "agreement_versions",
         sa.Column("version", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("terms", sa.JSON(), nullable=False),
+        sa.Column("file_terms", sa.JSON(), nullable=False),
         sa.Column("changes", sa.JSON(), nullable=False),
         sa.Column("source", sa.String(20), nullable=False),
         sa.Column("proposal_id", sa.BigInteger(), nullable=True),
