@@ -6,17 +6,24 @@ that queues the post, so it is made once per period however often the check runs
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.agreement.registry import Agreements
 from bot.clock import Clock
-from bot.config.team_file import HandoffConfig
+from bot.config.team_file import HandoffConfig, SlaConfig
 from bot.delivery import outbox_kinds as kinds
+from bot.ids import Action
 from bot.reports.reps import rep_figures
+from bot.sla.review_proposals import Suggestion, suggestions
 from message_templates.wording import clock_name, mention, percent
 from storage import sla as queries
+from storage.clock_times import ClockTimes, clock_times
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -31,6 +38,7 @@ class Announcement:
     title: str
     lines: list[str]
     footer: str
+    button: dict[str, str] | None = None
 
 
 def month_bounds(day: date) -> tuple[date, date]:
@@ -51,10 +59,11 @@ def quarter_name(day: date) -> str:
 
 
 class SlaReviews:
-    def __init__(self, db: Database, config: HandoffConfig, clock: Clock) -> None:
+    def __init__(self, db: Database, config: HandoffConfig, clock: Clock, agreements: Agreements | None = None) -> None:
         self._db = db
         self._config = config
         self._clock = clock
+        self._agreements = agreements
 
     def _utc(self, day: date) -> datetime:
         return datetime.combine(day, time(0), self._config.tz).astimezone(UTC)
@@ -67,7 +76,7 @@ class SlaReviews:
         posted: list[str] = []
         async with self._db.session() as session:
             for item in candidates:
-                row = kinds.announcement(item.key, item.title, item.lines, item.footer)
+                row = kinds.announcement(item.key, item.title, item.lines, item.footer, button=item.button)
                 if await kinds.announce_once(session, row, mark=item.key, now=now):
                     posted.append(item.key)
         if posted:
@@ -162,7 +171,10 @@ class SlaReviews:
             clocks = await queries.compliance(session=session, start=since, end=until)
             intake = await queries.intake_between(session=session, start=since, end=until)
             reps = await rep_figures(session, start=since, end=until, cohort=False)
+            sla = (await self._agreements.in_force(session))[1] if self._agreements else self._config.sla
+            times = await _response_times(session, sla, since, until)
         name = quarter_name(previous_start)
+        proposed = suggestions(sla, times, mqls=intake.mqls)
         sales = [
             f"• {clock_name(c.clock)}: *{percent(c.rate)}* on time ({c.met} of {c.decided}"
             + (f"; {c.open_breached} still open past due" if c.open_breached else "")
@@ -190,9 +202,40 @@ class SlaReviews:
                 [
                     "*Sales kept its side:*\n" + "\n".join(sales),
                     f"*Marketing kept its side:*\n• {volume}; {rate}",
-                    "Time to renegotiate: review the MQL definition, the targets and the escalation chain "
-                    "together, and update the team file.",
+                    *_proposal_lines(proposed),
                 ],
                 "Quarterly SLA review · first working day of the quarter",
+                _propose_button(name, proposed),
             )
         ]
+
+
+async def _response_times(
+    session: AsyncSession, sla: SlaConfig, since: datetime, until: datetime
+) -> dict[str, ClockTimes]:
+    """How long each response clock of the agreement in force took last quarter, for its proposals."""
+    found = {}
+    for clock in ("accept", "first_touch"):
+        cfg = sla.clocks().get(clock)
+        if cfg is not None:
+            seconds = int(cfg.target.total_seconds())
+            found[clock] = await clock_times(session, clock=clock, target_seconds=seconds, start=since, end=until)
+    return found
+
+
+def _proposal_lines(proposed: list[Suggestion]) -> list[str]:
+    if not proposed:
+        return [
+            "Time to renegotiate: review the MQL definition, the targets and the escalation chain together. "
+            "Last quarter's figures argue for no change; `/sla propose` changes a term."
+        ]
+    return ["*What the data proposes:*\n" + "\n".join(f"• {s.why}" for s in proposed)]
+
+
+def _propose_button(quarter: str, proposed: list[Suggestion]) -> dict[str, str] | None:
+    """ "Propose these changes": opens /sla propose prefilled with them (the value carries the changes; the
+    modal validates them as it does any proposal)."""
+    if not proposed:
+        return None
+    value = json.dumps({"review": quarter, "changes": {s.term: s.value for s in proposed}}, separators=(",", ":"))
+    return {"text": "Propose these changes", "action_id": Action.REVIEW_PROPOSE, "value": value}
