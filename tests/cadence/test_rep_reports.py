@@ -18,7 +18,6 @@ REP2: 1 assigned (E) · accepts in 60 min → median 1 h · cadence: nothing set
 from __future__ import annotations
 
 import asyncio
-
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
