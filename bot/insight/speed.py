@@ -90,10 +90,12 @@ class SpeedReport:
             return "Not enough closed leads to compare: it takes a won or lost lead in two of the buckets."
         counts = f"{fast.counts()}, against {slow.counts()}"
         subject = fast.phrase[0].upper() + fast.phrase[1:]
-        if (times := self.ratio) is not None:
+        if (times := self.ratio) is not None and fast.won:
             return f"{subject}: won {times:.1f}× as often as those {slow.phrase} ({counts})."
         if fast.won:
             return f"{subject}: {fast.counts()}; {slow.phrase}: none won of {slow.closed} closed, so no ratio."
+        if slow.won:
+            return f"{subject}: none won of {fast.closed} closed; {slow.phrase}: {slow.counts()}."
         return f"None won, {fast.phrase} or {slow.phrase} ({counts}): nothing to compare yet."
 
 

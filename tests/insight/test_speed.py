@@ -55,6 +55,12 @@ def test_a_slowest_bucket_that_won_nothing_gives_no_ratio_and_says_so() -> None:
     )
 
 
+def test_a_fastest_bucket_that_won_nothing_is_said_in_words_too() -> None:
+    report = speed_to_lead([contacted(timedelta(minutes=1), lost=True), contacted(None, won=True)])
+    assert report.ratio == 0.0
+    assert report.text() == "Contacted within 5 min: none won of 1 closed; never contacted: 1 won of 1 closed."
+
+
 def test_no_wins_on_either_side_and_too_few_closed_buckets_are_said_in_words() -> None:
     both_lost = speed_to_lead([contacted(timedelta(minutes=1), lost=True), contacted(None, lost=True)])
     assert both_lost.ratio is None
