@@ -23,8 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from math import floor
 
-from bot.insight.facts import LeadFacts, ratio, tally
+from bot.insight.facts import LeadFacts, tally
+from bot.reports.metrics import ratio
 
 THRESHOLDS = tuple(range(5, 101, 5))
 THIN = 30  # fewer leads than this cut: the evidence is thin
@@ -64,7 +66,7 @@ class BarAdvice:
         line = (
             f"Raise the MQL bar to {self.threshold}: −{self.mql_share * 100:.0f} % of MQLs, "
             f"−{self.won_share * 100:.0f} % of won revenue ({self.cut} {leads} below it, "
-            f"{self.accept_rate * 100:.0f} % accepted)"
+            f"{floor(self.accept_rate * 100 + 1e-9)} % accepted)"  # rounded down: 24.6 % is under 25 %, not "25 %"
         )
         if self.thin:
             line += f". The evidence is thin: fewer than {THIN} leads would be cut"

@@ -9,16 +9,14 @@ the period (a deal celebrated with /win that no lead matched is no MQL and has n
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+
+from bot.reports.metrics import GroupMetrics
 
 UNSCORED = "unscored"
 NO_SOURCE = "unknown"  # the names /funnel by source|campaign gives a lead without one
 NO_CAMPAIGN = "no campaign"
-
-
-def ratio(part: float, whole: float) -> float | None:
-    return part / whole if whole else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,51 +38,30 @@ class LeadFacts:
     history: bool = False  # imported as history (handoff import with stage/decided_at): its contact was not tracked
 
 
-@dataclass
-class Tally:
-    """MQLs, decisions, outcomes and revenue of a group of leads."""
-
-    name: str
-    mqls: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    won: int = 0
-    lost: int = 0
-    won_cents: int = 0
-    reasons: dict[str, int] = field(default_factory=dict)
-
-    def add(self, lead: LeadFacts) -> None:
-        self.mqls += 1
-        self.accepted += lead.accepted
-        self.rejected += lead.rejected
-        self.won += lead.won
-        self.lost += lead.lost
-        self.won_cents += lead.won_cents if lead.won else 0
-        if lead.rejected:
-            reason = lead.reject_reason or "not given"
-            self.reasons[reason] = self.reasons.get(reason, 0) + 1
-
-    @property
-    def decided(self) -> int:
-        return self.accepted + self.rejected
-
-    @property
-    def accept_rate(self) -> float | None:
-        return ratio(self.accepted, self.decided)
-
-    @property
-    def win_rate(self) -> float | None:
-        return ratio(self.won, self.won + self.lost)
-
-    def top_reasons(self, limit: int = 3) -> list[tuple[str, int]]:
-        return sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+def add(group: GroupMetrics, lead: LeadFacts) -> None:
+    """Count one lead in a group: `/funnel`'s GroupMetrics, so its acceptance and win rates are /funnel's."""
+    group.mqls += 1
+    group.accepted += lead.accepted
+    group.rejected += lead.rejected
+    group.sqls += lead.reached_sql
+    group.won += lead.won
+    group.cohort_won += lead.won
+    group.lost += lead.lost
+    group.won_cents += lead.won_cents if lead.won else 0
+    if lead.rejected:
+        reason = lead.reject_reason or "not given"
+        group.reasons[reason] = group.reasons.get(reason, 0) + 1
 
 
-def tally(leads: Iterable[LeadFacts], name: str = "all") -> Tally:
-    out = Tally(name)
+def tally(leads: Iterable[LeadFacts], name: str = "all") -> GroupMetrics:
+    out = GroupMetrics(name)
     for lead in leads:
-        out.add(lead)
+        add(out, lead)
     return out
+
+
+def top_reasons(group: GroupMetrics, limit: int = 3) -> list[tuple[str, int]]:
+    return sorted(group.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
 
 BANDS = tuple(f"{low}-{low + 9}" for low in range(0, 90, 10)) + ("90-100",)
@@ -97,34 +74,34 @@ def band_of(score: int | None) -> str:
     return BANDS[min(max(score, 0) // 10, 9)]
 
 
-def grouped(leads: Iterable[LeadFacts], key: Callable[[LeadFacts], str]) -> list[Tally]:
-    groups: dict[str, Tally] = {}
+def grouped(leads: Iterable[LeadFacts], key: Callable[[LeadFacts], str]) -> list[GroupMetrics]:
+    groups: dict[str, GroupMetrics] = {}
     for lead in leads:
         name = key(lead)
-        groups.setdefault(name, Tally(name)).add(lead)
+        add(groups.setdefault(name, GroupMetrics(name)), lead)
     return list(groups.values())
 
 
-def by_band(leads: Iterable[LeadFacts]) -> list[Tally]:
+def by_band(leads: Iterable[LeadFacts]) -> list[GroupMetrics]:
     """Every band that has a lead, lowest first, "unscored" last."""
     order = {name: i for i, name in enumerate((*BANDS, UNSCORED))}
-    return sorted(grouped(leads, lambda lead: band_of(lead.score)), key=lambda t: order[t.name])
+    return sorted(grouped(leads, lambda lead: band_of(lead.score)), key=lambda t: order[t.group])
 
 
-def ranked(groups: list[Tally]) -> list[Tally]:
+def ranked(groups: list[GroupMetrics]) -> list[GroupMetrics]:
     """Most MQLs first, then by name."""
-    return sorted(groups, key=lambda t: (-t.mqls, t.name))
+    return sorted(groups, key=lambda t: (-t.mqls, t.group))
 
 
-def by_source(leads: Iterable[LeadFacts]) -> list[Tally]:
+def by_source(leads: Iterable[LeadFacts]) -> list[GroupMetrics]:
     return ranked(grouped(leads, lambda lead: lead.source or NO_SOURCE))
 
 
-def by_campaign(leads: Iterable[LeadFacts]) -> list[Tally]:
+def by_campaign(leads: Iterable[LeadFacts]) -> list[GroupMetrics]:
     return ranked(grouped(leads, lambda lead: lead.campaign or NO_CAMPAIGN))
 
 
-def rejections_by_campaign(leads: Iterable[LeadFacts]) -> list[Tally]:
+def rejections_by_campaign(leads: Iterable[LeadFacts]) -> list[GroupMetrics]:
     """The campaigns with a rejection, most rejected first (then by name); each keeps its reasons."""
     campaigns = [t for t in by_campaign(leads) if t.rejected]
-    return sorted(campaigns, key=lambda t: (-t.rejected, t.name))
+    return sorted(campaigns, key=lambda t: (-t.rejected, t.group))

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from bot.config.team_file import HandoffConfig
 from bot.insight.bar import BarAdvice, best_cut, recommend_bar
-from bot.insight.facts import LeadFacts, Tally, by_band, by_campaign, by_source, rejections_by_campaign, tally
+from bot.insight.facts import LeadFacts, by_band, by_campaign, by_source, rejections_by_campaign, tally
 from bot.insight.speed import SpeedReport, speed_to_lead
+from bot.reports.metrics import GroupMetrics
 from bot.reports.periods import Period
 from storage import insight as queries
 from storage.db import Database
@@ -18,11 +19,11 @@ from storage.db import Database
 @dataclass(frozen=True)
 class QualityReport:
     period: Period
-    total: Tally
-    bands: list[Tally]
-    sources: list[Tally]
-    campaigns: list[Tally]
-    rejections: list[Tally]  # campaigns with a rejection, most rejected first
+    total: GroupMetrics
+    bands: list[GroupMetrics]
+    sources: list[GroupMetrics]
+    campaigns: list[GroupMetrics]
+    rejections: list[GroupMetrics]  # campaigns with a rejection, most rejected first
     bar: BarAdvice | None  # the recommendation (None: no change)
     best_cut: BarAdvice | None  # the qualifying cut whatever the current bar (to say why there is no change)
     current_bar: int

@@ -21,7 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.insight.facts import LeadFacts, ratio
+from bot.insight.facts import LeadFacts
+from bot.reports.metrics import ratio
 
 NEVER = "never"
 BUCKETS = (

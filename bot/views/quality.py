@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config.team_file import HandoffConfig
-from bot.insight.facts import Tally
+from bot.insight.facts import top_reasons
 from bot.insight.quality import QualityReport, quality_report
 from bot.insight.speed import SpeedBucket
+from bot.reports.metrics import GroupMetrics
 from bot.reports.periods import FunnelQuery
 from message_templates import Renderer, mrkdwn
 from message_templates.wording import money, percent
@@ -40,27 +41,27 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-def tally_line(t: Tally, name: str) -> str:
+def tally_line(t: GroupMetrics, name: str) -> str:
     return (
         f"*{name}* — {plural(t.mqls, 'MQL')} · {percent(t.accept_rate)} accepted ({t.accepted} of {t.decided}) · "
         f"win rate {percent(t.win_rate)} ({t.won} of {t.won + t.lost}) · {money(t.won_cents)}"
     )
 
 
-def table(title: str, rows: list[Tally], *, escape: bool) -> str:
+def table(title: str, rows: list[GroupMetrics], *, escape: bool) -> str:
     lines = [f"*{title}*"]
     for t in rows[:MAX_ROWS]:
-        lines.append("• " + tally_line(t, mrkdwn(t.name, NAME_LIMIT) if escape else t.name))
+        lines.append("• " + tally_line(t, mrkdwn(t.group, NAME_LIMIT) if escape else t.group))
     if len(rows) > MAX_ROWS:
         lines.append(f"_…and {len(rows) - MAX_ROWS} more_")
     return "\n".join(lines)
 
 
-def rejections(rows: list[Tally]) -> str:
+def rejections(rows: list[GroupMetrics]) -> str:
     lines = ["*Top rejection reasons by campaign*"]
     for t in rows[:MAX_CAMPAIGNS]:
-        reasons = " · ".join(f"{mrkdwn(reason, REASON_LIMIT)} ({n})" for reason, n in t.top_reasons())
-        lines.append(f"• *{mrkdwn(t.name, NAME_LIMIT)}* — {t.rejected} rejected: {reasons}")
+        reasons = " · ".join(f"{mrkdwn(reason, REASON_LIMIT)} ({n})" for reason, n in top_reasons(t))
+        lines.append(f"• *{mrkdwn(t.group, NAME_LIMIT)}* — {t.rejected} rejected: {reasons}")
     if len(rows) > MAX_CAMPAIGNS:
         lines.append(f"_…and {len(rows) - MAX_CAMPAIGNS} more campaigns with rejections_")
     return "\n".join(lines) if rows else "*Top rejection reasons by campaign*\nNo lead was rejected."

@@ -101,7 +101,7 @@ def test_the_won_revenue_share_is_at_most_5_percent_inclusive() -> None:
     leads = rejected(10, 20) + accepted(15, won_cents=500_000) + accepted(90, won_cents=9_500_000)
     advice = recommend_bar(leads, ACCEPT, WON)
     assert advice is not None and (advice.threshold, advice.cut) == (20, 21)
-    assert "bar to 20: −95 % of MQLs, −5 % of won revenue (21 leads below it, 5 % accepted)" in advice.text()
+    assert "bar to 20: −95 % of MQLs, −5 % of won revenue (21 leads below it, 4 % accepted)" in advice.text()
 
     dearer = rejected(10, 20) + accepted(15, won_cents=600_000) + accepted(90, won_cents=9_500_000)
     advice = recommend_bar(dearer, ACCEPT, WON)
@@ -143,3 +143,11 @@ def test_the_settings_change_the_answer() -> None:
 def test_no_leads_no_recommendation_and_a_score_of_100_is_never_cut() -> None:
     assert recommend_bar([], ACCEPT, WON) is None
     assert recommend_bar(rejected(100, 50), ACCEPT, WON) is None  # T = 100 cuts scores below 100 only
+
+
+def test_the_acceptance_shown_is_rounded_down_so_it_stays_under_the_setting() -> None:
+    """57 leads at 10: 14 accepted, 43 rejected = 24.56 %, under 25 %: shown as 24 %, not rounded to 25 %."""
+    leads = accepted(10, 14) + rejected(10, 43) + accepted(80)
+    advice = recommend_bar(leads, ACCEPT, WON)
+    assert advice is not None and (advice.threshold, advice.cut, advice.accepted) == (15, 57, 14)
+    assert "(57 leads below it, 24 % accepted)" in advice.text()

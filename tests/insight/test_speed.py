@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.insight.facts import BANDS, LeadFacts, band_of, by_band, by_campaign, rejections_by_campaign
+from bot.insight.facts import BANDS, LeadFacts, band_of, by_band, by_campaign, rejections_by_campaign, top_reasons
 from bot.insight.speed import speed_to_lead
 
 T0 = datetime(2026, 11, 2, 15, tzinfo=UTC)
@@ -90,7 +90,7 @@ def test_bands_are_ten_points_wide_with_100_in_the_top_band_and_unscored_last() 
         "0-9", "0-9", "10-19", "80-89", "90-100", "90-100", "unscored",
     ]  # fmt: skip
     leads = [LeadFacts(score=None), LeadFacts(score=95), LeadFacts(score=3, rejected=True)]
-    assert [t.name for t in by_band(leads)] == ["0-9", "90-100", "unscored"]
+    assert [t.group for t in by_band(leads)] == ["0-9", "90-100", "unscored"]
 
 
 def test_campaign_tables_use_funnel_definitions_and_rank_rejections() -> None:
@@ -104,10 +104,10 @@ def test_campaign_tables_use_funnel_definitions_and_rank_rejections() -> None:
         LeadFacts(campaign=None),
     ]
     webinar, none = by_campaign(leads)
-    assert (webinar.name, webinar.mqls, webinar.accept_rate, webinar.win_rate, webinar.won_cents) == (
+    assert (webinar.group, webinar.mqls, webinar.accept_rate, webinar.win_rate, webinar.won_cents) == (
         "Webinar", 4, 0.5, 0.5, 120_000,
     )  # fmt: skip
-    assert (none.name, none.mqls, none.accept_rate, none.win_rate) == ("no campaign", 2, 0.0, None)
-    assert [(t.name, t.top_reasons()) for t in rejections_by_campaign(leads)] == [
+    assert (none.group, none.mqls, none.accept_rate, none.win_rate) == ("no campaign", 2, 0.0, None)
+    assert [(t.group, top_reasons(t)) for t in rejections_by_campaign(leads)] == [
         ("Webinar", [("No budget", 1), ("not given", 1)]), ("no campaign", [("Student", 1)]),
     ]  # fmt: skip
