@@ -33,6 +33,7 @@ from bot.config.escalation import EscalationStep, in_order
 from bot.config.fields import GROUP_ID, ChannelId, Duration, Frozen, MemberId, Percent, UserId
 from bot.config.follow_up import FollowUpConfig
 from bot.config.hubspot import HubSpotConfig
+from bot.config.insight import InsightConfig
 from bot.config.intake_fields import IntakeConfig
 from bot.config.mql import MqlDefinition
 from bot.config.routing import RoutingConfig, check_routing
@@ -317,6 +318,7 @@ class HandoffConfig(Frozen):
     hubspot: HubSpotConfig = HubSpotConfig()
     salesforce: SalesforceConfig = SalesforceConfig()
     routing: RoutingConfig = RoutingConfig()
+    insight: InsightConfig = InsightConfig()  # /funnel quality's MQL bar advice (bot/config/insight.py)
 
     @field_validator("timezone")
     @classmethod

@@ -192,17 +192,16 @@ def funnel_view(report: FunnelReport, *, image_file_id: str | None) -> FunnelVie
     )
 
 
-def help_text(config: HandoffConfig) -> str:
+def help_sections(config: HandoffConfig) -> list[str]:
+    """`/funnel help` in three parts (the definitions, the stages, the usage), each within a section's 3,000
+    characters: together they are longer than one section holds."""
     lines = [f"• *{name}*: {meaning}" for name, meaning in DEFINITIONS]
     stages = [f"• *{stage.upper()}*: {mrkdwn(text, 300)}" for stage, text in config.stages.items()]
-    return (
-        "*The shared funnel metrics*\n"
-        + "\n".join(lines)
-        + "\n\n*The stages, as both teams defined them*\n"
-        + "\n".join(stages)
-        + "\n\n"
-        + USAGE
-    )
+    return [
+        "*The shared funnel metrics*\n" + "\n".join(lines),
+        "*The stages, as both teams defined them*\n" + "\n".join(stages),
+        USAGE,
+    ]
 
 
 class FunnelService:
