@@ -19,7 +19,9 @@ from bot.clock import Clock
 from bot.config.team_file import HandoffConfig, SlaConfig
 from bot.delivery import outbox_kinds as kinds
 from bot.ids import Action
+from bot.reports.metrics import Metrics
 from bot.reports.reps import rep_figures
+from bot.sla.drift import drift_notes
 from bot.sla.review_proposals import Suggestion, suggestions
 from message_templates.wording import clock_name, mention, percent
 from storage import sla as queries
@@ -64,6 +66,7 @@ class SlaReviews:
         self._config = config
         self._clock = clock
         self._agreements = agreements
+        self._metrics = Metrics(db, config, clock)
 
     def _utc(self, day: date) -> datetime:
         return datetime.combine(day, time(0), self._config.tz).astimezone(UTC)
@@ -72,7 +75,11 @@ class SlaReviews:
         """Post whatever is due now and was not posted before; returns the keys posted (for logs and tests)."""
         now = self._clock.now()
         today = now.astimezone(self._config.tz).date()
-        candidates = [*(await self._marketing(now, today)), *(await self._quarterly(now, today))]
+        candidates = [
+            *(await self._marketing(now, today)),
+            *(await self._drift(today)),
+            *(await self._quarterly(now, today)),
+        ]
         posted: list[str] = []
         async with self._db.session() as session:
             for item in candidates:
@@ -86,7 +93,8 @@ class SlaReviews:
     async def due(self) -> set[str]:
         """The keys of marketing's announcements due now, made already or not (a backfill compares before/after)."""
         now = self._clock.now()
-        return {item.key for item in await self._marketing(now, now.astimezone(self._config.tz).date())}
+        today = now.astimezone(self._config.tz).date()
+        return {item.key for item in [*(await self._marketing(now, today)), *(await self._drift(today))]}
 
     async def consider_made(self, keys: Iterable[str]) -> None:
         """Mark announcements as made without posting them: what imported history made due is not news."""
@@ -151,6 +159,10 @@ class SlaReviews:
                     )
                 )
         return found
+
+    async def _drift(self, today: date) -> list[Announcement]:
+        """A source's or campaign's acceptance falling away from its own past (bot.sla.drift)."""
+        return [Announcement(*note) for note in await drift_notes(self._metrics, today)]
 
     async def _quarterly(self, now: datetime, today: date) -> list[Announcement]:
         if not self._config.sla.quarterly_review or not (
