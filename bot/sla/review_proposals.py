@@ -7,7 +7,9 @@ term, the value to propose (as the team file writes it) and why, in words both h
   99 % of the leads (rounded up to a round duration), so last quarter would still have kept it;
 - a target missed more than a third of the time: staff it, or loosen it to the time that met three in four;
 - marketing's monthly MQL volume missed or beaten by more than 25 %: set it to last quarter's monthly average;
-- the MQL bar and speed to lead (/funnel quality's figures), when the caller passes their suggestions.
+- the MQL bar /funnel quality recommends, when 30 leads or more would be cut;
+- a first-touch target looser than what speed to lead says pays: leads contacted within 5 min (else 1 h) won at
+  least twice as often as those contacted later within the target: tighten it to that.
 
 A rule needs at least 20 settled clocks: fewer say too little to renegotiate on. Only clocks that ran to the
 clock's own target count (a score band's target is another promise).
@@ -22,6 +24,8 @@ from datetime import timedelta
 
 from bot.config.business_time import format_duration
 from bot.config.team_file import SlaConfig
+from bot.insight.bar import recommend_bar
+from bot.insight.facts import LeadFacts
 from message_templates import mrkdwn
 from message_templates.wording import clock_name, humanize, percent
 from storage.clock_times import ClockTimes
@@ -127,6 +131,51 @@ def suggestions(
     return list(found.values())
 
 
-def bar_suggestion(threshold: int, trade_off: str) -> Suggestion:
-    """The MQL bar /funnel quality recommends, as a proposal (`trade_off` is plain text)."""
-    return Suggestion("mql.min_score", threshold, f"*The MQL bar*: {mrkdwn(trade_off, 500)}")
+SPEED_PAYS = 2.0  # leads contacted this fast are won at least twice as often as the rest within the target
+MIN_CLOSED = 5  # closed leads on each side of the comparison
+SPEED_LIMITS = (timedelta(minutes=5), timedelta(hours=1))
+
+
+def speed_suggestion(sla: SlaConfig, leads: Iterable[LeadFacts]) -> Suggestion | None:
+    """A first-touch target looser than what speed to lead says pays: the leads contacted within 5 min (else within
+    1 h) were won at least twice as often as those contacted later but still within the target. Counted over the
+    accepted leads that were contacted and closed (won or lost), history imports left out, as /funnel quality."""
+    cfg = sla.first_touch
+    if cfg is None:
+        return None
+    contacted = [
+        (lead.contacted_at - lead.received_at, lead.won)
+        for lead in leads
+        if lead.accepted and not lead.history and (lead.won or lead.lost)
+        if lead.contacted_at is not None and lead.received_at is not None
+    ]
+    for limit in SPEED_LIMITS:
+        if limit >= cfg.target:
+            return None
+        fast = [won for waited, won in contacted if waited < limit]
+        rest = [won for waited, won in contacted if limit <= waited <= cfg.target]
+        if len(fast) < MIN_CLOSED or len(rest) < MIN_CLOSED:
+            continue
+        fast_rate, rest_rate = sum(fast) / len(fast), sum(rest) / len(rest)
+        if fast_rate == 0 or fast_rate < SPEED_PAYS * rest_rate:
+            continue
+        times = f"{fast_rate / rest_rate:.1f}× as often" if rest_rate else "while none of the others was"
+        return Suggestion(
+            "first_touch.target",
+            format_duration(limit),
+            f"*Speed to lead*: leads contacted within {humanize(limit)} were won {times} ({sum(fast)} of "
+            f"{len(fast)} closed, {percent(fast_rate)}) as those contacted later within the {humanize(cfg.target)} "
+            f"first-touch target ({sum(rest)} of {len(rest)}, {percent(rest_rate)}). Tighten the target to "
+            f"*{humanize(limit)}*.",
+        )
+    return None
+
+
+def bar_suggestion(
+    sla: SlaConfig, leads: Iterable[LeadFacts], *, min_accept_rate: float, max_won_share: float
+) -> Suggestion | None:
+    """The MQL bar /funnel quality recommends, when the evidence is not thin (30 leads or more would be cut)."""
+    advice = recommend_bar(leads, min_accept_rate, max_won_share, current_bar=sla.mql.min_score)
+    if advice is None or advice.thin:
+        return None
+    return Suggestion("mql.min_score", advice.threshold, f"*The MQL bar*: {mrkdwn(advice.text(), 500)}.")

@@ -19,10 +19,12 @@ from bot.clock import Clock
 from bot.config.team_file import HandoffConfig, SlaConfig
 from bot.delivery import outbox_kinds as kinds
 from bot.ids import Action
+from bot.insight.quality import lead_facts
 from bot.reports.metrics import Metrics
+from bot.reports.periods import Period
 from bot.reports.reps import rep_figures
 from bot.sla.drift import drift_notes
-from bot.sla.review_proposals import Suggestion, suggestions
+from bot.sla.review_proposals import Suggestion, bar_suggestion, speed_suggestion, suggestions
 from message_templates.wording import clock_name, mention, percent
 from storage import sla as queries
 from storage.clock_times import ClockTimes, clock_times
@@ -186,7 +188,13 @@ class SlaReviews:
             sla = (await self._agreements.in_force(session))[1] if self._agreements else self._config.sla
             times = await _response_times(session, sla, since, until)
         name = quarter_name(previous_start)
-        proposed = suggestions(sla, times, mqls=intake.mqls)
+        leads = await lead_facts(self._db, self._config, Period(name, previous_start, previous_end, "quarter"))
+        insight = self._config.insight
+        more = (
+            bar_suggestion(sla, leads, min_accept_rate=insight.min_accept_rate, max_won_share=insight.max_won_share),
+            speed_suggestion(sla, leads),
+        )
+        proposed = suggestions(sla, times, mqls=intake.mqls, more=[s for s in more if s is not None])
         sales = [
             f"• {clock_name(c.clock)}: *{percent(c.rate)}* on time ({c.met} of {c.decided}"
             + (f"; {c.open_breached} still open past due" if c.open_breached else "")

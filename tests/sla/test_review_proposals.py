@@ -8,7 +8,8 @@ from typing import Any
 
 from bot.config.team_file import SlaConfig
 from bot.ids import Action
-from bot.sla.review_proposals import nearest_rank, round_up, suggestions
+from bot.insight.facts import LeadFacts
+from bot.sla.review_proposals import bar_suggestion, nearest_rank, round_up, speed_suggestion, suggestions
 from storage.clock_times import ClockTimes
 from tests.conftest import LEADS, REP1, START, Harness, StartApp, team_config, text_of
 
@@ -130,3 +131,73 @@ async def test_a_quarter_that_argues_for_nothing_posts_no_button(start_app: Star
     [review] = review_posts(app)
     assert "argue for no change" in review["text"]
     assert not [b for b in review["blocks"] if b.get("block_id") == "announcement:actions"]
+
+
+def facts(n: int, *, waited: timedelta | None, won: bool, score: int | None = None, **more: Any) -> list[LeadFacts]:
+    arrived = START
+    contacted = None if waited is None else arrived + waited
+    return [
+        LeadFacts(
+            score=score, accepted=True, won=won, lost=not won, received_at=arrived, contacted_at=contacted, **more
+        )
+        for _ in range(n)
+    ]
+
+
+def test_speed_to_lead_tightens_a_first_touch_target_the_fast_leads_beat_twice_over() -> None:
+    terms = sla(first_touch={"target": "24h"})
+    # Within 5 min: 3 won of 6 closed (50 %). Later within 24 h: 1 won of 8 (12.5 %). 50 / 12.5 = 4.0×.
+    leads = [
+        *facts(3, waited=timedelta(minutes=2), won=True),
+        *facts(3, waited=timedelta(minutes=4), won=False),
+        *facts(1, waited=timedelta(hours=3), won=True),
+        *facts(7, waited=timedelta(hours=20), won=False),
+        *facts(9, waited=timedelta(hours=30), won=False),  # past the target: not "within" it
+        *facts(4, waited=None, won=True),  # never contacted: not in the comparison
+    ]
+    s = speed_suggestion(terms, leads)
+    assert s is not None and (s.term, s.value) == ("first_touch.target", "5m")
+    assert "contacted within 5 min were won 4.0× as often (3 of 6 closed, 50%)" in s.why
+    assert "(1 of 8, 12%)" in s.why and "Tighten the target to *5 min*" in s.why
+
+
+def test_speed_to_lead_falls_back_to_an_hour_and_needs_five_closed_on_each_side() -> None:
+    terms = sla(first_touch={"target": "24h"})
+    # Within 5 min: only 4 closed (too few). Within 1 h: 4 + 2 = 6 closed, 4 won (67 %); 1-24 h: 1 of 6 (17 %).
+    leads = [
+        *facts(4, waited=timedelta(minutes=1), won=True),
+        *facts(2, waited=timedelta(minutes=30), won=False),
+        *facts(1, waited=timedelta(hours=2), won=True),
+        *facts(5, waited=timedelta(hours=5), won=False),
+    ]
+    s = speed_suggestion(terms, leads)
+    assert s is not None and s.value == "1h"
+    assert "won 4.0× as often (4 of 6 closed, 67%)" in s.why
+    assert speed_suggestion(terms, leads[:-2]) is None  # 4 closed in 1-24 h: too few to compare
+    assert speed_suggestion(sla(first_touch={"target": "5m"}), leads) is None  # nothing faster to propose
+    assert speed_suggestion(sla(), leads) is None  # first touch not tracked
+
+
+def test_a_history_import_and_open_leads_say_nothing_about_speed() -> None:
+    terms = sla(first_touch={"target": "24h"})
+    leads = [
+        *facts(6, waited=timedelta(minutes=2), won=True, history=True),
+        *facts(8, waited=timedelta(hours=3), won=False),
+    ]
+    assert speed_suggestion(terms, leads) is None
+
+
+def test_the_bar_is_proposed_only_on_evidence_that_is_not_thin() -> None:
+    # 30 leads scoring 10, all rejected, no revenue; 10 scoring 60, accepted, 2 won $1,000 each. Below 15 (the first
+    # multiple of 5 above 10) lie exactly the 30: 0 % accepted, 0 % of won revenue → raise the bar to 15.
+    def mqls(cut: int) -> list[LeadFacts]:
+        return [
+            *(LeadFacts(score=10, rejected=True) for _ in range(cut)),
+            *(LeadFacts(score=60, accepted=True, won=i < 2, won_cents=100_000 if i < 2 else 0) for i in range(10)),
+        ]
+
+    s = bar_suggestion(sla(), mqls(30), min_accept_rate=0.25, max_won_share=0.05)
+    assert s is not None and (s.term, s.value) == ("mql.min_score", 15)
+    assert "Raise the MQL bar to 15: −75 % of MQLs, −0 % of won revenue (30 leads below it, 0 % accepted)" in s.why
+    assert bar_suggestion(sla(), mqls(29), min_accept_rate=0.25, max_won_share=0.05) is None  # thin: 29 cut
+    assert bar_suggestion(sla(mql={"min_score": 15}), mqls(30), min_accept_rate=0.25, max_won_share=0.05) is None
