@@ -67,8 +67,15 @@ def _notify_target(value: str) -> str:
     )
 
 
+def _before_breach(value: float) -> float:
+    if value >= 1:
+        raise ValueError("must be below 100% (a heads-up after the breach is the escalation)")
+    return value
+
+
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 Percent = Annotated[float, BeforeValidator(_percent)]
+WarnAt = Annotated[float, BeforeValidator(_percent), AfterValidator(_before_breach)]  # a heads-up, before the breach
 NotifyTarget = Annotated[str, AfterValidator(_notify_target)]
 UserId = Annotated[str, AfterValidator(_user_id)]
 MemberId = Annotated[str, AfterValidator(_member_id)]

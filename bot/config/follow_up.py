@@ -18,7 +18,7 @@ from datetime import timedelta
 from pydantic import Field, field_validator
 
 from bot.config.escalation import EscalationStep, in_order
-from bot.config.fields import Duration, Frozen, Percent
+from bot.config.fields import Duration, Frozen, WarnAt
 
 NO_RESPONSE = re.compile(r"no response|unresponsive|no reply|never replied|went dark|ghost", re.IGNORECASE)
 MOST_WITHIN = timedelta(days=366)
@@ -27,7 +27,7 @@ MOST_WITHIN = timedelta(days=366)
 class FollowUpConfig(Frozen):
     attempts: int = Field(ge=1, le=20, strict=True)  # a whole number, not "3" or true
     within: Duration
-    warn_at: Percent | None = None
+    warn_at: WarnAt | None = None
     business_hours: bool = False
     # Who hears when `within` runs out first: by default the owner's manager, at once.
     escalate: tuple[EscalationStep, ...] = (EscalationStep(after=timedelta(0), notify="manager"),)
@@ -40,13 +40,6 @@ class FollowUpConfig(Frozen):
     def _sensible(cls, value: timedelta) -> timedelta:
         if not timedelta(0) < value <= MOST_WITHIN:
             raise ValueError("must be longer than 0s and at most 366d")
-        return value
-
-    @field_validator("warn_at")
-    @classmethod
-    def _before_breach(cls, value: float | None) -> float | None:
-        if value is not None and value >= 1:
-            raise ValueError("must be below 100% (a heads-up after the breach is the escalation)")
         return value
 
     @field_validator("escalate")

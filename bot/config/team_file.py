@@ -30,7 +30,7 @@ from bot.config.business_time import (
     parse_hours,
 )
 from bot.config.escalation import EscalationStep, in_order
-from bot.config.fields import GROUP_ID, ChannelId, Duration, Frozen, MemberId, Percent, UserId
+from bot.config.fields import GROUP_ID, ChannelId, Duration, Frozen, MemberId, Percent, UserId, WarnAt
 from bot.config.follow_up import FollowUpConfig
 from bot.config.hubspot import HubSpotConfig
 from bot.config.insight import InsightConfig
@@ -78,20 +78,13 @@ class _Target(Frozen):
     """A target and an optional heads-up, shared by a clock and its score bands."""
 
     target: Duration
-    warn_at: Percent | None = None
+    warn_at: WarnAt | None = None
 
     @field_validator("target")
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):
             raise ValueError("must be longer than 0s")
-        return value
-
-    @field_validator("warn_at")
-    @classmethod
-    def _before_breach(cls, value: float | None) -> float | None:
-        if value is not None and value >= 1:
-            raise ValueError("must be below 100% (a heads-up after the breach is the escalation)")
         return value
 
 
