@@ -21,6 +21,9 @@ def demo_config() -> HandoffConfig:
                 "managers": list(MANAGERS),
                 "marketing": list(MARKETERS),
                 "manager_of": {rep: "U0MGR00001" for rep in REPS},
+                # The two who approve a change to the agreement (/sla propose): the sales manager and the marketer.
+                "sales_head": "U0MGR00001",
+                "marketing_head": "U0MKT00001",
             },
             # Short targets so a newcomer sees a heads-up and an escalation within minutes.
             "sla": {
