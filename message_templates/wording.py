@@ -7,7 +7,7 @@ queues (an announcement's lines, a confirmation), the presenters in bot/views fo
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from message_templates import escape_mrkdwn
 
@@ -20,6 +20,15 @@ def mention(user_id: str | None) -> str:
     if user_id and USER_ID.match(user_id):
         return f"<@{user_id}>"
     return escape_mrkdwn(user_id or "someone")
+
+
+def until_phrase(until: datetime | None, tz: tzinfo, *, now: datetime | None = None, you: bool = False) -> str:
+    """ "until Thu Dec 10, 09:00 CST" (with the year when it is not `now`'s), or "until you say you are back"."""
+    if until is None:
+        return "until you say you are back" if you else "until they say they are back"
+    local = until.astimezone(tz)
+    year = f" {local.year}" if now is not None and local.year != now.astimezone(tz).year else ""
+    return f"until {local:%a %b} {local.day}{year}, {local:%H:%M %Z}"
 
 
 def humanize(delta: timedelta) -> str:

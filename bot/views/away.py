@@ -15,19 +15,16 @@ from bot.lifecycle.away import Absence, AwayService
 from bot.lifecycle.away_input import HandoffCommand
 from bot.lifecycle.stages import OWNED, Stage
 from bot.views.lead_cards import Button
-from message_templates.wording import mention
+from message_templates.wording import mention, until_phrase
 from storage import away as queries
 
 MAX_REPS = 100  # reps listed on a manager's Home (20 a block)
 REPS_PER_BLOCK = 20  # a mrkdwn section holds 3,000 characters: 20 lines of about 100
 
 
-def until_text(until: datetime | None, config: HandoffConfig) -> str:
-    """ "until Thu Dec 10, 09:00 CST", or "until they are back"."""
-    if until is None:
-        return "until back"
-    local = until.astimezone(config.tz)
-    return f"until {local:%a %b} {local.day}, {local:%H:%M %Z}"
+def until_text(until: datetime | None, config: HandoffConfig, *, now: datetime | None = None, you: bool = False) -> str:
+    """ "until Thu Dec 10, 09:00 CST" (and the year when it is not this one), or "until they say they are back"."""
+    return until_phrase(until, config.tz, now=now, you=you)
 
 
 def away_list(away: dict[str, datetime | None], config: HandoffConfig) -> str:
@@ -39,10 +36,11 @@ def away_list(away: dict[str, datetime | None], config: HandoffConfig) -> str:
 
 
 def away_done(absence: Absence, config: HandoffConfig) -> str:
-    who = "You are" if absence.rep == absence.by else f"{mention(absence.rep)} is"
-    return (
-        f"🌴 {who} away {until_text(absence.until, config)}: no new leads, and open leads' alarms go to the manager."
-        + ("\n`/handoff back` ends it sooner." if absence.rep == absence.by else "")
+    yourself = absence.rep == absence.by
+    who = "You are" if yourself else f"{mention(absence.rep)} is"
+    until = until_text(absence.until, config, now=absence.since, you=yourself)
+    return f"🌴 {who} away {until}: no new leads, and open leads' alarms go to the manager." + (
+        "\n`/handoff back` ends it sooner." if absence.rep == absence.by else ""
     )
 
 
@@ -64,8 +62,8 @@ class AwayToggle:
 def toggle(user_id: str, away: dict[str, datetime | None], config: HandoffConfig) -> AwayToggle:
     if user_id in away:
         text = (
-            f"🌴 *You are away {until_text(away[user_id], config)}.* You get no new leads, and your open leads' "
-            "alarms go to your manager."
+            f"🌴 *You are away {until_text(away[user_id], config, you=True)}.* You get no new leads, and your open "
+            "leads' alarms go to your manager."
         )
         return AwayToggle(text, Button("I'm back", Action.HOME_BACK, "primary"))
     text = "🟢 *You are here:* new leads and your leads' alarms reach you. Out? `/handoff away until DATE`, or:"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.away.helpers import USAGE_LINE, absences, answered, handoff
-from tests.conftest import MANAGER, MARKETER, OUTSIDER, REP1, REP2, REP3, START, Harness
+from tests.conftest import MANAGER, MARKETER, OUTSIDER, REP1, REP2, REP3, START, Harness, text_of
 
 
 def chicago_9am(year: int, month: int, day: int) -> datetime:
@@ -38,7 +38,7 @@ async def test_an_absence_ends_at_the_start_of_the_day_named_without_anyone_sayi
     assert "until Tue Nov 24, 09:00 CST" in await answered(app, "", OUTSIDER)
 
     app.clock.set(chicago_9am(2026, 11, 24))
-    assert await answered(app, "", OUTSIDER) == f"🌴 *Away now*\n• <@{REP2}> — until back"
+    assert await answered(app, "", OUTSIDER) == f"🌴 *Away now*\n• <@{REP2}> — until they say they are back"
     assert (await answered(app, "back", REP1)).startswith("🟢 You are not marked away")  # over already
 
 
@@ -133,7 +133,7 @@ async def test_only_people_in_sales_may_be_away(app: Harness, person: str) -> No
 
 
 async def test_a_rep_in_sales_through_a_user_group_may_be_away(app: Harness) -> None:
-    assert (await answered(app, "away", REP3)).startswith("🌴 You are away until back")
+    assert (await answered(app, "away", REP3)).startswith("🌴 You are away until you say you are back")
     assert await absences(app) == {REP3: (None, REP3)}
 
 
@@ -157,3 +157,26 @@ async def test_saying_away_again_replaces_the_absence(app: Harness) -> None:
     app.clock.set(START + timedelta(hours=1))
     await answered(app, "away until dec 1", REP1)
     assert await absences(app) == {REP1: (chicago_9am(2026, 12, 1), REP1)}
+
+
+async def test_a_rep_a_manager_marks_away_or_back_is_told_by_dm(app: Harness) -> None:
+    await answered(app, f"away <@{REP2}|rep2> until friday", MANAGER)
+    await app.settle()
+    [told] = [text_of(m.blocks) for m in app.dms(REP2)]
+    assert f"<@{MANAGER}> marked you away until Fri Nov 27, 09:00 CST" in told
+    assert "`/handoff back`" in told
+
+    await answered(app, f"back <@{REP2}>", MANAGER)
+    await app.settle()
+    assert f"<@{MANAGER}> marked you back" in text_of(app.dms(REP2)[-1].blocks)
+
+    await answered(app, "away", REP1)  # saying it yourself needs no DM
+    await app.settle()
+    assert app.dms(REP1) == []
+
+
+async def test_an_absence_in_another_year_names_the_year_and_one_until_back_says_so(app: Harness) -> None:
+    said = await answered(app, "away until 2027-01-05", REP1)
+    assert said.startswith("🌴 You are away until Tue Jan 5 2027, 09:00 CST")
+    said = await answered(app, "away", REP1)
+    assert said.startswith("🌴 You are away until you say you are back")

@@ -31,7 +31,7 @@ async def test_a_rep_marks_themselves_away_and_back_from_home(app: Harness) -> N
     assert await absences(app) == {REP1: (None, REP1)}
     assert len(app.slack.calls_to("views.publish")) == published + 1
     home = app.slack.home_views[REP1]
-    assert "🌴 *You are away until back.* You get no new leads" in text_of(home["blocks"])
+    assert "🌴 *You are away until you say you are back.* You get no new leads" in text_of(home["blocks"])
     assert "🌴 *Away now*" in await answered(app, "", REP2)
 
     await click_on_home_toggle(app, REP1, home)
