@@ -29,7 +29,7 @@ fmt: install
 	$(BIN)/ruff check --fix .
 
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=25
 
 bench: install
 	$(BIN)/python -m bench
