@@ -51,7 +51,7 @@ async def holders(session: AsyncSession, terms: Collection[str]) -> list[tuple[s
         .where(AgreementTermLock.term.in_(list(terms)))
         .order_by(AgreementTermLock.term)
     )
-    return [(term, proposal) for term, proposal in rows.tuples()]
+    return [(term, proposal) for term, proposal in rows]
 
 
 async def release(session: AsyncSession, proposal_id: int) -> None:
