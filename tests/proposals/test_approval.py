@@ -11,7 +11,7 @@ import pytest
 
 from bot.agreement.ids import ProposalAction
 from bot.config.team_file import HandoffConfig
-from tests.conftest import LEADS, MANAGER, MARKETER, START, Harness, StartApp, text_of
+from tests.conftest import LEADS, MANAGER, MARKETER, START, StartApp, text_of
 from tests.proposals.conftest import (
     MARKETING_HEAD,
     SALES_HEAD,

@@ -51,8 +51,8 @@ async def test_a_decline_needs_a_reason_and_then_closes_the_proposal(app: Harnes
     before = replace(dm, blocks=deepcopy(dm.blocks))  # the sales head's DM, as shown before the decline
 
     answer = await decline(app, MARKETING_HEAD, proposal.id, "   ")
-    assert answer == {"response_action": "errors",
-                      "errors": {REASON_BLOCK: "Say why you decline: the proposer and the channel read it."}}  # fmt: skip
+    refusal = "Say why you decline: the proposer and the channel read it."
+    assert answer == {"response_action": "errors", "errors": {REASON_BLOCK: refusal}}
     assert (await proposals(app))[0].state == "open" and await locks(app) == {"accept.target": proposal.id}
 
     assert await decline(app, MARKETING_HEAD, proposal.id, "Staff the queue first <!here>") == {}
