@@ -53,6 +53,7 @@ class Action(StrEnum):
     HOME_BACK = "home_back"  # a rep's Home: "I'm back"
     PASS = "lead_pass"  # routing: the rep a lead is assigned to passes it on to the next rep
     PASS_REASON = "pass_reason_input"
+    REVIEW_PROPOSE = "review_propose"  # the quarterly review's "Propose these changes": opens /sla propose, prefilled
 
 
 class Block(StrEnum):

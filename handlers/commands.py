@@ -15,8 +15,9 @@ from bot.ids import SPEND_MODAL_IDS, WIN_MODAL_IDS
 from bot.lifecycle.away_input import USAGE, read_command
 from bot.reports.periods import FunnelQuery, parse_funnel
 from bot.views.away import handoff_answer
-from bot.views.funnel import help_text
+from bot.views.funnel import help_sections
 from bot.views.lead_cards import error_mrkdwn
+from bot.views.quality import quality_message
 from handlers.context import Listener, ephemeral, open_modal, services
 
 
@@ -30,10 +31,16 @@ async def handle_funnel_command(
         await ack(response_type="ephemeral", **svc.renderer.notice(error_mrkdwn(exc)))
         return
     if query.help:
-        await ack(response_type="ephemeral", **svc.renderer.notice(help_text(svc.config)))
+        sections = help_sections(svc.config)
+        await ack(response_type="ephemeral", **svc.renderer.render("ephemeral/funnel_help.json.j2", sections=sections))
     elif query.spend:
         await ack()
         svc.background.spawn(lambda: spend_modal(svc, command), tell=ephemeral(svc, respond), what="/funnel spend")
+    elif query.quality:
+        notice = svc.renderer.notice(f"⏳ Weighing lead quality for {query.period.label}…")
+        await ack(response_type="ephemeral", **notice)
+        svc.background.spawn(lambda: quality_answer(svc, query, respond), tell=ephemeral(svc, respond),
+                             what="/funnel quality")  # fmt: skip
     else:
         by = f" by {query.dimension}" if query.dimension else ""
         what = "the wins" if query.wins else "the funnel"
@@ -60,6 +67,11 @@ async def funnel_answer(svc: Services, query: FunnelQuery, command: dict[str, An
     message = await svc.funnel.answer(query, share_in=str(command.get("channel_id") or ""))
     if message is not None:  # not shared: the answer is the asker's alone
         await respond(response_type="ephemeral", replace_original=False, **message)
+
+
+async def quality_answer(svc: Services, query: FunnelQuery, respond: AsyncRespond) -> None:
+    message = await quality_message(svc.db, svc.config, svc.renderer, query)
+    await respond(response_type="ephemeral", replace_original=False, **message)
 
 
 async def handle_win_command(

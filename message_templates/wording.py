@@ -35,6 +35,11 @@ def humanize(delta: timedelta) -> str:
     return f"{hours // 24} d {hours % 24} h" if hours % 24 else f"{hours // 24} d"
 
 
+def count(n: int, one: str, many: str | None = None) -> str:
+    """ "1 MQL", "2 MQLs", "1,204 opportunities": a number with its noun, singular for exactly one."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
 def money(cents: float | None) -> str:
     return "—" if cents is None else f"${cents / 100:,.0f}"
 

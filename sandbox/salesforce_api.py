@@ -4,7 +4,8 @@
   "token_type": "Bearer", …}`; 400 `{"error": "invalid_client", …}` for credentials it does not know.
 - `PATCH /services/data/vXX.X/sobjects/Lead/{Id}` with JSON fields: 204; 401 `INVALID_SESSION_ID` for a token it
   did not issue (or expired with `expire_tokens`); 404 `NOT_FOUND`; 400 `INVALID_FIELD` for a field Lead does not
-  have, `CANNOT_UPDATE_CONVERTED_LEAD` for a converted lead; 403 `REQUEST_LIMIT_EXCEEDED` past `daily_limit`.
+  have, `JSON_PARSER_ERROR` for a checkbox (`HasOptedOutOfEmail`) given anything but a boolean,
+  `CANNOT_UPDATE_CONVERTED_LEAD` for a converted lead; 403 `REQUEST_LIMIT_EXCEEDED` past `daily_limit`.
   Errors are a JSON list of `{"message", "errorCode"}`.
 """
 
@@ -16,7 +17,9 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 LEAD_FIELDS = frozenset({"Id", "Email", "FirstName", "LastName", "Company", "Title", "LeadSource", "Status",
-                         "Rating", "OwnerId", "Description"})  # fmt: skip
+                         "Rating", "OwnerId", "Description", "HasOptedOutOfEmail", "DoNotCall"})  # fmt: skip
+CHECKBOXES = frozenset({"HasOptedOutOfEmail", "DoNotCall"})
+"""Lead's boolean fields: JSON true or false (or the strings "true"/"false", which Salesforce also reads)."""
 HANDOFF_FIELDS = ("Handoff_Reject_Reason__c", "Handoff_Reject_Note__c", "Handoff_Owner__c", "Handoff_Stage__c",
                   "Handoff_Outcome__c")  # fmt: skip
 
@@ -109,11 +112,19 @@ class FakeSalesforce:
         for name in fields:
             if name not in LEAD_FIELDS and name not in self.custom_fields:
                 return _errors(400, "INVALID_FIELD", f"No such column '{name}' on sobject of type Lead")
+            if name in CHECKBOXES and not (isinstance(fields[name], bool) or fields[name] in ("true", "false")):
+                return _errors(400, "JSON_PARSER_ERROR", f"Cannot deserialize instance of boolean from {name}")
         if lead_id in self.converted:
             return _errors(400, "CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead")
-        self.leads[lead_id].update({name: str(value) for name, value in fields.items()})
-        self.writes.append((lead_id, {name: str(value) for name, value in fields.items()}))
+        written = {name: _text(value) for name, value in fields.items()}
+        self.leads[lead_id].update(written)
+        self.writes.append((lead_id, written))
         return web.Response(status=204)
+
+
+def _text(value: object) -> str:
+    """A field's value as Salesforce reads it back: a checkbox is `true` or `false`."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _errors(status: int, code: str, message: str) -> web.Response:

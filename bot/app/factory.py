@@ -127,7 +127,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         leads=leads,
         timelines=Timelines(db, team),
         sla=sla,
-        reviews=SlaReviews(db, config, clock),
+        reviews=SlaReviews(db, config, clock, agreements),
         funnel=FunnelService(metrics, client, renderer, config),
         home=HomeService(db, team, metrics, client, renderer, clock),
         away=away,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 from bot.config.fields import Frozen
 from bot.errors import ConfigError
@@ -35,7 +35,7 @@ HubSpotProperty = Annotated[str, AfterValidator(_hubspot_name)]
 SalesforceField = Annotated[str, AfterValidator(_salesforce_name)]
 
 
-PARTS = ("status", "reason", "note", "owner", "stage", "outcome")
+PARTS = ("status", "reason", "note", "owner", "stage", "outcome", "suppress")
 """What an outcome may set on a CRM record; each CRM's section names where each goes (`<part>_property`, `_field`)."""
 
 
@@ -56,6 +56,10 @@ class CrmWrite(Frozen):
                     "rejected": self.rejected_status}  # fmt: skip
         return statuses.get(event) or None
 
+    def suppressed(self) -> str | bool:
+        """What the suppress part is set to when a rejection's reason suppresses (`[reject] reasons`)."""
+        raise NotImplementedError
+
 
 class HubSpotWrite(CrmWrite):
     """`[hubspot.write]`: the contact properties an outcome sets. An empty name turns that property off."""
@@ -70,6 +74,13 @@ class HubSpotWrite(CrmWrite):
     stage_property: HubSpotProperty = "handoff_stage"
     outcome_property: HubSpotProperty = "handoff_outcome"
     """`won` or `lost` once the deal closes."""
+    suppress_property: HubSpotProperty = "handoff_suppress"
+    """Set to `suppress_value` when a rejection's reason suppresses: a list on it excludes the contact from campaigns
+    (HubSpot's API cannot make a contact non-marketing; a workflow on this property can)."""
+    suppress_value: str = Field("true", min_length=1, max_length=100)
+
+    def suppressed(self) -> str | bool:
+        return self.suppress_value
 
     def custom(self) -> tuple[str, ...]:
         """The properties Handoff creates (`handoff hubspot setup`): the ones HubSpot does not have by itself."""
@@ -88,6 +99,11 @@ class SalesforceWrite(CrmWrite):
     owner_field: SalesforceField = "Handoff_Owner__c"
     stage_field: SalesforceField = "Handoff_Stage__c"
     outcome_field: SalesforceField = "Handoff_Outcome__c"
+    suppress_field: SalesforceField = "HasOptedOutOfEmail"
+    """A checkbox set to true when a rejection's reason suppresses: email campaigns leave the lead out."""
+
+    def suppressed(self) -> str | bool:
+        return True
 
 
 @dataclass(frozen=True)

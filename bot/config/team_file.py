@@ -33,21 +33,14 @@ from bot.config.escalation import EscalationStep, in_order
 from bot.config.fields import GROUP_ID, ChannelId, Duration, Frozen, MemberId, Percent, UserId
 from bot.config.follow_up import FollowUpConfig
 from bot.config.hubspot import HubSpotConfig
+from bot.config.insight import InsightConfig
 from bot.config.intake_fields import IntakeConfig
 from bot.config.mql import MqlDefinition
+from bot.config.reject import DEFAULT_REJECT_REASONS as DEFAULT_REJECT_REASONS
+from bot.config.reject import RejectConfig, select_options
 from bot.config.routing import RoutingConfig, check_routing
 from bot.config.salesforce import SalesforceConfig
 from bot.errors import ConfigError
-
-DEFAULT_REJECT_REASONS = (
-    "Not our ICP / bad fit",
-    "No budget or authority",
-    "Student, competitor or personal",
-    "Bad contact data",
-    "Duplicate or already in pipeline",
-    "Not ready — recycle to nurture",
-    "Other",
-)
 
 
 class SlackConfig(Frozen):
@@ -78,23 +71,7 @@ class TeamConfig(Frozen):
         return self
 
 
-def _select_options(reasons: tuple[str, ...]) -> tuple[str, ...]:
-    """A reason catalog that fits one Slack static select."""
-    if not 1 <= len(reasons) <= 100:
-        raise ValueError("list between 1 and 100 reasons (a Slack select holds at most 100)")
-    for reason in reasons:
-        if not 1 <= len(reason) <= 75:
-            raise ValueError(f"{reason!r}: each reason is 1 to 75 characters (Slack's option limit)")
-    if len(set(reasons)) != len(reasons):
-        raise ValueError("reasons must be unique")
-    return reasons
-
-
-Reasons = Annotated[tuple[str, ...], AfterValidator(_select_options)]
-
-
-class RejectConfig(Frozen):
-    reasons: Reasons = DEFAULT_REJECT_REASONS
+Reasons = Annotated[tuple[str, ...], AfterValidator(select_options)]
 
 
 class _Target(Frozen):
@@ -317,6 +294,7 @@ class HandoffConfig(Frozen):
     hubspot: HubSpotConfig = HubSpotConfig()
     salesforce: SalesforceConfig = SalesforceConfig()
     routing: RoutingConfig = RoutingConfig()
+    insight: InsightConfig = InsightConfig()  # /funnel quality's MQL bar advice (bot/config/insight.py)
 
     @field_validator("timezone")
     @classmethod

@@ -21,7 +21,7 @@ from bot.clock import Clock
 from bot.config.crm_write import CrmWrite, WriteBackSettings
 from bot.delivery.retry_after import wait_of
 from bot.delivery.worker import GiveUp, Retry
-from bot.integrations.crm_outcomes import crm_fields, owner_text
+from bot.integrations.crm_outcomes import Fields, crm_fields, owner_text
 from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ class CrmWriter:
         self._on_refused(self.crm, status)
         raise GiveUp(reason + self._hint(status, text))
 
-    async def _send(self, record: str, fields: dict[str, str], queued_at: datetime) -> tuple[int, str | None, str]:
+    async def _send(self, record: str, fields: Fields, queued_at: datetime) -> tuple[int, str | None, str]:
         """Write `fields` to `record` (already percent-encoded): (status, Retry-After, the answer's text)."""
         raise NotImplementedError
 
@@ -128,7 +128,7 @@ class HubSpotWriter(CrmWriter):
     crm, name, waiting = "hubspot", "HubSpot", "HubSpot's rate limit: waiting for its Retry-After"
     limited_wait = RATE_LIMITED_WAIT
 
-    async def _send(self, record: str, fields: dict[str, str], queued_at: datetime) -> tuple[int, str | None, str]:
+    async def _send(self, record: str, fields: Fields, queued_at: datetime) -> tuple[int, str | None, str]:
         url = f"{self._settings.hubspot_api_url}crm/v3/objects/contacts/{record}"
         return await self._patch(url, {"properties": fields}, self._settings.hubspot_access_token, queued_at)
 

@@ -21,6 +21,7 @@ LABELS = {
     "owner": ("Handoff owner", "text"),
     "stage": ("Handoff stage", "text"),
     "outcome": ("Handoff outcome", "text"),
+    "suppress": ("Handoff suppress from campaigns", "text"),
 }
 GROUP = "contactinformation"
 

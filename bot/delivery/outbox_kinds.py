@@ -59,10 +59,20 @@ def proposal_post(proposal_id: int, to: str) -> Outgoing:
     )
 
 
-def announcement(key: str, title: str, lines: list[str], footer: str, channel: str | None = None) -> Outgoing:
+def announcement(
+    key: str,
+    title: str,
+    lines: list[str],
+    footer: str,
+    channel: str | None = None,
+    button: dict[str, str] | None = None,
+) -> Outgoing:
+    """A channel post; `button` ({"text", "action_id", "value"}) adds one button under it."""
     payload: dict[str, Any] = {"title": title, "lines": lines, "footer": footer}
     if channel:
         payload["channel"] = channel
+    if button:
+        payload["button"] = button
     return Outgoing(ANNOUNCEMENT, key_for(ANNOUNCEMENT, key), None, payload)
 
 

@@ -17,6 +17,7 @@ import aiohttp
 
 from bot.delivery.crm import CrmWriter, again, message_of
 from bot.delivery.worker import GiveUp
+from bot.integrations.crm_outcomes import Fields
 
 API_VERSION = "v61.0"
 LIMITED_WAIT = timedelta(minutes=1)
@@ -32,7 +33,7 @@ class SalesforceWriter(CrmWriter):
         self._token: str | None = None
         self._token_lock = asyncio.Lock()
 
-    async def _send(self, record: str, fields: dict[str, str], queued_at: datetime) -> tuple[int, str | None, str]:
+    async def _send(self, record: str, fields: Fields, queued_at: datetime) -> tuple[int, str | None, str]:
         url = f"{self._settings.salesforce_instance_url}/services/data/{API_VERSION}/sobjects/Lead/{record}"
         answer = await self._patch(url, fields, await self._access_token(queued_at), queued_at)
         if answer[0] == 401:  # the token expired or was revoked: one new token, one more try

@@ -376,7 +376,11 @@ class SlackDelivery:
     async def announcement(self, row: Claimed, payload: dict[str, Any]) -> None:
         """A one-off channel post whose content was fixed when it was queued (figures as of that moment)."""
         message = self._renderer.render(
-            "channel/announcement.json.j2", title=payload["title"], lines=payload["lines"], footer=payload["footer"]
+            "channel/announcement.json.j2",
+            title=payload["title"],
+            lines=payload["lines"],
+            footer=payload["footer"],
+            button=payload.get("button"),
         )
         await self._post(row, channel=str(payload.get("channel") or self._config.slack.leads_channel), message=message)
 

@@ -20,10 +20,17 @@ def owner_text(owner: str | None, name: str | None) -> str | None:
     return f"{name} ({owner})" if name else owner
 
 
-def crm_fields(outcome: dict[str, Any], write: CrmWrite, *, owner: str | None) -> dict[str, str]:
-    """The record's fields `outcome` sets, named as `write` says (a name turned off is left out)."""
+Fields = dict[str, str | bool]
+"""A CRM record's fields as written: text, or a checkbox (Salesforce's HasOptedOutOfEmail)."""
+
+
+def crm_fields(outcome: dict[str, Any], write: CrmWrite, *, owner: str | None) -> Fields:
+    """The record's fields `outcome` sets, named as `write` says (a name turned off is left out). A `suppress`
+    outcome sets the suppress part alone."""
     names = write.targets()
     event, stage = str(outcome.get("event")), str(outcome.get("stage"))
+    if event == "suppress":
+        return {names["suppress"]: write.suppressed()} if names["suppress"] else {}
     values: dict[str, str | None] = {"stage": stage, "owner": owner, "status": write.status_for(event)}
     if event == "rejected":
         values["reason"] = str(outcome.get("reason") or "")

@@ -18,8 +18,11 @@ from bot.delivery import outbox_kinds as kinds
 from storage import outbox
 from storage.models import Lead
 
-MARKETING_EVENTS = frozenset({"rejected", "stage_changed"})
+MARKETING_EVENTS = frozenset({"rejected", "suppress", "stage_changed"})
 """The outcomes marketing's webhook hears about (accepting is the SLA working as agreed, not news to marketing)."""
+SUPPRESS = "suppress"
+"""What follows a rejection whose reason suppresses (`[reject] reasons`, `suppress = true`): the prospect leaves
+future campaigns. Queued with the rejection, so a replayed rejection (which changes nothing) queues none."""
 
 
 class Outcomes:
@@ -29,8 +32,16 @@ class Outcomes:
         self._writes_to = frozenset(writes_to)
 
     async def queue(self, session: AsyncSession, lead: Lead, event: str, **data: object) -> None:
-        """One outcome of `lead` (its row as changed): one delivery to each place that hears about it."""
+        """One outcome of `lead` (its row as changed): one delivery to each place that hears about it. A rejection
+        whose reason suppresses is followed by a `suppress` outcome, to the same places, in the same transaction."""
         now = self._clock.now()
+        rows = self._rows(lead, event, now, data)
+        if event == "rejected" and data.get("reason") in self._team.config.reject.suppressing:
+            rows += self._rows(lead, SUPPRESS, now, {"reason": data.get("reason"), "by": data.get("by")})
+        if rows:
+            await outbox.enqueue_many(session=session, rows=rows, now=now, coalesce=False)
+
+    def _rows(self, lead: Lead, event: str, now: datetime, data: dict[str, object]) -> list[outbox.Outgoing]:
         rows: list[outbox.Outgoing] = []
         if event in MARKETING_EVENTS and self._team.config.feedback.webhook_url is not None:
             rows.append(kinds.feedback(lead.id, self._feedback(lead, event, now, data)))
@@ -39,8 +50,7 @@ class Outcomes:
                 "crm": lead.crm, "record": lead.crm_id, "event": event, "stage": lead.stage, "owner": lead.owner,
                 "at": now.isoformat(), **{k: v for k, v in data.items() if v is not None},
             }))  # fmt: skip
-        if rows:
-            await outbox.enqueue_many(session=session, rows=rows, now=now, coalesce=False)
+        return rows
 
     @staticmethod
     def _feedback(lead: Lead, event: str, now: datetime, data: dict[str, object]) -> dict[str, object]:

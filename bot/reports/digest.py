@@ -15,7 +15,7 @@ from bot.reports.metrics import GroupMetrics, Metrics
 from bot.reports.periods import Period
 from bot.reports.reps import rep_line
 from message_templates import mrkdwn
-from message_templates.wording import clock_name, mention, money, percent
+from message_templates.wording import clock_name, count, mention, money, percent
 from storage import leads as lead_queries
 from storage import sla as queries
 from storage.db import Database
@@ -100,8 +100,8 @@ class Digest:
             breaches = await queries.breaches_by_owner(session=session, start=start, end=end)
             wins = await lead_queries.wins_between(session=session, start=start, end=end, limit=20)
         lines = [
-            f"*Funnel:* {total.mqls:,} MQLs · {percent(total.accept_rate)} accepted · {total.accepted:,} SAL → "
-            f"{total.sqls:,} SQL → {total.opportunities:,} opportunities → {total.won:,} won · "
+            f"*Funnel:* {count(total.mqls, 'MQL')} · {percent(total.accept_rate)} accepted · {total.accepted:,} SAL → "
+            f"{total.sqls:,} SQL → {count(total.opportunities, 'opportunity', 'opportunities')} → {total.won:,} won · "
             f"{money(total.won_cents)} won"
         ]
         rejected = sorted((g for g in by_campaign if g.reasons), key=lambda g: (-g.rejected, g.group))[:5]

@@ -17,7 +17,9 @@ USAGE = (
     "`last quarter` · `last 30d` · `2026-Q3` · `2026-10` · `2026-10-01..2026-10-31`\n"
     "*Examples:* `/funnel` · `/funnel last month by source` · `/funnel 2026-Q3 by rep share` · `/funnel help`\n"
     "*Spend:* `/funnel spend` (managers and marketing) enters a month's spend for a source\n"
-    "*Wins:* `/funnel wins [period]` lists the joint wins (this quarter by default) and the leaderboards"
+    "*Wins:* `/funnel wins [period]` lists the joint wins (this quarter by default) and the leaderboards\n"
+    "*Quality:* `/funnel quality [period]` (this quarter by default): acceptance, wins and revenue by score band, "
+    "source and campaign, the MQL bar the data recommends, and speed to lead"
 )
 
 
@@ -76,6 +78,7 @@ class FunnelQuery:
     help: bool = False
     spend: bool = False
     wins: bool = False
+    quality: bool = False
 
 
 def _month_start(day: date) -> date:
@@ -168,12 +171,14 @@ def parse_funnel(text: str, today: date) -> FunnelQuery:
         return FunnelQuery(parse_period("", today), spend=True)
     share = "share" in lowered
     lowered = [w for w in lowered if w != "share"]
-    if lowered[:1] == ["wins"]:
+    if lowered[:1] in (["wins"], ["quality"]):
+        if lowered[0] == "quality" and share:
+            raise UserError(f"`/funnel quality` answers you alone: drop `share`.\n{USAGE}")
         try:
             period = parse_period(" ".join(lowered[1:]) or "this quarter", today)
         except UserError as exc:
             raise UserError(f"{exc.message}\n{USAGE}") from None
-        return FunnelQuery(period, share=share, wins=True)
+        return FunnelQuery(period, share=share, wins=lowered[0] == "wins", quality=lowered[0] == "quality")
     dimension: str | None = None
     if "by" in lowered:
         at = lowered.index("by")

@@ -6,17 +6,28 @@ that queues the post, so it is made once per period however often the check runs
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.agreement.registry import Agreements
 from bot.clock import Clock
-from bot.config.team_file import HandoffConfig
+from bot.config.team_file import HandoffConfig, SlaConfig
 from bot.delivery import outbox_kinds as kinds
+from bot.ids import Action
+from bot.insight.quality import lead_facts
+from bot.reports.metrics import Metrics
+from bot.reports.periods import Period
 from bot.reports.reps import rep_figures
+from bot.sla.drift import drift_notes
+from bot.sla.review_proposals import Suggestion, bar_suggestion, speed_suggestion, suggestions
 from message_templates.wording import clock_name, mention, percent
 from storage import sla as queries
+from storage.clock_times import ClockTimes, clock_times
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -31,6 +42,7 @@ class Announcement:
     title: str
     lines: list[str]
     footer: str
+    button: dict[str, str] | None = None
 
 
 def month_bounds(day: date) -> tuple[date, date]:
@@ -51,10 +63,12 @@ def quarter_name(day: date) -> str:
 
 
 class SlaReviews:
-    def __init__(self, db: Database, config: HandoffConfig, clock: Clock) -> None:
+    def __init__(self, db: Database, config: HandoffConfig, clock: Clock, agreements: Agreements | None = None) -> None:
         self._db = db
         self._config = config
         self._clock = clock
+        self._agreements = agreements
+        self._metrics = Metrics(db, config, clock)
 
     def _utc(self, day: date) -> datetime:
         return datetime.combine(day, time(0), self._config.tz).astimezone(UTC)
@@ -63,11 +77,15 @@ class SlaReviews:
         """Post whatever is due now and was not posted before; returns the keys posted (for logs and tests)."""
         now = self._clock.now()
         today = now.astimezone(self._config.tz).date()
-        candidates = [*(await self._marketing(now, today)), *(await self._quarterly(now, today))]
+        candidates = [
+            *(await self._marketing(now, today)),
+            *(await self._drift(today)),
+            *(await self._quarterly(now, today)),
+        ]
         posted: list[str] = []
         async with self._db.session() as session:
             for item in candidates:
-                row = kinds.announcement(item.key, item.title, item.lines, item.footer)
+                row = kinds.announcement(item.key, item.title, item.lines, item.footer, button=item.button)
                 if await kinds.announce_once(session, row, mark=item.key, now=now):
                     posted.append(item.key)
         if posted:
@@ -77,7 +95,8 @@ class SlaReviews:
     async def due(self) -> set[str]:
         """The keys of marketing's announcements due now, made already or not (a backfill compares before/after)."""
         now = self._clock.now()
-        return {item.key for item in await self._marketing(now, now.astimezone(self._config.tz).date())}
+        today = now.astimezone(self._config.tz).date()
+        return {item.key for item in [*(await self._marketing(now, today)), *(await self._drift(today))]}
 
     async def consider_made(self, keys: Iterable[str]) -> None:
         """Mark announcements as made without posting them: what imported history made due is not news."""
@@ -143,6 +162,10 @@ class SlaReviews:
                 )
         return found
 
+    async def _drift(self, today: date) -> list[Announcement]:
+        """A source's or campaign's acceptance falling away from its own past (bot.sla.drift)."""
+        return [Announcement(*note) for note in await drift_notes(self._metrics, today)]
+
     async def _quarterly(self, now: datetime, today: date) -> list[Announcement]:
         if not self._config.sla.quarterly_review or not (
             self._config.sla.clocks() or self._config.sla.mql_volume.monthly_target
@@ -162,7 +185,16 @@ class SlaReviews:
             clocks = await queries.compliance(session=session, start=since, end=until)
             intake = await queries.intake_between(session=session, start=since, end=until)
             reps = await rep_figures(session, start=since, end=until, cohort=False)
+            sla = (await self._agreements.in_force(session))[1] if self._agreements else self._config.sla
+            times = await _response_times(session, sla, since, until)
         name = quarter_name(previous_start)
+        leads = await lead_facts(self._db, self._config, Period(name, previous_start, previous_end, "quarter"))
+        insight = self._config.insight
+        more = (
+            bar_suggestion(sla, leads, min_accept_rate=insight.min_accept_rate, max_won_share=insight.max_won_share),
+            speed_suggestion(sla, leads),
+        )
+        proposed = suggestions(sla, times, mqls=intake.mqls, more=[s for s in more if s is not None])
         sales = [
             f"• {clock_name(c.clock)}: *{percent(c.rate)}* on time ({c.met} of {c.decided}"
             + (f"; {c.open_breached} still open past due" if c.open_breached else "")
@@ -190,9 +222,40 @@ class SlaReviews:
                 [
                     "*Sales kept its side:*\n" + "\n".join(sales),
                     f"*Marketing kept its side:*\n• {volume}; {rate}",
-                    "Time to renegotiate: review the MQL definition, the targets and the escalation chain "
-                    "together, and update the team file.",
+                    *_proposal_lines(proposed),
                 ],
                 "Quarterly SLA review · first working day of the quarter",
+                _propose_button(name, proposed),
             )
         ]
+
+
+async def _response_times(
+    session: AsyncSession, sla: SlaConfig, since: datetime, until: datetime
+) -> dict[str, ClockTimes]:
+    """How long each response clock of the agreement in force took last quarter, for its proposals."""
+    found = {}
+    for clock in ("accept", "first_touch"):
+        cfg = sla.clocks().get(clock)
+        if cfg is not None:
+            seconds = int(cfg.target.total_seconds())
+            found[clock] = await clock_times(session, clock=clock, target_seconds=seconds, start=since, end=until)
+    return found
+
+
+def _proposal_lines(proposed: list[Suggestion]) -> list[str]:
+    if not proposed:
+        return [
+            "Time to renegotiate: review the MQL definition, the targets and the escalation chain together. "
+            "Last quarter's figures argue for no change; `/sla propose` changes a term."
+        ]
+    return ["*What the data proposes:*\n" + "\n".join(f"• {s.why}" for s in proposed)]
+
+
+def _propose_button(quarter: str, proposed: list[Suggestion]) -> dict[str, str] | None:
+    """ "Propose these changes": opens /sla propose prefilled with them (the value carries the changes; the
+    modal validates them as it does any proposal)."""
+    if not proposed:
+        return None
+    value = json.dumps({"review": quarter, "changes": {s.term: s.value for s in proposed}}, separators=(",", ":"))
+    return {"text": "Propose these changes", "action_id": Action.REVIEW_PROPOSE, "value": value}

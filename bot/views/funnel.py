@@ -23,7 +23,7 @@ from bot.reports.metrics import DEFINITIONS, FunnelReport, GroupMetrics, Metrics
 from bot.reports.periods import USAGE, FunnelQuery
 from bot.reports.reps import rep_line
 from message_templates import Renderer, mrkdwn
-from message_templates.wording import clock_name, humanize, mention, money, percent
+from message_templates.wording import clock_name, count, humanize, mention, money, percent
 from storage.models import Lead
 
 log = logging.getLogger(__name__)
@@ -56,17 +56,17 @@ def funnel_figure(counts: list[int], title: str) -> Any:
     axes.set_title(title, fontsize=12, loc="left")
     figure.tight_layout()
     renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
-    for row, (stage, count, colour) in enumerate(zip(STAGES, counts, colours, strict=True)):
+    for row, (stage, n, colour) in enumerate(zip(STAGES, counts, colours, strict=True)):
         y = len(STAGES) - 1 - row
-        [bar] = axes.barh(y, max(count, widest * 0.004), left=(widest - count) / 2, color=colour, height=0.72)
-        label = axes.text(widest / 2, y, f"{stage}  {count:,}", ha="center", va="center",
+        [bar] = axes.barh(y, max(n, widest * 0.004), left=(widest - n) / 2, color=colour, height=0.72)
+        label = axes.text(widest / 2, y, f"{stage}  {n:,}", ha="center", va="center",
                           color="white" if row < 3 else "black", fontsize=11, fontweight="bold")  # fmt: skip
         box, shape = label.get_window_extent(renderer), bar.get_window_extent(renderer)
         if box.width + 8 > shape.width:  # too thin to hold its label: beside the bar, dark on white
-            label.set(x=(widest + count) / 2 + widest * 0.015, ha="left", color="#1d1d1d")
+            label.set(x=(widest + n) / 2 + widest * 0.015, ha="left", color="#1d1d1d")
         if row:
             before = counts[row - 1]
-            rate = count / before * 100 if before else None
+            rate = n / before * 100 if before else None
             share = "—" if rate is None else "<1%" if 0 < rate < 0.5 else f"{rate:.0f}%"
             axes.text(widest * 1.03, y + 0.5, f"{share} converted", ha="left", va="center", fontsize=9,
                       color="#555555")  # fmt: skip
@@ -161,7 +161,7 @@ def funnel_view(report: FunnelReport, *, image_file_id: str | None) -> FunnelVie
     groups = []
     for g in report.groups[:MAX_GROUPS] if q.dimension else []:
         text = (
-            f"*{group_name(q.dimension, g.group)}* — {g.mqls:,} MQL{'' if g.mqls == 1 else 's'} · "
+            f"*{group_name(q.dimension, g.group)}* — {count(g.mqls, 'MQL')} · "
             f"{percent(g.accept_rate)} accepted · "
             f"{g.sqls:,} SQL · {g.won:,} won · {money(g.won_cents)}"
         )
@@ -180,7 +180,7 @@ def funnel_view(report: FunnelReport, *, image_file_id: str | None) -> FunnelVie
         groups.append(f"_…and {len(report.groups) - MAX_GROUPS} more_")
     previous = q.period.previous()
     return FunnelView(
-        fallback=f"Funnel {q.period.label}{by}: {t.mqls} MQLs, {t.won} won",
+        fallback=f"Funnel {q.period.label}{by}: {count(t.mqls, 'MQL')}, {t.won:,} won",
         header=f"📊 Funnel — {q.period.label}{by}",
         fields=fields,
         more_fields=more,
@@ -192,17 +192,16 @@ def funnel_view(report: FunnelReport, *, image_file_id: str | None) -> FunnelVie
     )
 
 
-def help_text(config: HandoffConfig) -> str:
+def help_sections(config: HandoffConfig) -> list[str]:
+    """`/funnel help` in three parts (the definitions, the stages, the usage), each within a section's 3,000
+    characters: together they are longer than one section holds."""
     lines = [f"• *{name}*: {meaning}" for name, meaning in DEFINITIONS]
     stages = [f"• *{stage.upper()}*: {mrkdwn(text, 300)}" for stage, text in config.stages.items()]
-    return (
-        "*The shared funnel metrics*\n"
-        + "\n".join(lines)
-        + "\n\n*The stages, as both teams defined them*\n"
-        + "\n".join(stages)
-        + "\n\n"
-        + USAGE
-    )
+    return [
+        "*The shared funnel metrics*\n" + "\n".join(lines),
+        "*The stages, as both teams defined them*\n" + "\n".join(stages),
+        USAGE,
+    ]
 
 
 class FunnelService:

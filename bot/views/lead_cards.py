@@ -163,6 +163,7 @@ def lead_card(
     earlier: list[Lead] | None = None,
     assignment: Assignment | None = None,
     attempts: int = 0,
+    suppressed: bool = False,
 ) -> LeadCard:
     name = lead.name or lead.email or f"Lead {lead.external_id}"
     company = lead.company or "unknown company"
@@ -198,7 +199,7 @@ def lead_card(
         if lead.stage in following:
             actions = [following[lead.stage], Button("Lost", Action.LOST), Button("Recycle", Action.RECYCLE)]
     elif lead.stage == Stage.REJECTED:
-        status = _rejected(lead, tz, started)
+        status = _rejected(lead, tz, started) + (" · 🚫 suppressed from future campaigns" if suppressed else "")
         if lead.reject_note:
             note = "📝 " + mrkdwn(lead.reject_note, 1900)
     received = lead.received_at.astimezone(tz).strftime("%b %-d, %H:%M %Z")

@@ -66,6 +66,7 @@ class LeadPosts:
             earlier=facts.earlier,
             assignment=facts.assignment,
             attempts=facts.attempts,
+            suppressed=lead.reject_reason in self._config.reject.suppressing,
         )
         card = replace(card, record=record_link(lead, self._config))
         if status := offer_status(lead, facts.offer, facts.timers):  # offered to a rep: they may Pass it on

@@ -17,6 +17,7 @@ REP2: 1 assigned (E) · accepts in 60 min → median 1 h · cadence: nothing set
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -139,7 +140,8 @@ async def test_a_backfilled_lead_has_no_cadence_and_may_be_closed(
         "external_id,email,name,company,source,campaign,received_at,stage,owner,decided_at,amount,reason\n"
         f"h-1,a1@example.com,Ann,Initech,ads,,2026-11-02,sal,{REP1},2026-11-03,,\n"
     )
-    result = run_handoff(tmp_path, {**GOOD_ENV, "DATABASE_URL": db_url}, "import", "leads.csv")
+    # In a thread: the app's loop keeps running (a transaction it has open must be able to finish meanwhile).
+    result = await asyncio.to_thread(run_handoff, tmp_path, {**GOOD_ENV, "DATABASE_URL": db_url}, "import", "leads.csv")
     assert result.returncode == 0, result.stderr
     async with app.svc.db.session() as session:
         lead_id = int(await session.scalar(select(Lead.id).where(Lead.external_id == "h-1")) or 0)

@@ -21,7 +21,7 @@ from tests.lifecycle.test_reassign import reassign
 from tests.lifecycle.test_reject import BUDGET, submit_reject
 
 HANDOFF_PROPERTIES = ("handoff_reject_reason", "handoff_reject_note", "handoff_owner", "handoff_stage",
-                      "handoff_outcome")  # fmt: skip
+                      "handoff_outcome", "handoff_suppress")  # fmt: skip
 EXAMPLE = ROOT / "handoff.example.toml"
 OWNER1 = "u0rep00001 (U0REP00001)"  # the rep's Slack display name, then their id
 
@@ -212,17 +212,17 @@ async def test_setup_creates_the_missing_properties_once_and_check_then_passes(
     await fake.start()
     try:
         code, shown = await hubspot_cli(tmp_path, fake, "check")
-        assert code == 1 and shown.count("  missing  ") == 5 and "5 thing(s) missing" in shown
+        assert code == 1 and shown.count("  missing  ") == 6 and "6 thing(s) missing" in shown
 
         code, shown = await hubspot_cli(tmp_path, fake, "setup")
         assert code == 0, shown
         assert sorted(fake.custom_properties) == sorted(HANDOFF_PROPERTIES)
         assert fake.custom_properties["handoff_reject_note"]["fieldType"] == "textarea"
-        assert shown.count("created") == 5
+        assert shown.count("created") == 6
 
         code, shown = await hubspot_cli(tmp_path, fake, "setup")  # again: nothing to do
         assert code == 0 and "created" not in shown
-        assert [m for m, _, s in fake.calls if m == "POST"] == ["POST"] * 5
+        assert [m for m, _, s in fake.calls if m == "POST"] == ["POST"] * 6
 
         code, shown = await hubspot_cli(tmp_path, fake, "check")
         assert code == 0 and "everything the write-back needs" in shown

@@ -464,7 +464,7 @@ async def test_a_win_celebrated_by_hand_counts_in_every_shared_number(start_app:
     assert await app.svc.digest.run() == "digest:2026-11-23"
     await app.settle()
     [digest] = digests(app)
-    assert "*Funnel:* 1 MQLs · 100% accepted · 1 SAL → 1 SQL → 1 opportunities → 2 won · $36,000 won" in digest
+    assert "*Funnel:* 1 MQL · 100% accepted · 1 SAL → 1 SQL → 1 opportunity → 2 won · $36,000 won" in digest
     assert f"• *Initech* $24,000 — <@{REP1}> with Field event" in digest
 
 

@@ -51,7 +51,7 @@ async def test_the_weekly_digest_is_the_agenda_of_the_pipeline_review(start_app:
 
     [digest] = digests(app)
     assert "📬 Weekly digest: Nov 16 – Nov 22, 2026" in digest
-    assert "*Funnel:* 4 MQLs · 25% accepted · 1 SAL → 1 SQL → 1 opportunities → 1 won · $20,000 won" in digest
+    assert "*Funnel:* 4 MQLs · 25% accepted · 1 SAL → 1 SQL → 1 opportunity → 1 won · $20,000 won" in digest
     assert (
         "*Top rejection reasons by campaign:*\n• Q4 Webinar: No budget or authority (2 of 2 rejected)\n"
         "• Retargeting: Bad contact data (1 of 1 rejected)"
@@ -87,7 +87,7 @@ async def test_no_digest_for_a_week_before_the_first_lead(start_app: StartApp) -
     assert await app.svc.digest.run() == "digest:2026-11-30"  # the first week with leads has its digest
     await app.settle()
     [digest] = digests(app)
-    assert "*Funnel:* 1 MQLs" in digest
+    assert "*Funnel:* 1 MQL ·" in digest
 
 
 async def test_the_digest_names_each_rep_once_with_all_their_breaches(start_app: StartApp) -> None:

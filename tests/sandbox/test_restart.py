@@ -145,7 +145,7 @@ async def test_one_day_forward_runs_every_scheduled_job_that_came_due_in_order(t
         [weekly] = [m for m in channel[LEADS_CHANNEL] if "Weekly digest" in m.text]
         shown = json.dumps(weekly.blocks)
         assert (
-            "1 MQLs" in shown and "Accept (the team's clock): 1 missed" in shown
+            "1 MQL \\u00b7" in shown and "Accept (the team's clock): 1 missed" in shown
         )  # the breach came first, then the digest
         replies = [m for m in box.slack.thread(LEADS_CHANNEL, post.ts) if m.ts != post.ts]
         assert len(replies) >= 2 and "breached" in replies[0].text  # the heads-up, updated when it came true

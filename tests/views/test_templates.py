@@ -469,6 +469,20 @@ def test_the_failed_submission_modal_is_a_valid_view_with_hostile_data() -> None
     assert_inert(view)
 
 
+def test_the_funnel_help_is_valid_and_inert_with_the_longest_hostile_stage_definitions() -> None:
+    from bot.views.funnel import help_sections
+    from tests.conftest import team_config
+
+    config = team_config(stages={stage: (HOSTILE * 10)[:300] for stage in ("mql", "sal", "sql", "won", "lost")})
+    sections = help_sections(config)
+    message = RENDERER.render("ephemeral/funnel_help.json.j2", sections=sections)
+
+    assert validate_blocks(message["blocks"], surface="message") == []
+    assert [b["text"]["text"] for b in message["blocks"]] == sections  # each whole, none clipped
+    assert message["text"] == "\n\n".join(sections)
+    assert_inert(message)
+
+
 def test_every_template_is_covered_here() -> None:
     assert RENDERER.names() == [
         "channel/announcement.json.j2",
@@ -478,7 +492,9 @@ def test_every_template_is_covered_here() -> None:
         "channel/win.json.j2",
         "dm/sla_alarm.json.j2",
         "ephemeral/funnel.json.j2",
+        "ephemeral/funnel_help.json.j2",
         "ephemeral/notice.json.j2",
+        "ephemeral/quality.json.j2",  # tests/insight/test_quality_view.py
         "ephemeral/wins.json.j2",
         "home/home.json.j2",
         "modals/attempt.json.j2",  # tests/cadence/test_log_attempt.py

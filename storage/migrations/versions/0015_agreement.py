@@ -18,9 +18,8 @@ BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
-    for table in ("leads", "sla_timers"):
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(sa.Column("agreement_version", sa.Integer(), nullable=True))
+    op.add_column("leads", sa.Column("agreement_version", sa.Integer(), nullable=True))
+    op.add_column("sla_timers", sa.Column("agreement_version", sa.Integer(), nullable=True))
     op.create_table(
         "agreement_versions",
         sa.Column("version", sa.Integer(), primary_key=True, autoincrement=False),
@@ -68,6 +67,7 @@ def downgrade() -> None:
     op.drop_index("ix_agreement_proposals_state_expires", table_name="agreement_proposals")
     op.drop_table("agreement_proposals")
     op.drop_table("agreement_versions")
-    for table in ("sla_timers", "leads"):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("agreement_version")
+    # ALTER TABLE … DROP COLUMN, on SQLite too (3.35+): a batch operation would copy the table and drop the
+    # original, and dropping `leads` deletes every SLA clock and event of its leads (ON DELETE CASCADE)
+    op.drop_column("sla_timers", "agreement_version")
+    op.drop_column("leads", "agreement_version")
