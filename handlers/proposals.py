@@ -5,6 +5,7 @@ Decline, the decline modal's submission. Thin: each reads what Slack sent and ma
 
 from __future__ import annotations
 
+import json
 from typing import Any, Final
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
@@ -16,10 +17,10 @@ from bot.agreement.ids import (
     ProposalCallback,
     term_block,
 )
-from bot.agreement.terms_input import FIELDS, RATIONALE
+from bot.agreement.terms_input import BY_TERM, FIELDS, RATIONALE
 from bot.app.services import Services
 from bot.errors import UserError
-from bot.ids import record_id
+from bot.ids import Action, record_id
 from bot.views.proposals import decline_modal, propose_modal
 from handlers.actions import OLDER, Click, clicked
 from handlers.context import Listener, ephemeral, services
@@ -93,9 +94,31 @@ async def handle_decline_submission(svc: Services, user_id: str, form: Form) -> 
     await svc.proposals.decline(proposal_id, user_id, form.raw(REASON_BLOCK, ProposalAction.REASON))
 
 
-ACTIONS: Final[list[tuple[ProposalAction, Listener]]] = [
+def review_changes(value: str) -> tuple[str, dict[str, object]]:
+    """The quarterly review's button value, {"review": "2026-Q4", "changes": {term: value}}: its quarter and the
+    terms the modal knows (anything else the click carries is left out: the modal validates what it shows)."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("changes"), dict):
+        raise UserError(OLDER)
+    changes = {term: v for term, v in data["changes"].items() if term in BY_TERM and isinstance(v, str | int | float)}
+    return str(data.get("review") or "")[:20], changes
+
+
+@clicked("review propose click")
+async def handle_review_propose_click(svc: Services, click: Click) -> None:
+    """The quarterly review's "Propose these changes": the proposal modal, prefilled with what the data proposes."""
+    quarter, changes = review_changes(click.value)
+    why = f"The quarterly review of {quarter} proposes these changes from last quarter's figures."
+    await open_proposal(svc, click.trigger_id, click.user_id, prefill=changes, rationale=why, origin="review")
+
+
+ACTIONS: Final[list[tuple[str, Listener]]] = [
     (ProposalAction.APPROVE, handle_approve_click),
     (ProposalAction.DECLINE, handle_decline_click),
+    (Action.REVIEW_PROPOSE, handle_review_propose_click),
 ]
 VIEWS: Final[list[tuple[ProposalCallback, Listener]]] = [
     (ProposalCallback.PROPOSE, handle_propose_submission),

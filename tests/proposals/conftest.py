@@ -22,7 +22,9 @@ FORM = "application/x-www-form-urlencoded"
 SLA: dict[str, Any] = {"accept": {"target": "30m", "warn_at": "75%"}, "mql_volume": {"monthly_target": 120}}
 
 
-def heads_config(sales_head: str | None = SALES_HEAD, marketing_head: str | None = MARKETING_HEAD) -> HandoffConfig:
+def heads_config(
+    sales_head: str | None = SALES_HEAD, marketing_head: str | None = MARKETING_HEAD, sla: dict[str, Any] | None = None
+) -> HandoffConfig:
     team: dict[str, Any] = {
         "sales": [REP1, REP2, SALES_GROUP], "managers": [MANAGER], "marketing": [MARKETER],
         "manager_of": {REP1: MANAGER},
@@ -31,7 +33,7 @@ def heads_config(sales_head: str | None = SALES_HEAD, marketing_head: str | None
         team["sales_head"] = sales_head
     if marketing_head:
         team["marketing_head"] = marketing_head
-    return team_config(team=team, sla=SLA)
+    return team_config(team=team, sla=SLA if sla is None else sla)
 
 
 async def sla(app: Harness, user_id: str, text: str = "propose") -> dict[str, Any]:
