@@ -103,7 +103,9 @@ def review_changes(value: str) -> tuple[str, dict[str, object]]:
         data = None
     if not isinstance(data, dict) or not isinstance(data.get("changes"), dict):
         raise UserError(OLDER)
-    changes = {term: v for term, v in data["changes"].items() if term in BY_TERM and isinstance(v, str | int | float)}
+    changes: dict[str, object] = {
+        str(term): v for term, v in data["changes"].items() if term in BY_TERM and isinstance(v, str | int | float)
+    }
     return str(data.get("review") or "")[:20], changes
 
 
