@@ -8,13 +8,15 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
 from bot.app.services import Services
-from handlers import actions, commands, context, events, hubspot, intake, salesforce, views
+from handlers import actions, commands, context, events, hubspot, intake, proposals, salesforce, views
 
 
 def register(app: AsyncApp, svc: Services) -> None:
     app.use(context.provide(svc))
     for surface in (actions, views, commands, events):
         surface.register(app)
+    proposals.register(app)  # a proposal's buttons and modals (/sla propose)
+    proposals.register_sla_command(app)  # until handlers/agreement.py's /sla hands `propose` to proposals.sla_propose
 
 
 def routes() -> list[web.RouteDef]:

@@ -449,3 +449,15 @@ class AgreementTermLock(Base):
 
     term: Mapped[str] = mapped_column(String(100), primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("agreement_proposals.id", ondelete="CASCADE"))
+
+
+class AgreementProposalDm(Base):
+    """Where a proposal's DM to one head landed (the channel post is the proposal's own slack_channel/ts), so the
+    outbox updates it in place when the proposal is approved, declined or expires."""
+
+    __tablename__ = "agreement_proposal_dms"
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("agreement_proposals.id", ondelete="CASCADE"), primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(32), primary_key=True)
+    slack_channel: Mapped[str] = mapped_column(String(32))
+    slack_ts: Mapped[str] = mapped_column(String(32))

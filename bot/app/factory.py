@@ -15,6 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
+from bot.agreement.proposals import Proposals
 from bot.agreement.registry import Agreements
 from bot.app import roles
 from bot.app.access_log import redact_access_log
@@ -138,6 +139,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         observability=observability,
         attempts=AttemptService(db, team, clock, sla),
         agreements=agreements,
+        proposals=Proposals(db, config, team, clock, agreements),
     )
 
 

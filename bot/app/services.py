@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.agreement.proposals import Proposals
 from bot.agreement.registry import Agreements
 from bot.app.background import Background
 from bot.app.observability import Observability
@@ -58,6 +59,7 @@ class Services:
     observability: Observability
     attempts: AttemptService  # Log attempt and the follow-up cadence
     agreements: Agreements  # the agreement's versions: the SLA each lead runs on
+    proposals: Proposals  # /sla propose: changes to the agreement both heads approve
 
     async def sweep_all(self) -> None:
         """One scheduled SLA sweep: batches until nothing is due, each batch its own short transaction."""
@@ -67,7 +69,9 @@ class Services:
                 return
 
     async def run_reviews(self) -> None:
-        """Scheduled announcements: marketing's pacing, the quarterly review, the weekly digest (each once)."""
+        """Scheduled announcements: marketing's pacing, the quarterly review, the weekly digest (each once); and
+        proposals to change the agreement that nobody finished answering in 7 days expire."""
+        await self.proposals.expire_due()
         await self.reviews.run()
         await self.digest.run()
 

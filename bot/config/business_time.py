@@ -25,7 +25,10 @@ def parse_duration(text: str) -> timedelta:
     if not text or match is None or not any(match.groups()):
         raise ValueError(f'{text!r} is not a duration: write a number and a unit, like "90s", "30m", "4h", "2d"')
     days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:  # "99999999999d": a readable refusal, not a crash
+        raise ValueError(f"{text!r} is too long a duration") from None
 
 
 def format_duration(delta: timedelta) -> str:

@@ -20,7 +20,8 @@ WIN_POST = "win_post"  # the joint-win celebration of a won lead
 FEEDBACK = "feedback"  # one outcome POSTed to marketing's webhook (never coalesced)
 ANNOUNCEMENT = "announcement"  # a one-off channel post whose content is fixed when queued
 CRM_WRITE = "crm_write"  # one outcome written to the lead's CRM record (never coalesced; a lead's go in order)
-ALL = (LEAD_POST, SLA_NOTICE, WIN_POST, FEEDBACK, ANNOUNCEMENT, CRM_WRITE)
+PROPOSAL_POST = "proposal_post"  # a proposal to change the agreement: its channel post or a head's DM, kept current
+ALL = (LEAD_POST, SLA_NOTICE, WIN_POST, FEEDBACK, ANNOUNCEMENT, CRM_WRITE, PROPOSAL_POST)
 LANES = (tuple(kind for kind in ALL if kind not in {FEEDBACK, CRM_WRITE}), (FEEDBACK,), (CRM_WRITE,))
 """What the outbox delivers in separate loops: Slack, marketing's webhook and the CRMs (a slow receiver, or a CRM's
 rate limit, holds back only its own)."""
@@ -49,6 +50,13 @@ def feedback(lead_id: int, payload: dict[str, Any]) -> Outgoing:
 def crm_write(lead_id: int, payload: dict[str, Any]) -> Outgoing:
     """Keyed by the lead alone: a lead's writes are delivered one at a time, oldest first (see storage.outbox)."""
     return Outgoing(CRM_WRITE, key_for(CRM_WRITE, lead_id), lead_id, payload)
+
+
+def proposal_post(proposal_id: int, to: str) -> Outgoing:
+    """`to`: "channel" (the leads channel's post) or a head's user id (their DM with the buttons)."""
+    return Outgoing(
+        PROPOSAL_POST, key_for(PROPOSAL_POST, proposal_id, to), None, {"proposal_id": proposal_id, "to": to}
+    )
 
 
 def announcement(

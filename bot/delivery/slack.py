@@ -14,12 +14,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
 from bot.config.team_file import HandoffConfig
+from bot.delivery import outbox_kinds as kinds
 from bot.delivery.crm import CrmWrites
 from bot.delivery.feedback import FeedbackSender
 from bot.delivery.outbox_kinds import ANNOUNCEMENT, CRM_WRITE, FEEDBACK, LEAD_POST, SLA_NOTICE, WIN_POST, notice_id_of
 from bot.delivery.outbox_kinds import lead_post as lead_post_row
 from bot.delivery.outbox_kinds import sla_notice as notice_row
 from bot.delivery.pacing import Pacer
+from bot.delivery.proposal_posts import ProposalPosts
 from bot.delivery.worker import GiveUp, retry_after
 from bot.lifecycle.leads import LeadService
 from bot.lifecycle.wins import win_card
@@ -75,6 +77,7 @@ class SlackDelivery:
         self._leads = leads
         self._feedback = feedback
         self._crm = crm
+        self._proposals = ProposalPosts(db, renderer, config)
 
     async def __call__(self, row: Claimed) -> None:
         if row.kind == LEAD_POST and row.lead_id is not None:
@@ -85,6 +88,8 @@ class SlackDelivery:
             await self.announcement(row, row.payload)
         elif row.kind == WIN_POST and row.lead_id is not None:
             await self.win_post(row, row.lead_id)
+        elif row.kind == kinds.PROPOSAL_POST:
+            await self._proposals(row, self._show)
         elif row.kind == FEEDBACK:
             if self._feedback is None:
                 raise ValueError("a feedback delivery is queued but no [feedback] webhook_url is configured")

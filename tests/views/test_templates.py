@@ -488,6 +488,7 @@ def test_every_template_is_covered_here() -> None:
         "channel/announcement.json.j2",
         "channel/lead_batch.json.j2",
         "channel/lead_post.json.j2",
+        "channel/proposal.json.j2",  # tests/proposals/test_templates.py
         "channel/win.json.j2",
         "dm/sla_alarm.json.j2",
         "ephemeral/funnel.json.j2",
@@ -497,11 +498,13 @@ def test_every_template_is_covered_here() -> None:
         "ephemeral/wins.json.j2",
         "home/home.json.j2",
         "modals/attempt.json.j2",  # tests/cadence/test_log_attempt.py
+        "modals/decline_proposal.json.j2",  # tests/proposals/test_templates.py
         "modals/failed.json.j2",
         "modals/history.json.j2",
         "modals/home_list.json.j2",
         "modals/move.json.j2",
         "modals/pass.json.j2",
+        "modals/propose.json.j2",  # tests/proposals/test_templates.py
         "modals/reassign.json.j2",
         "modals/reject.json.j2",
         "modals/snooze.json.j2",
