@@ -17,6 +17,7 @@ from bot.reports.periods import FunnelQuery, parse_funnel
 from bot.views.away import handoff_answer
 from bot.views.funnel import help_text
 from bot.views.lead_cards import error_mrkdwn
+from handlers.agreement import handle_sla_command
 from handlers.context import Listener, ephemeral, open_modal, services
 
 
@@ -104,6 +105,7 @@ COMMANDS: Final[list[tuple[str, Listener]]] = [
     ("/funnel", handle_funnel_command),
     ("/win", handle_win_command),
     ("/handoff", handle_handoff_command),
+    ("/sla", handle_sla_command),
 ]
 
 

@@ -31,7 +31,7 @@ from storage.db import Database
 
 log = logging.getLogger("handoff.sandbox")
 
-COMMANDS: Final = ("/funnel", "/win", "/handoff")  # the slash commands in manifest.yml (a test keeps the two in step)
+COMMANDS: Final = ("/funnel", "/win", "/handoff", "/sla")  # the slash commands in manifest.yml (a test keeps the two in step)
 
 
 def people_of(config: HandoffConfig) -> list[Person]:
