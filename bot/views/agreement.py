@@ -3,6 +3,7 @@ term; `/sla history`: every version with what changed. One view for Slack (Block
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -20,6 +21,7 @@ from storage.db import Database
 from storage.models import AgreementVersion
 from storage.sla import ClockCompliance, Intake
 
+BOLD = re.compile(r"\*([^*\n]+)\*")
 MAX_VERSIONS = 40  # a history section each: within Block Kit's 50 blocks with the header and the footer
 MAX_CHANGES = 15
 SALES_CLOCKS = ("accept", "first_touch", "follow_up")
@@ -36,8 +38,9 @@ class AgreementView:
     footer: str
 
     def plain(self) -> str:
-        """The same, for a terminal."""
-        return "\n\n".join([self.title, *(as_plain(s) for s in self.sections), as_plain(self.footer)])
+        """The same, for a terminal (no bold marks, entities as their characters)."""
+        text = "\n\n".join([self.title, *self.sections, self.footer])
+        return as_plain(BOLD.sub(r"\1", text))
 
 
 def approved_by(row: AgreementVersion) -> str:
