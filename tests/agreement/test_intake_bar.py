@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from storage.models import Lead, OutboxMessage
 from tests.agreement.helpers import config, record_version
 from tests.conftest import START, Harness, StartApp
+from tests.integrations.conftest import contact, start_hubspot
 
 
 async def count(app: Harness, what: type[Any]) -> int:
@@ -98,3 +99,14 @@ async def test_hostile_scores_are_refused_naming_the_field_and_store_nothing(sta
         assert "score" in str(body["errors"])
     assert await count(app, Lead) == 0
     assert below_bar_count(app) == 0
+
+
+async def test_a_hubspot_contact_below_the_bar_is_answered_202_and_not_stored(start_app: StartApp) -> None:
+    hub = await start_hubspot(start_app, config())
+
+    status, body = await hub.post(contact(950, hubspotscore="12"))
+    await hub.app.settle()
+
+    assert (status, body["status"], body["score"], body["min_score"]) == (202, "below_mql_bar", 12, 40)
+    assert await count(hub.app, Lead) == 0
+    assert hub.app.slack.calls_to("chat.postMessage") == []
