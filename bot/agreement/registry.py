@@ -72,6 +72,11 @@ class Agreements:
             if row is not None:
                 self._remember(row)
 
+    async def load_all(self, session: AsyncSession) -> list[SlaConfig]:
+        """Every version's SLA, read where this process has not yet (the sweep expands their escalations' groups)."""
+        await self.load(session, range(FIRST, (await store.newest_number(session) or FIRST) + 1))
+        return list(self._sla.values())
+
     async def in_force(self, session: AsyncSession) -> tuple[int, SlaConfig]:
         """The version in force now and its SLA, read in the caller's transaction."""
         row = await store.newest(session)

@@ -137,7 +137,9 @@ class SlaService:
         now = self._clock.now()
         # Slack calls happen before the transaction, never inside it
         reps = await self._team.available_reps() if self.config.sla.unowned_notify == "dm" else []
-        recipients = Recipients(self.config, await expand_groups(self._team), reps)
+        async with self._db.reading() as session:  # every version's chain: a group only a later version names
+            terms = await self._agreements.load_all(session)
+        recipients = Recipients(self.config, await expand_groups(self._team, terms), reps)
         queued = Queued()
         async with self._db.session() as session:
             due = await queries.claim_due(session=session, now=now, limit=self.batch)

@@ -79,3 +79,18 @@ async def test_the_follow_up_cadence_promised_is_the_leads_version(start_app: St
             for t in await session.scalars(select(SlaTimer).where(SlaTimer.clock == "follow_up"))
         }
     assert states == {early: ("running", 1), late: ("met", version)}  # 1 of 3 attempts; 1 of 1
+
+
+async def test_a_user_group_only_a_later_version_names_is_expanded_by_the_sweep(start_app: StartApp) -> None:
+    app = await start_app(config())
+    app.slack.usergroups["S0NEWGROUP"] = [REP2]
+    sweeper = await start_app(config())
+    chain = [{"after": "0s", "notify": "S0NEWGROUP"}]
+    await record_version(app, {"accept.target": "10m", "accept.escalate": chain}, at=START)
+    await app.new_lead(name="Group Lead")
+
+    sweeper.clock.set(START + timedelta(minutes=10))
+    await sweeper.sweep()
+
+    assert sweeper.dms(REP2)  # a member of the group version 2 escalates to
+    assert not sweeper.dms(MANAGER)
