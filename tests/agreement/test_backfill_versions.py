@@ -4,6 +4,7 @@ row whatever its score: it is the team's record, not a marketing platform's new 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,7 +28,9 @@ async def test_backfilled_leads_run_on_the_version_in_force_when_they_arrived(
     (tmp_path / "handoff.toml").write_text((ROOT / "handoff.example.toml").read_text())
     (tmp_path / "leads.csv").write_text(CSV)
 
-    result = run_handoff(tmp_path, {**GOOD_ENV, "DATABASE_URL": db_url}, "import", "leads.csv", "--no-post")
+    # in a thread: a subprocess blocking the app's loop would hold whatever transaction the app had open
+    env = {**GOOD_ENV, "DATABASE_URL": db_url}
+    result = await asyncio.to_thread(run_handoff, tmp_path, env, "import", "leads.csv", "--no-post")
 
     assert result.returncode == 0, result.stderr
     rows = await fetch(db_url, "SELECT external_id, agreement_version FROM leads ORDER BY external_id")
