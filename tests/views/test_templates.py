@@ -476,6 +476,7 @@ def test_every_template_is_covered_here() -> None:
         "channel/lead_post.json.j2",
         "channel/win.json.j2",
         "dm/sla_alarm.json.j2",
+        "ephemeral/agreement.json.j2",  # tests/agreement/test_sla_command.py
         "ephemeral/funnel.json.j2",
         "ephemeral/notice.json.j2",
         "ephemeral/wins.json.j2",
