@@ -172,6 +172,31 @@ def cmd_spend(settings: Settings, path: Path) -> int:
     return asyncio.run(import_spend(settings, Team(config, slack, clock), clock, path))
 
 
+def cmd_sla(settings: Settings, action: str) -> int:
+    """`handoff sla show|history`: what /sla answers, as plain text. The team file is adopted first (version 1 on an
+    empty database, or its edit recorded and announced), as the app does when it starts."""
+    from bot.agreement.registry import Agreements
+    from bot.clock import SystemClock
+    from bot.views.agreement import AgreementViews
+
+    config = load(settings)
+
+    async def go() -> int:
+        db = Database(settings.database_url)
+        try:
+            await db.prepare()
+            clock = SystemClock()
+            agreements = Agreements(db, config, clock)
+            await agreements.adopt_file()
+            views = AgreementViews(db, agreements, config, clock)
+            print((await (views.history() if action == "history" else views.show())).plain())
+        finally:
+            await db.dispose()
+        return 0
+
+    return asyncio.run(go())
+
+
 def cmd_hubspot(settings: Settings, action: str) -> int:
     from bot.delivery.crm_setup import hubspot_properties
 
@@ -190,7 +215,7 @@ def parser() -> argparse.ArgumentParser:
         "  handoff db upgrade",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = p.add_subparsers(dest="command", metavar="{run,worker,db,import,spend,hubspot}")
+    sub = p.add_subparsers(dest="command", metavar="{run,worker,db,import,spend,hubspot,sla}")
     sub.add_parser("run", help="start the app (web server, SLA sweep, Slack delivery; HANDOFF_ROLE=web: no delivery)")
     sub.add_parser("worker", help="only Slack delivery and the scheduler (SLA sweep, digests), beside web processes")
     db = sub.add_parser("db", help="database schema")
@@ -203,6 +228,8 @@ def parser() -> argparse.ArgumentParser:
     spend.add_argument("csv", type=Path, help="columns: month (2026-11), source, amount")
     hubspot = sub.add_parser("hubspot", help="the HubSpot properties the write-back needs (setup creates them)")
     hubspot.add_argument("action", choices=["setup", "check"])
+    sla = sub.add_parser("sla", help="the agreement between sales and marketing (what /sla shows)")
+    sla.add_argument("action", choices=["show", "history"], nargs="?", default="show")
     return p
 
 
@@ -234,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_spend(settings, args.csv)
         if args.command == "hubspot":
             return cmd_hubspot(settings, args.action)
+        if args.command == "sla":
+            return cmd_sla(settings, args.action)
         if args.command == "import":
             return cmd_import(settings, args.csv, post=not args.no_post)
         if args.command == "worker":

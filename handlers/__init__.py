@@ -16,7 +16,6 @@ def register(app: AsyncApp, svc: Services) -> None:
     for surface in (actions, views, commands, events):
         surface.register(app)
     proposals.register(app)  # a proposal's buttons and modals (/sla propose)
-    proposals.register_sla_command(app)  # until handlers/agreement.py's /sla hands `propose` to proposals.sla_propose
 
 
 def routes() -> list[web.RouteDef]:

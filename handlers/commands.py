@@ -18,6 +18,7 @@ from bot.views.away import handoff_answer
 from bot.views.funnel import help_sections
 from bot.views.lead_cards import error_mrkdwn
 from bot.views.quality import quality_message
+from handlers.agreement import handle_sla_command
 from handlers.context import Listener, ephemeral, open_modal, services
 
 
@@ -116,6 +117,7 @@ COMMANDS: Final[list[tuple[str, Listener]]] = [
     ("/funnel", handle_funnel_command),
     ("/win", handle_win_command),
     ("/handoff", handle_handoff_command),
+    ("/sla", handle_sla_command),
 ]
 
 

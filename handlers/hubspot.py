@@ -23,7 +23,7 @@ from bot.errors import NotFound, UserError
 from bot.integrations.hubspot import BadBody, Contact, DealStage, Ignored, parse_body
 from bot.integrations.hubspot_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_problem, signed_uri
 from bot.lifecycle.intake import CrmRecord
-from handlers.intake import problem
+from handlers.intake import ingested_json, problem
 from handlers.salesforce import read_body
 
 log = logging.getLogger(__name__)
@@ -86,10 +86,7 @@ async def handle_post_hubspot(request: web.Request) -> web.Response:
 async def _contact(svc: Services, contact: Contact) -> web.Response:
     lead = contact.lead
     (result,) = await svc.intake.ingest([lead], records={lead.external_id: CrmRecord(CRM, contact.record_id)})
-    return web.json_response(
-        {"id": result.id, "external_id": result.external_id, "created": result.created},
-        status=201 if result.created else 200,
-    )
+    return web.json_response(ingested_json(result), status=201 if result.created else 202 if result.below_bar else 200)
 
 
 async def _deal(svc: Services, deal: DealStage) -> web.Response:

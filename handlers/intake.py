@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from bot.app.services import SERVICES, Services
 from bot.errors import NotFound, UserError
 from bot.integrations.mapped_json import mapped_body, renamed
+from bot.lifecycle.intake import Ingested
 from bot.lifecycle.intake_input import InvalidLeads, StageIn, field_errors, id_text, nothing_to_clean, parse_leads
 from bot.lifecycle.timeline import timeline_json
 
@@ -78,20 +79,29 @@ async def handle_post_leads(request: web.Request) -> web.Response:
         return problem(422, "invalid_lead", message="nothing was stored", errors=renamed(exc.errors, fields))
     results = await svc.intake.ingest(items)
     created = any(r.created for r in results)
-    status = 201 if created else 200
+    status = 201 if created else 200 if any(r.below_bar is None for r in results) else 202
     if not is_list:
-        only = results[0]
-        return web.json_response(
-            {"id": only.id, "external_id": only.external_id, "created": only.created}, status=status
-        )
+        return web.json_response(ingested_json(results[0]), status=status)
     return web.json_response(
         {
             "created": sum(r.created for r in results),
-            "existing": sum(not r.created for r in results),
-            "leads": [{"id": r.id, "external_id": r.external_id, "created": r.created} for r in results],
+            "existing": sum(not r.created and r.below_bar is None for r in results),
+            "below_mql_bar": sum(r.below_bar is not None for r in results),
+            "leads": [ingested_json(r) for r in results],
         },
         status=status,
     )
+
+
+def ingested_json(result: Ingested) -> dict[str, Any]:
+    """One lead's answer: its id, or why it was not stored (its score is below the MQL bar of the agreement)."""
+    below = result.below_bar
+    if below is None:
+        return {"id": result.id, "external_id": result.external_id, "created": result.created}
+    return {
+        "ok": True, "status": "below_mql_bar", "external_id": result.external_id, "score": below.score,
+        "min_score": below.min_score, "agreement_version": below.version,
+    }  # fmt: skip
 
 
 async def handle_post_stage(request: web.Request) -> web.Response:

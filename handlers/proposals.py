@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.agreement.ids import (
     PROPOSE_BLOCKS,
@@ -23,7 +23,7 @@ from bot.errors import UserError
 from bot.ids import Action, record_id
 from bot.views.proposals import decline_modal, propose_modal
 from handlers.actions import OLDER, Click, clicked
-from handlers.context import Listener, ephemeral, services
+from handlers.context import Listener, ephemeral
 from handlers.views import STALE, Form, submitted
 
 
@@ -43,10 +43,10 @@ async def open_proposal(
     await svc.client.views_open(trigger_id=trigger_id, view=view)  # the trigger_id dies 3 s after the command
 
 
-async def sla_propose(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext) -> None:
-    """`/sla propose`: acks, then opens the proposal modal; a refusal is told privately beside the command."""
+async def sla_propose(svc: Services, command: dict[str, Any], ack: AsyncAck, respond: AsyncRespond) -> None:
+    """`/sla propose` (handlers/agreement.py hands it the word): acks, then opens the proposal modal; a refusal is
+    told privately beside the command."""
     await ack()
-    svc = services(context)
     user_id, trigger_id = str(command.get("user_id") or ""), str(command.get("trigger_id") or "")
     svc.background.spawn(
         lambda: open_proposal(svc, trigger_id, user_id), tell=ephemeral(svc, respond), what="/sla propose"
@@ -133,18 +133,3 @@ def register(app: AsyncApp) -> None:
         app.action(action)(listener)
     for callback, listener in VIEWS:
         app.view(callback)(listener)
-
-
-async def handle_sla_command(
-    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
-) -> None:
-    """`/sla` until the agreement's own command (handlers/agreement.py) takes it over: only `propose`."""
-    if str(command.get("text") or "").split()[:1] == ["propose"]:
-        await sla_propose(ack, command, respond, context)
-        return
-    await ack(response_type="ephemeral", **services(context).renderer.notice("Say `/sla propose` to propose a change."))
-
-
-def register_sla_command(app: AsyncApp) -> None:
-    """Stands in for handlers/agreement.py's `/sla` on this branch (its tests send `/sla propose`)."""
-    app.command("/sla")(handle_sla_command)

@@ -31,7 +31,8 @@ from storage.db import Database
 
 log = logging.getLogger("handoff.sandbox")
 
-COMMANDS: Final = ("/funnel", "/win", "/handoff")  # the slash commands in manifest.yml (a test keeps the two in step)
+# the slash commands in manifest.yml (a test keeps the two in step)
+COMMANDS: Final = ("/funnel", "/win", "/handoff", "/sla")
 
 
 def people_of(config: HandoffConfig) -> list[Person]:

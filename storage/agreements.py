@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AgreementVersion
+from storage.models import AgreementVersion, SlaTimer
+from storage.sla import ClockCompliance
 
 
 async def newest(session: AsyncSession) -> AgreementVersion | None:
@@ -57,3 +58,26 @@ def add_version(
     )
     session.add(row)
     return row
+
+
+async def compliance_by_version(
+    session: AsyncSession, *, start: datetime, end: datetime
+) -> dict[int, list[ClockCompliance]]:
+    """Per agreement version, then per clock, for the clocks started in [start, end): kept, missed, breached and
+    still open (a clock stored before versions ran on version 1)."""
+    version = func.coalesce(SlaTimer.agreement_version, 1)
+    rows = await session.execute(
+        select(version, SlaTimer.clock, SlaTimer.state, func.count())
+        .where(SlaTimer.started_at >= start, SlaTimer.started_at < end)
+        .group_by(version, SlaTimer.clock, SlaTimer.state)
+    )
+    counts: dict[int, dict[str, dict[str, int]]] = {}
+    for number, clock, state, count in rows:
+        counts.setdefault(int(number), {}).setdefault(str(clock), {})[str(state)] = int(count)
+    return {
+        number: [
+            ClockCompliance(clock, c.get("met", 0), c.get("missed", 0), c.get("breached", 0))
+            for clock, c in sorted(clocks.items())
+        ]
+        for number, clocks in sorted(counts.items())
+    }

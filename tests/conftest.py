@@ -23,7 +23,7 @@ from bot.app.services import SERVICES, Services
 from bot.clock import ManualClock
 from bot.config.settings import Settings
 from bot.config.team_file import HandoffConfig, parse_config
-from bot.sla.clocks import SweepReport
+from bot.sla.plan import SweepReport
 from sandbox.slack_api import FakeSlack
 from sandbox.slack_models import Message
 from storage.models import Lead, LeadEvent, OutboxMessage

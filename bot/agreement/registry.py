@@ -18,9 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config.agreement import Change, Terms, diff, flatten, sla_with, terms_of, with_changes
 from bot.config.team_file import HandoffConfig, SlaConfig
+from bot.delivery import outbox_kinds as kinds
+from message_templates import terms as words
 from storage import agreements as store
 from storage.db import Database
 from storage.models import AgreementVersion
+from storage.outbox import Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +72,11 @@ class Agreements:
             if row is not None:
                 self._remember(row)
 
+    async def load_all(self, session: AsyncSession) -> list[SlaConfig]:
+        """Every version's SLA, read where this process has not yet (the sweep expands their escalations' groups)."""
+        await self.load(session, range(FIRST, (await store.newest_number(session) or FIRST) + 1))
+        return list(self._sla.values())
+
     async def in_force(self, session: AsyncSession) -> tuple[int, SlaConfig]:
         """The version in force now and its SLA, read in the caller's transaction."""
         row = await store.newest(session)
@@ -115,7 +123,18 @@ class Agreements:
         )
         await session.flush()
         self._remember(row)
+        await kinds.announce_once(
+            session, file_edit_announcement(number, changes), mark=f"agreement:v{number}", now=now
+        )
         return Adopted(number, changes, seeded=False)
+
+
+def file_edit_announcement(number: int, changes: Iterable[Change]) -> Outgoing:
+    """The leads channel hears that an edit of the team file changed the agreement, and what it changed."""
+    lines = [f"*Version {number} is in force* for the leads arriving from now on; earlier leads keep their terms."]
+    lines += [f"• {words.change(c.term, c.before, c.after)}" for c in changes]
+    footer = "Changed in the team file · /sla shows the agreement, /sla history every version"
+    return kinds.announcement(f"agreement:v{number}", "📜 The agreement changed in the team file", lines[:40], footer)
 
 
 def _edited(in_force: Terms, file_terms: Terms, edited: dict[str, object]) -> Terms:

@@ -78,11 +78,11 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
     observability = Observability(db, clock, kinds=kinds.ALL, clocks=config.sla.clocks(), refusals=LOOKUP_REFUSALS)
 
     agreements = Agreements(db, config, clock)
-    sla = SlaService(db, team, clock, on_recorded=observability.sla_recorded)
+    sla = SlaService(db, team, clock, agreements, on_recorded=observability.sla_recorded)
     metrics = Metrics(db, config, clock)
     outcomes = Outcomes(team, clock, writes_to=settings.writeback.crms)
     leads = LeadService(db, team, clock, sla, handover=handover, outcomes=outcomes)
-    routing = RoutingService(db, team, clock, Router(team, clock, RoutingWords(config)), sla)
+    routing = RoutingService(db, team, clock, Router(team, clock, RoutingWords(config), terms=agreements.sla), sla)
     leads.may_decide, sla.after_advance = routing.check_decide, routing.after_sweep  # [routing]'s hooks
 
     def http() -> aiohttp.ClientSession:
@@ -104,6 +104,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         feedback,
         crm_writes(settings, config, http, clock, team, observability),
         on_lookup_skipped=observability.lookup_skipped,
+        terms=agreements.sla,
     )
     worker = OutboxWorker(
         db,
@@ -122,7 +123,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         client=client,
         renderer=renderer,
         team=team,
-        intake=Intake(db, clock, routing.router),
+        intake=Intake(db, clock, agreements, routing.router, on_below_bar=observability.below_mql_bar),
         routing=routing,
         leads=leads,
         timelines=Timelines(db, team),

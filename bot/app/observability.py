@@ -191,6 +191,11 @@ class Observability:
             ["crm", "status"],
             registry=self.registry,
         )
+        self.below_bar = Counter(
+            "handoff_intake_below_mql_bar",
+            "Leads intake answered 202 and did not store: their score is below the agreement's MQL bar.",
+            registry=self.registry,
+        )
         self.latency = Histogram(
             "handoff_http_request_duration_seconds",
             "HTTP request latency by route (the route's pattern, not the raw path), method and status.",
@@ -222,6 +227,9 @@ class Observability:
 
     def background_retried(self) -> None:
         self.retried.inc()
+
+    def below_mql_bar(self) -> None:
+        self.below_bar.inc()
 
     def sla_recorded(self, event: str, clock: str) -> None:
         if event == "sla_breached":

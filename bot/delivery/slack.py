@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
-from bot.config.team_file import HandoffConfig
+from bot.config.team_file import HandoffConfig, SlaConfig
 from bot.delivery import outbox_kinds as kinds
 from bot.delivery.crm import CrmWrites
 from bot.delivery.feedback import FeedbackSender
@@ -64,8 +64,10 @@ class SlackDelivery:
         crm: CrmWrites | None = None,
         pacer: Pacer | None = None,
         on_lookup_skipped: Callable[[str], None] | None = None,
+        terms: Callable[[int | None], SlaConfig] | None = None,
     ) -> None:
         self._db = db
+        self._terms = terms or (lambda version: config.sla)  # the SLA of an agreement version, once loaded
         self._on_lookup_skipped = on_lookup_skipped or (lambda reason: None)
         self._warned: set[tuple[str, str]] = set()  # (channel, reason) already logged
         self._pacer = pacer or Pacer(config.slack.posts_per_second, config.slack.post_burst)
@@ -144,6 +146,7 @@ class SlackDelivery:
             async with self._db.reading() as session:
                 leads = await lead_queries.leads_by_ids(session=session, ids=[r.lead_id for r in rest if r.lead_id])
                 facts = await load_facts(session, leads)
+                await self._leads.load_terms(session, leads)
             for lead in leads:
                 if planned := self._leads.clocks_on_post(lead, at):
                     facts[lead.id] = replace(facts[lead.id], timers=[*facts[lead.id].timers, *planned])
@@ -323,7 +326,10 @@ class SlackDelivery:
             notice, items = loaded
             cadences = [item.timer for item in items if item.timer.clock == "follow_up"]
             attempts = await attempt_queries.counts_in_windows(session=session, timers=cadences)
-            view = alarm_view(notice, items, config=self._config, now=self._clock.now(), attempts=attempts)
+            await self._leads.load_terms(session, [item.lead for item in items])
+            view = alarm_view(
+                notice, items, config=self._config, now=self._clock.now(), attempts=attempts, terms=self._terms
+            )
         message = self._renderer.render("dm/sla_alarm.json.j2", view=view)
         try:
             landed = await self._show(

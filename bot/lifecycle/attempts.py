@@ -17,8 +17,9 @@ from typing import Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.config.follow_up import FollowUpConfig
 from bot.config.team import Team
-from bot.config.team_file import HandoffConfig
+from bot.config.team_file import SlaConfig
 from bot.delivery import outbox_kinds as kinds
 from bot.errors import Conflict, Forbidden, NotFound, UserError
 from bot.lifecycle.stages import Stage
@@ -77,13 +78,13 @@ def check_note(note: str | None) -> str | None:
 
 
 async def refuse_early_close(
-    session: AsyncSession, config: HandoffConfig, lead: Lead, *, to: str, reason: str | None, via: str
+    session: AsyncSession, sla: SlaConfig, lead: Lead, *, to: str, reason: str | None, via: str
 ) -> None:
     """A person closing a lead that never connected as Lost for a no-response reason (see
     `FollowUpConfig.means_no_response`), or as Recycled (without a connection the rep cannot have learned it is
-    not ready), before the promised attempts: refused, saying how many are left. A CRM reports what happened there
-    and is never refused."""
-    cadence = config.sla.follow_up
+    not ready), before the promised attempts of the lead's agreement (`sla`): refused, saying how many are left. A
+    CRM reports what happened there and is never refused."""
+    cadence = sla.follow_up
     if cadence is None or via != "slack" or lead.contacted_at is not None:
         return
     if not (to == Stage.RECYCLED or (to == Stage.LOST and cadence.means_no_response(reason))):
@@ -125,13 +126,17 @@ class AttemptService:
             raise NotFound(f"Lead #{lead_id} does not exist (any more).")
         return lead
 
+    async def _cadence(self, session: AsyncSession, lead: Lead) -> FollowUpConfig | None:
+        """The follow-up cadence the lead's version of the agreement promises."""
+        return (await self._sla.lead_terms(session, lead)).follow_up
+
     async def check_can_log(self, lead_id: int, *, user_id: str) -> Progress:
         """Before the modal opens: refuse early (ephemerally) if the submission could not succeed; else where the
         cadence stands, for the modal to say."""
-        cadence = self._team.config.sla.follow_up
         async with self._db.session() as session:
             lead = await self._get(session, lead_id)
             await self._may_log(lead, user_id)
+            cadence = await self._cadence(session, lead)
             timer = await sla_queries.active_timer(session=session, lead_id=lead_id, clock=FOLLOW_UP)
             since = timer.started_at if timer is not None else lead.decided_at or lead.received_at
             done = await queries.count_since(session=session, lead_id=lead_id, since=since)
@@ -145,10 +150,10 @@ class AttemptService:
             raise UserError("Pick what happened.", field="outcome")
         note = check_note(note)
         now = self._clock.now()
-        cadence = self._team.config.sla.follow_up
         async with self._db.session() as session, rollups.recount(session=session, lead_ids=[lead_id]):
             lead = await self._get(session, lead_id, for_update=True)
             await self._may_log(lead, user_id)
+            cadence = await self._cadence(session, lead)
             await queries.add_attempt(
                 session=session, lead_id=lead_id, actor=user_id, channel=channel, outcome=outcome, note=note, at=now
             )

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from bot.agreement.registry import Agreements
 from bot.clock import SystemClock
 from bot.config.settings import Settings
 from bot.config.team_file import HandoffConfig
@@ -93,7 +94,7 @@ async def import_rows(
     async def flush() -> None:
         if not batch:
             return
-        results = await intake.ingest(batch, actor="import", post=post, history=history)
+        results = await intake.ingest(batch, actor="import", post=post, history=history, bar=False)
         report.imported += sum(r.created for r in results)
         report.duplicates += sum(not r.created for r in results)
         if progress is not None and task is not None:
@@ -133,7 +134,7 @@ async def import_csv(settings: Settings, config: HandoffConfig, path: Path, *, p
     console = Console(stderr=True)
     db = Database(settings.database_url)
     clock = SystemClock()
-    intake = Intake(db, clock)  # another process (the app) delivers the posts
+    intake = Intake(db, clock, Agreements(db, config, clock))  # another process (the app) delivers the posts
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
     reviews = SlaReviews(db, config, clock)
     try:

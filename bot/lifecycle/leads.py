@@ -84,13 +84,15 @@ class LeadService:
         self._sla = sla
 
     async def _queue_post(self, session: AsyncSession, lead: Lead) -> None:
-        """The lead changed: its channel post and every SLA alarm about it show the new state. A quiet lead
-        (imported with --no-post, or as history) has no post and gets none."""
+        """The lead changed: its post and its SLA alarms show the new state (a quiet lead has no post, gets none)."""
         if not lead.quiet or lead.slack_ts is not None:
             await outbox.enqueue_many(session=session, rows=[kinds.lead_post(lead.id)], now=self._clock.now())
         await self._sla.refresh_notices(session, lead_id=lead.id)
 
     # --- the post in the channel ----------------------------------------------------------------------------
+
+    async def load_terms(self, session: AsyncSession, leads: Sequence[Lead]) -> None:  # before `clocks_on_post`
+        await self._sla.load_terms(session, {lead.agreement_version for lead in leads})
 
     def clocks_on_post(self, lead: Lead, at: datetime) -> list[SlaTimer]:
         """The clocks the lead's first post starts if it goes out `at`, as the post shows them (not stored)."""
@@ -108,6 +110,7 @@ class LeadService:
              "data": {"channel": channel, "ts": ts, "lag_seconds": int((at - lead.received_at).total_seconds())}}
             for lead in leads
         ])  # fmt: skip
+        await self.load_terms(session, leads)
         timers = [timer for lead in leads for timer in self.clocks_on_post(lead, at)]
         await sla_queries.add_timers(session=session, timers=timers)
         await rollups.add_clocks(session=session, timer_ids=[timer.id for timer in timers])  # /funnel's figures
@@ -318,7 +321,8 @@ class LeadService:
             check_reported_at(lead, step.at, now)
         if via == "slack":
             self._check_needs(step)
-        await refuse_early_close(session, self._team.config, lead, to=to, reason=step.reason, via=via)  # the cadence
+        sla = await self._sla.lead_terms(session, lead)  # the cadence of the lead's agreement
+        await refuse_early_close(session, sla, lead, to=to, reason=step.reason, via=via)
         previous = Stage(lead.stage)
         if previous == Stage.MQL:  # the CRM qualified it before anyone clicked Accept: that is the decision
             lead.decided_at, lead.decided_by = when, actor

@@ -6,7 +6,7 @@ same commit. Who is in a pool (user groups expanded) is read from Slack before t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.config.fields import GROUP_ID
 from bot.config.routing import RoutingConfig
 from bot.config.team import Team
+from bot.config.team_file import SlaConfig
 from bot.lifecycle.stages import OWNED, Stage
 from bot.routing.rotation import Seat, take_turn
 from storage import away as away_queries
@@ -72,8 +73,11 @@ def pool_key(kind: str, entries: Sequence[str]) -> str:
 
 
 class Router:
-    def __init__(self, team: Team, clock: Clock, wording: Wording) -> None:
+    def __init__(
+        self, team: Team, clock: Clock, wording: Wording, *, terms: Callable[[int | None], SlaConfig] | None = None
+    ) -> None:
         self._team = team
+        self._terms = terms or (lambda version: team.config.sla)  # the SLA of a lead's agreement version
         self._clock = clock
         self._wording = wording
         self._roster: Roster | None = None  # the last one read: for the SLA sweep, which reads nothing from Slack
@@ -134,7 +138,7 @@ class Router:
 
     def target(self, lead: Lead) -> timedelta | None:
         """The lead's accept target, as its post will say (None when the team file sets no accept clock)."""
-        accept = self._team.config.sla.accept
+        accept = self._terms(lead.agreement_version).accept
         return accept.for_score(lead.score)[0] if accept else None
 
     async def route_new(self, session: AsyncSession, leads: Sequence[Lead], roster: Roster) -> None:

@@ -12,20 +12,20 @@ every DM remembers which timers it was about, so acting on a lead updates the al
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.agreement.registry import Agreements
 from bot.clock import Clock
 from bot.config.fields import GROUP_ID
 from bot.config.team import Team
-from bot.config.team_file import ClockConfig, HandoffConfig
+from bot.config.team_file import ClockConfig, HandoffConfig, SlaConfig
 from bot.delivery import outbox_kinds as kinds
 from bot.errors import Conflict, Forbidden, NotFound, UserError
 from bot.ids import TimerId
+from bot.sla.plan import Nudged, Queued, SweepReport, event_row, plan_timer
 from bot.sla.recipients import Fire, Recipients, expand_groups
 from storage import leads as lead_queries
 from storage import outbox, rollups
@@ -33,7 +33,6 @@ from storage import sla as queries
 from storage.away import away_now
 from storage.db import Database
 from storage.models import Lead, SlaTimer
-from storage.outbox import Outgoing
 from storage.sla import LeadRef, NewNotice
 
 log = logging.getLogger(__name__)
@@ -42,39 +41,13 @@ SNOOZE = timedelta(hours=1)
 DOER_KINDS = ("warn", "nudge", "pickup")  # alarms that ask the reader to act on the lead itself
 
 
-@dataclass(frozen=True)
-class Nudged:
-    """Who a nudge reached: the owner or the reps (`dm`), or, for a lead nobody owns, its thread (`mode`)."""
-
-    people: tuple[str, ...]
-    dm: bool  # the reps were DMed about a lead nobody owns
-    mode: str  # `[sla] unowned_notify`
-
-
-@dataclass(frozen=True)
-class SweepReport:
-    timers: int
-    warnings: int
-    breaches: int
-    steps: int
-    notices: int
-
-
-@dataclass
-class _Outbox:
-    """What one transaction will queue, collected so it is written in bulk."""
-
-    rows: list[Outgoing] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    changed: set[int] = field(default_factory=set)  # leads whose alarms already sent must show a new state
-
-
 class SlaService:
     def __init__(
         self,
         db: Database,
         team: Team,
         clock: Clock,
+        agreements: Agreements,
         *,
         batch: int = 500,
         on_recorded: Callable[[str, str], None] | None = None,
@@ -82,6 +55,7 @@ class SlaService:
         self._db = db
         self._team = team
         self._clock = clock
+        self._agreements = agreements  # the terms each lead's clocks run on: its version of the agreement
         self._on_recorded = on_recorded or (lambda event, clock: None)  # (event kind, clock) after each commit
         self.after_advance: Callable[[AsyncSession, list[SlaTimer], datetime], Awaitable[None]] | None = None  # routing
         self.batch = batch
@@ -90,40 +64,35 @@ class SlaService:
     def config(self) -> HandoffConfig:
         return self._team.config
 
-    def clock_config(self, clock: str) -> ClockConfig | None:
-        return self.config.sla.clocks().get(clock)
+    def terms(self, version: int | None) -> SlaConfig:
+        """The SLA of agreement `version` (a lead's or a timer's; None: version 1)."""
+        return self._agreements.sla(version)
+
+    def clock_config(self, clock: str, version: int | None) -> ClockConfig | None:
+        return self.terms(version).clocks().get(clock)
 
     # --- starting and stopping (inside the caller's transaction) ---------------------------------------------
 
     def plan(self, *, lead: Lead, clock: str, at: datetime, owner: str | None) -> SlaTimer | None:
         """The clock `start` would start at `at`, not stored: what a post shows before it lands (its deadline is
-        then the very one the stored clock runs to). None when the team file does not set `clock`."""
-        cfg = self.clock_config(clock)
-        if cfg is None:
-            return None
-        target, warn = cfg.for_score(lead.score)
-        time = self.config.working_time(cfg.business_hours)
-        due = time.add(at, time.span(target))  # "5d" of working time is five working days
-        warn_at = time.add(at, time.span(target) * warn) if warn else None
-        return SlaTimer(
-            lead_id=lead.id,
-            clock=clock,
-            owner=owner,
-            business_hours=cfg.business_hours,
-            target_seconds=int(target.total_seconds()),
-            started_at=at,
-            warn_at=warn_at,
-            due_at=due,
-            state="running",
-            steps_fired=0,
-            snoozes=0,
-            next_at=warn_at or due,
-        )
+        then the very one the stored clock runs to). None when the lead's agreement does not set `clock`. The
+        lead's version must be loaded (`load_terms`)."""
+        return plan_timer(self.config, self.terms(lead.agreement_version), lead=lead, clock=clock, at=at, owner=owner)
+
+    async def lead_terms(self, session: AsyncSession, lead: Lead) -> SlaConfig:
+        """The SLA of the lead's version of the agreement, read if this process does not know it yet."""
+        await self.load_terms(session, [lead.agreement_version])
+        return self.terms(lead.agreement_version)
+
+    async def load_terms(self, session: AsyncSession, versions: Iterable[int | None]) -> None:
+        """Read the agreement versions not known to this process yet (another replica may have made one)."""
+        await self._agreements.load(session, versions)
 
     async def start(
         self, session: AsyncSession, *, lead: Lead, clock: str, at: datetime, owner: str | None
     ) -> SlaTimer | None:
-        """Start `clock` for `lead` at `at` if the team file sets it; the target may depend on the lead's score."""
+        """Start `clock` for `lead` at `at` if the lead's agreement sets it; the target may depend on its score."""
+        await self.load_terms(session, [lead.agreement_version])
         timer = self.plan(lead=lead, clock=clock, at=at, owner=owner)
         return None if timer is None else await queries.add_timer(session=session, timer=timer)
 
@@ -168,11 +137,14 @@ class SlaService:
         now = self._clock.now()
         # Slack calls happen before the transaction, never inside it
         reps = await self._team.available_reps() if self.config.sla.unowned_notify == "dm" else []
-        recipients = Recipients(self.config, await expand_groups(self._team), reps)
-        queued = _Outbox()
+        async with self._db.reading() as session:  # every version's chain: a group only a later version names
+            terms = await self._agreements.load_all(session)
+        recipients = Recipients(self.config, await expand_groups(self._team, terms), reps)
+        queued = Queued()
         async with self._db.session() as session:
             due = await queries.claim_due(session=session, now=now, limit=self.batch)
             recipients = recipients.during(await away_now(session=session, now=now))  # their alarms: the manager's
+            await self.load_terms(session, {timer.agreement_version for timer, _ in due})
             claimed = [timer.id for timer, _ in due]
             counted = await rollups.snapshot(session=session, timer_ids=claimed)  # /funnel's clocks, as claimed
             fires: list[Fire] = []
@@ -200,11 +172,11 @@ class SlaService:
             log.info("SLA sweep: %s", report)
         return report
 
-    def _advance(self, timer: SlaTimer, lead: LeadRef, now: datetime, queued: _Outbox) -> list[Fire]:
+    def _advance(self, timer: SlaTimer, lead: LeadRef, now: datetime, queued: Queued) -> list[Fire]:
         """Move one claimed timer forward to `now`; returns what it owes. Catching up after downtime fires each
         missed step once, never once per missed tick."""
-        cfg = self.clock_config(timer.clock)
-        if cfg is None:  # the clock was removed from the team file: nothing more to do
+        cfg = self.clock_config(timer.clock, timer.agreement_version)
+        if cfg is None:  # the clock is not in the timer's agreement (any more): nothing more to do
             timer.next_at = None
             return []
         if timer.snoozed_until is not None and now < timer.snoozed_until:
@@ -221,11 +193,13 @@ class SlaService:
                 timer.warned_at = now
                 if now < timer.due_at:  # a heads-up after the breach is noise: the escalation says it
                     fires.append(Fire("warn", timer, lead))
-                    queued.events.append(_event(lead, "sla_warned", now, clock=timer.clock))
+                    queued.events.append(event_row(lead, "sla_warned", now, clock=timer.clock))
             if now >= timer.due_at:
                 timer.state, timer.breached_at = "breached", timer.due_at
                 queued.events.append(
-                    _event(lead, "sla_breached", timer.due_at, clock=timer.clock, target_seconds=timer.target_seconds)
+                    event_row(
+                        lead, "sla_breached", timer.due_at, clock=timer.clock, target_seconds=timer.target_seconds
+                    )
                 )
                 queued.rows.append(kinds.lead_post(lead.id))
                 queued.changed.add(lead.id)
@@ -251,14 +225,14 @@ class SlaService:
         timer.next_at = min(pending) if pending else None
         return fires
 
-    def _group(self, fires: list[Fire], recipients: Recipients, queued: _Outbox, now: datetime) -> list[NewNotice]:
+    def _group(self, fires: list[Fire], recipients: Recipients, queued: Queued, now: datetime) -> list[NewNotice]:
         """One DM per person and kind (listing every lead of this sweep), one thread reply per lead and kind."""
         buckets: dict[tuple[str, str, str | None], dict[int, tuple[int, int, int | None]]] = {}
         for fire in fires:
             people = recipients.of(fire)
             if fire.kind == "breach":
                 queued.events.append(
-                    _event(
+                    event_row(
                         fire.lead,
                         "sla_escalated",
                         now,
@@ -299,6 +273,7 @@ class SlaService:
             raise Forbidden("Only managers and the people this lead escalates to can act on its alarm.")
         if timer.stopped_at is not None:
             raise Conflict("Someone already acted on this lead: the alarm is over.")
+        await self.load_terms(session, [timer.agreement_version])
         return timer, lead
 
     @staticmethod
@@ -319,7 +294,7 @@ class SlaService:
         chain = False
         if user_id != lead.owner:
             chain = await self._team.is_manager(user_id)
-            cfg = self.clock_config(timer.clock)
+            cfg = self.clock_config(timer.clock, timer.agreement_version)
             for step in cfg.escalate if cfg and not chain else ():
                 if step.notify == user_id or (
                     GROUP_ID.match(step.notify) and user_id in await self._team.members(step.notify)
@@ -395,7 +370,3 @@ class SlaService:
             )  # fmt: skip
             await outbox.enqueue_many(session=session, rows=[kinds.sla_notice(i) for i in notice_ids], now=now)
         return nudged
-
-
-def _event(lead: LeadRef, kind: str, at: datetime, **data: object) -> dict[str, Any]:
-    return {"lead_id": lead.id, "kind": kind, "actor": None, "at": at, "data": data}

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from bot.config.fields import GROUP_ID, USER_ID
 from bot.config.team import Team
-from bot.config.team_file import HandoffConfig
+from bot.config.team_file import HandoffConfig, SlaConfig
 from storage.models import SlaTimer
 from storage.sla import LeadRef
 
@@ -29,11 +29,12 @@ class Fire:
     to: str | None = None  # snooze_over: who snoozed
 
 
-async def expand_groups(team: Team) -> dict[str, frozenset[str]]:
-    """The members of every user group the team file names as managers or as an escalation target."""
+async def expand_groups(team: Team, terms: Iterable[SlaConfig] = ()) -> dict[str, frozenset[str]]:
+    """The members of every user group the team file names as managers or as an escalation target, in its terms or
+    those of any version of the agreement (`terms`)."""
     config = team.config
     wanted = {m for m in config.team.managers if GROUP_ID.match(m)}
-    for cfg in config.sla.clocks().values():
+    for cfg in (clock for sla in (config.sla, *terms) for clock in sla.clocks().values()):
         wanted.update(step.notify for step in cfg.escalate if GROUP_ID.match(step.notify))
     return {group: await team.members(group) for group in sorted(wanted)}
 

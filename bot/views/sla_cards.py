@@ -6,16 +6,18 @@ ringing on. Templates receive finished, escaped strings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config.fields import GROUP_ID, USER_ID
-from bot.config.team_file import HandoffConfig
+from bot.config.team_file import HandoffConfig, SlaConfig
 from bot.delivery import outbox_kinds as kinds
 from bot.ids import Action
 from bot.lifecycle.stages import Stage
-from bot.sla.clocks import DOER_KINDS, SNOOZE, Nudged
+from bot.sla.clocks import DOER_KINDS, SNOOZE
+from bot.sla.plan import Nudged
 from bot.views.lead_cards import Button
 from message_templates import mrkdwn
 from message_templates.wording import clock_name, humanize, mention
@@ -98,9 +100,9 @@ def span(delta: timedelta) -> str:
     return f"{days} day{'' if days == 1 else 's'}" if days and not rest else humanize(delta)
 
 
-def cadence_shortfall(timer: SlaTimer, attempts: int, config: HandoffConfig) -> str:
-    """What a breached follow-up clock's alarm says: "2 of 3 attempts in 5 days"."""
-    promised = config.sla.follow_up.attempts if config.sla.follow_up else attempts
+def cadence_shortfall(timer: SlaTimer, attempts: int, sla: SlaConfig) -> str:
+    """What a breached follow-up clock's alarm says: "2 of 3 attempts in 5 days" (as the lead's agreement promised)."""
+    promised = sla.follow_up.attempts if sla.follow_up else attempts
     return f"{attempts} of {promised} attempts in {span(timedelta(seconds=timer.target_seconds))}"
 
 
@@ -149,10 +151,10 @@ def reached(notify: str, lead: Lead, config: HandoffConfig) -> str:
     return f"<!subteam^{notify}>" if GROUP_ID.match(notify) else mrkdwn(notify, 40)
 
 
-def escalated(timer: SlaTimer, lead: Lead, config: HandoffConfig, now: datetime) -> str | None:
+def escalated(timer: SlaTimer, lead: Lead, config: HandoffConfig, now: datetime, sla: SlaConfig) -> str | None:
     """Whom the breach has reached so far, and when: the lead's thread then shows the whole chain, DMs included
     ("📣 Escalated: the managers at 09:30 CST · the channel at 10:30 CST")."""
-    cfg = config.sla.clocks().get(timer.clock)
+    cfg = sla.clocks().get(timer.clock)  # the chain of the timer's version of the agreement
     if cfg is None or timer.breached_at is None or not timer.steps_fired:
         return None
     time = config.working_time(timer.business_hours)
@@ -166,7 +168,7 @@ def escalated(timer: SlaTimer, lead: Lead, config: HandoffConfig, now: datetime)
 
 
 def _open_item(
-    notice: SlaNotice, item: NoticeItem, config: HandoffConfig, now: datetime, attempts: dict[int, int]
+    notice: SlaNotice, item: NoticeItem, config: HandoffConfig, now: datetime, attempts: dict[int, int], sla: SlaConfig
 ) -> AlarmItem:
     """An open clock, in absolute times so the text stays true however long the message sits unread; it is
     re-rendered when the clock's state changes (breached, snoozed, snooze over, handled)."""
@@ -179,14 +181,14 @@ def _open_item(
     if timer.state == "running":
         text = f"⏳ *Due {when(timer.due_at, tz, now)}* to {GOAL.get(timer.clock, 'act')} · owner {owner}"
     elif timer.clock == "follow_up":
-        text = f"🚨 *{cadence_shortfall(timer, attempts.get(timer.id, 0), config)}* · owner {owner}"
+        text = f"🚨 *{cadence_shortfall(timer, attempts.get(timer.id, 0), sla)}* · owner {owner}"
     else:
         text = f"🚨 *Breached at {when(timer.due_at, tz, now)}* · owner {owner}"
     if timer.snoozed_until is not None and timer.snoozed_until > now:
         text += f"\n😴 Snoozed by {mention(timer.snoozed_by)} until {when(timer.snoozed_until, tz, now)}"
     if timer.snoozes and who == "chain":
         text += f" · snoozed {timer.snoozes} of {config.sla.max_snoozes} times"
-    chain = escalated(timer, lead, config, now) if who == "public" and timer.state == "breached" else None
+    chain = escalated(timer, lead, config, now, sla) if who == "public" and timer.state == "breached" else None
     if chain:
         text += "\n" + chain
     if who == "chain" and timer.state == "breached":
@@ -216,7 +218,9 @@ def alarm_view(
     config: HandoffConfig,
     now: datetime,
     attempts: dict[int, int] | None = None,  # a follow-up clock's id: the attempts logged in its window
+    terms: Callable[[int | None], SlaConfig] | None = None,  # the SLA of an agreement version (loaded)
 ) -> AlarmView:
+    terms = terms or (lambda version: config.sla)
     groups: dict[str, list[AlarmItem]] = {}
     open_count = 0
     order = {"accept": 0, "first_touch": 1, "follow_up": 2}
@@ -227,7 +231,8 @@ def alarm_view(
             entry = AlarmItem(f"{line}\n{resolution(item.timer, item.lead)}")
         else:
             open_count += 1
-            opened = _open_item(notice, item, config, now, attempts or {})
+            sla = terms(item.timer.agreement_version)
+            opened = _open_item(notice, item, config, now, attempts or {}, sla)
             entry = AlarmItem(f"{line}\n{opened.text}", opened.actions, opened.value)
         groups.setdefault(clock_title(item.timer), []).append(entry)
     n = len(items)

@@ -491,6 +491,7 @@ def test_every_template_is_covered_here() -> None:
         "channel/proposal.json.j2",  # tests/proposals/test_templates.py
         "channel/win.json.j2",
         "dm/sla_alarm.json.j2",
+        "ephemeral/agreement.json.j2",  # tests/agreement/test_sla_command.py
         "ephemeral/funnel.json.j2",
         "ephemeral/funnel_help.json.j2",
         "ephemeral/notice.json.j2",
