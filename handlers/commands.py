@@ -71,7 +71,8 @@ async def funnel_answer(svc: Services, query: FunnelQuery, command: dict[str, An
 
 
 async def quality_answer(svc: Services, query: FunnelQuery, respond: AsyncRespond) -> None:
-    message = await quality_message(svc.db, svc.config, svc.renderer, query)
+    bar = (await svc.agreements.sla_now()).mql.min_score  # the bar of the agreement in force
+    message = await quality_message(svc.db, svc.config, svc.renderer, query, current_bar=bar)
     await respond(response_type="ephemeral", replace_original=False, **message)
 
 

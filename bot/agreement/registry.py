@@ -84,6 +84,11 @@ class Agreements:
             return FIRST, self.file_sla
         return row.version, self._remember(row)
 
+    async def sla_now(self) -> SlaConfig:
+        """The SLA of the version in force, read in a transaction of its own (reports and reviews)."""
+        async with self._db.reading() as session:
+            return (await self.in_force(session))[1]
+
     async def adopt_file(self) -> Adopted:
         """At start-up: seed version 1 from the team file, or record an edit of its terms as a new version (the
         terms it changed, applied to the version in force). Two processes starting at once: one records it."""

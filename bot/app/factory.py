@@ -79,7 +79,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
 
     agreements = Agreements(db, config, clock)
     sla = SlaService(db, team, clock, agreements, on_recorded=observability.sla_recorded)
-    metrics = Metrics(db, config, clock)
+    metrics = Metrics(db, config, clock, sla_now=agreements.sla_now)
     outcomes = Outcomes(team, clock, writes_to=settings.writeback.crms)
     leads = LeadService(db, team, clock, sla, handover=handover, outcomes=outcomes)
     routing = RoutingService(db, team, clock, Router(team, clock, RoutingWords(config), terms=agreements.sla), sla)

@@ -49,8 +49,11 @@ async def lead_facts(db: Database, config: HandoffConfig, period: Period) -> lis
     ]  # fmt: skip
 
 
-def quality_of(leads: list[LeadFacts], config: HandoffConfig, period: Period) -> QualityReport:
-    insight, bar = config.insight, config.sla.mql.min_score
+def quality_of(
+    leads: list[LeadFacts], config: HandoffConfig, period: Period, *, current_bar: int | None = None
+) -> QualityReport:
+    """`current_bar`: the MQL bar of the agreement in force (the team file's when not given)."""
+    insight, bar = config.insight, config.sla.mql.min_score if current_bar is None else current_bar
     rates = (insight.min_accept_rate, insight.max_won_share)
     return QualityReport(
         period=period,
@@ -68,5 +71,7 @@ def quality_of(leads: list[LeadFacts], config: HandoffConfig, period: Period) ->
     )
 
 
-async def quality_report(db: Database, config: HandoffConfig, period: Period) -> QualityReport:
-    return quality_of(await lead_facts(db, config, period), config, period)
+async def quality_report(
+    db: Database, config: HandoffConfig, period: Period, *, current_bar: int | None = None
+) -> QualityReport:
+    return quality_of(await lead_facts(db, config, period), config, period, current_bar=current_bar)

@@ -7,7 +7,7 @@ lead that skipped a step, SAL → Won, counts for the steps it skipped). `DEFINI
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -15,7 +15,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.config.team_file import HandoffConfig
+from bot.config.team_file import HandoffConfig, SlaConfig
 from bot.reports.periods import FunnelQuery, Period
 from bot.reports.reps import RepFigures, rep_figures
 from storage import leads as lead_queries
@@ -183,9 +183,8 @@ def spend_by_source(rows: Iterable[tuple[date, str, int]], period: Period) -> di
     return dict(out)
 
 
-def mql_target(config: HandoffConfig, period: Period) -> int | None:
+def mql_target(monthly: int | None, period: Period) -> int | None:
     """The monthly target scaled to the period: whole months count whole (this month counts as one)."""
-    monthly = config.sla.mql_volume.monthly_target
     if monthly is None:
         return None
     if period.start.day == 1:
@@ -222,11 +221,20 @@ class Figures(Protocol):
 class Metrics:
     """The figures, from the rollup; by rep (the rollup has no owner), or with `full_scan`, from the leads."""
 
-    def __init__(self, db: Database, config: HandoffConfig, clock: Clock, *, full_scan: bool = False) -> None:
+    def __init__(
+        self,
+        db: Database,
+        config: HandoffConfig,
+        clock: Clock,
+        *,
+        full_scan: bool = False,
+        sla_now: Callable[[], Awaitable[SlaConfig]] | None = None,
+    ) -> None:
         self._db = db
         self._config = config
         self._clock = clock
         self._full_scan = full_scan
+        self._sla_now = sla_now  # the agreement in force (its monthly MQL target); the team file's without one
 
     def _figures(self, dimension: str | None) -> Figures:
         return queries if self._full_scan or dimension == "rep" else rollup_queries
@@ -302,4 +310,7 @@ class Metrics:
             total.repeats = await figures.repeat_mqls(session=session, start=start, end=end)
             reps = await rep_figures(session, start=start, end=end) if query.dimension == "rep" else {}
         previous = await self.previous_totals(query.period.previous())
-        return FunnelReport(query, total, previous, groups, mql_target(self._config, query.period), reps)
+        sla = await self._sla_now() if self._sla_now else self._config.sla
+        return FunnelReport(
+            query, total, previous, groups, mql_target(sla.mql_volume.monthly_target, query.period), reps
+        )

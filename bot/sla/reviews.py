@@ -104,8 +104,12 @@ class SlaReviews:
             for key in keys:
                 await queries.mark_once(session=session, key=key, at=self._clock.now())
 
+    async def _sla(self) -> SlaConfig:
+        """The agreement in force: its targets are the ones each side is held to now."""
+        return await self._agreements.sla_now() if self._agreements else self._config.sla
+
     async def _marketing(self, now: datetime, today: date) -> list[Announcement]:
-        volume = self._config.sla.mql_volume
+        volume = (await self._sla()).mql_volume
         if volume.monthly_target is None and volume.min_accept_rate is None:
             return []
         start, end = month_bounds(today)
@@ -167,9 +171,8 @@ class SlaReviews:
         return [Announcement(*note) for note in await drift_notes(self._metrics, today)]
 
     async def _quarterly(self, now: datetime, today: date) -> list[Announcement]:
-        if not self._config.sla.quarterly_review or not (
-            self._config.sla.clocks() or self._config.sla.mql_volume.monthly_target
-        ):
+        sla = await self._sla()
+        if not sla.quarterly_review or not (sla.clocks() or sla.mql_volume.monthly_target):
             return []
         start, _ = quarter_bounds(today)
         first_day = self._config.calendar.first_working_day(start)
@@ -185,7 +188,6 @@ class SlaReviews:
             clocks = await queries.compliance(session=session, start=since, end=until)
             intake = await queries.intake_between(session=session, start=since, end=until)
             reps = await rep_figures(session, start=since, end=until, cohort=False)
-            sla = (await self._agreements.in_force(session))[1] if self._agreements else self._config.sla
             times = await _response_times(session, sla, since, until)
         name = quarter_name(previous_start)
         leads = await lead_facts(self._db, self._config, Period(name, previous_start, previous_end, "quarter"))
@@ -209,11 +211,11 @@ class SlaReviews:
         ]
         if cadence:
             sales.append("• Follow-up cadence by rep: " + " · ".join(cadence))
-        target = self._config.sla.mql_volume.monthly_target
+        target = sla.mql_volume.monthly_target
         volume = f"*{intake.mqls} MQLs*" + (
             f" against a target of {target * 3} ({intake.mqls / (target * 3) * 100:.0f}%)" if target else ""
         )
-        floor = self._config.sla.mql_volume.min_accept_rate
+        floor = sla.mql_volume.min_accept_rate
         rate = f"acceptance rate *{percent(intake.accept_rate)}*" + (f" (floor {percent(floor)})" if floor else "")
         return [
             Announcement(

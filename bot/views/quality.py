@@ -123,7 +123,7 @@ def quality_view(report: QualityReport) -> QualityView:
 
 
 async def quality_message(
-    db: Database, config: HandoffConfig, renderer: Renderer, query: FunnelQuery
+    db: Database, config: HandoffConfig, renderer: Renderer, query: FunnelQuery, *, current_bar: int | None = None
 ) -> dict[str, Any]:
-    report = await quality_report(db, config, query.period)
+    report = await quality_report(db, config, query.period, current_bar=current_bar)
     return renderer.render("ephemeral/quality.json.j2", view=quality_view(report))
