@@ -17,7 +17,7 @@ from bot.insight.speed import SpeedBucket
 from bot.reports.metrics import GroupMetrics
 from bot.reports.periods import FunnelQuery
 from message_templates import Renderer, mrkdwn
-from message_templates.wording import money, percent
+from message_templates.wording import count, money, percent
 from storage.db import Database
 
 MAX_ROWS = 10
@@ -37,13 +37,9 @@ class QualityView:
     footer: str
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
 def tally_line(t: GroupMetrics, name: str) -> str:
     return (
-        f"*{name}* — {plural(t.mqls, 'MQL')} · {percent(t.accept_rate)} accepted ({t.accepted} of {t.decided}) · "
+        f"*{name}* — {count(t.mqls, 'MQL')} · {percent(t.accept_rate)} accepted ({t.accepted} of {t.decided}) · "
         f"win rate {percent(t.win_rate)} ({t.won} of {t.won + t.lost}) · {money(t.won_cents)}"
     )
 
@@ -87,7 +83,7 @@ def bucket_line(b: SpeedBucket) -> str:
     if not b.leads:
         return f"• *{b.name}* — no leads"
     return (
-        f"• *{b.name}* — {plural(b.leads, 'lead')} · win rate {percent(b.win_rate)} ({b.counts()}) · "
+        f"• *{b.name}* — {count(b.leads, 'lead')} · win rate {percent(b.win_rate)} ({b.counts()}) · "
         f"SAL → SQL {percent(b.sql_rate)} ({b.sqls} of {b.leads})"
     )
 
@@ -118,7 +114,7 @@ def quality_view(report: QualityReport) -> QualityView:
         rejections(report.rejections),
     ]
     advice = report.bar.text() if report.bar else "no change to the MQL bar"
-    fallback = f"Lead quality {period.label}: {plural(t.mqls, 'MQL')}; {advice}"
+    fallback = f"Lead quality {period.label}: {count(t.mqls, 'MQL')}; {advice}"
     return QualityView(fallback, header, summary, bar_text(report), tables, speed_text(report), footer)
 
 

@@ -30,6 +30,7 @@ import pytest
 from bot.errors import ConfigError
 from bot.ids import Action
 from sandbox.blocks import validate_blocks
+from tests.agreement.helpers import record_version
 from tests.attempts import log_attempt
 from tests.conftest import REP1, START, Harness, StartApp, team_config, text_of
 from tests.reports.test_funnel import funnel, reject
@@ -172,8 +173,10 @@ async def test_quality_gives_the_tables_the_bar_exactly_as_defined_and_speed_to_
 
 
 async def test_the_current_bar_at_the_threshold_means_no_change(start_app: StartApp) -> None:
-    app = await start_app(team_config(sla={"mql": {"min_score": 60}}))
+    """The bar of the agreement in force: raised to 60 (version 2) after the leads arrived, as a proposal would."""
+    app = await start_app(team_config())
     await seed(app)
+    await record_version(app, {"mql.min_score": 60}, at=app.clock.now())
     await funnel(app, "quality this quarter")
     await app.settle()
     [reply] = answers(app)
