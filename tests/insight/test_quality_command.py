@@ -214,6 +214,13 @@ async def test_a_period_without_leads_says_so(seeded: Harness) -> None:
         ("quality someday", "I don't know the period `someday`."),
         ("quality by source", "I don't know the period `by source`."),
         ("quality <!channel> & *x*", "I don't know the period `&lt;!channel&gt; &amp; *x*`."),
+        # Years the calendar cannot end a period in, or that no lead arrived in: answered, not "something went wrong"
+        ("quality 9999-q4", "`9999-q4`: pick a period between 2000 and 2999."),
+        ("quality 9999-12", "`9999-12`: pick a period between 2000 and 2999."),
+        ("quality 9999-12-31..9999-12-31", "`9999-12-31..9999-12-31`: pick a period between 2000 and 2999."),
+        ("quality 0000-q1", "`0000-q1`: pick a period between 2000 and 2999."),
+        ("quality 0001-01-01..0001-01-02", "`0001-01-01..0001-01-02`: pick a period between 2000 and 2999."),
+        ("9999-12 by source", "`9999-12`: pick a period between 2000 and 2999."),
     ],
 )
 async def test_bad_words_get_the_usage_help_and_nothing_runs(app: Harness, text: str, problem: str) -> None:
