@@ -247,3 +247,24 @@ def test_insight_settings_are_validated_naming_the_key(insight: dict[str, Any], 
         return
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         team_config(insight=insight)
+
+
+async def test_a_newline_in_a_source_or_campaign_cannot_forge_a_row(app: Harness) -> None:
+    """A campaign named "Evil\\n• *Fake row* — 999 MQLs" is one row, on one line, not two rows."""
+    forged = "\n• *Fake row* — 999 MQLs · 100% accepted"
+    app.clock.set(day(2))
+    lead_id = await app.new_lead(external_id="nl", name="NL", source="web" + forged, campaign="Evil" + forged, score=50)
+    await reject(app, lead_id, "Not our ICP / bad fit")
+    await funnel(app, "quality")
+    await app.settle()
+    [reply] = answers(app)
+    one_line = " • *Fake row* — 999 MQLs · 100% accepted"
+    assert section(reply, "quality:table2") == (
+        f"*By source*\n• *web{one_line}* — 1 MQL · 0% accepted (0 of 1) · win rate — (0 of 0) · $0"
+    )
+    assert section(reply, "quality:table3").splitlines()[1:] == [
+        f"• *Evil{one_line}* — 1 MQL · 0% accepted (0 of 1) · win rate — (0 of 0) · $0"
+    ]
+    assert section(reply, "quality:table4").splitlines()[1:] == [
+        f"• *Evil{one_line}* — 1 rejected: Not our ICP / bad fit (1)"
+    ]
