@@ -65,6 +65,12 @@ def mrkdwn(value: Any, limit: int = 3000) -> str:
     return "".join(out).rstrip() + ELLIPSIS
 
 
+def inline(value: Any, limit: int = 3000) -> str:
+    """`mrkdwn` on one line: a name shown inside a line (a source, a campaign, a reason) cannot start a line of its
+    own, which would read as one more row of the table it is in."""
+    return mrkdwn(None if value is None else " ".join(str(value).split()), limit)
+
+
 def cut(text: str, limit: int = 3000) -> str:
     """Already-escaped mrkdwn clipped to `limit`, never through an entity or a mention."""
     if len(text) <= limit:

@@ -11,6 +11,7 @@ from bot.errors import UserError
 from message_templates import clip, escape_mrkdwn
 
 DIMENSIONS = ("source", "campaign", "rep", "band")
+YEARS = (2000, 2999)  # a period's years: the calendar cannot go past 9999, and no lead arrived before 2000
 USAGE = (
     "*Usage:* `/funnel [period] [by source|campaign|rep|band] [share]`\n"
     "*Periods:* `this month` (default) · `last month` · `this week` · `last week` · `this quarter` · "
@@ -107,6 +108,13 @@ def _next_quarter(day: date) -> date:
     return _next_month(_next_month(_next_month(start)))
 
 
+def _year(text: str, digits: str) -> int:
+    """A period's year as typed, refused outside `YEARS` (year 9999's last day has no day after it to end on)."""
+    if not YEARS[0] <= int(digits) <= YEARS[1]:
+        raise UserError(f"{quoted(text)}: pick a period between {YEARS[0]} and {YEARS[1]}.")
+    return int(digits)
+
+
 def parse_period(text: str, today: date) -> Period:
     words = " ".join(text.lower().split())
     tomorrow = today + timedelta(days=1)
@@ -133,15 +141,17 @@ def parse_period(text: str, today: date) -> Period:
             raise UserError("`last Nd` takes 1 to 731 days.")
         return Period(f"last {days} days", tomorrow - timedelta(days=days), tomorrow)
     if match := re.fullmatch(r"(\d{4})-?q([1-4])", words):
-        start = date(int(match.group(1)), 3 * int(match.group(2)) - 2, 1)
+        start = date(_year(text, match.group(1)), 3 * int(match.group(2)) - 2, 1)
         return Period(f"{match.group(1)}-Q{match.group(2)}", start, _next_quarter(start), "quarter")
     if match := re.fullmatch(r"(\d{4})-(\d{2})", words):
         try:
-            start = date(int(match.group(1)), int(match.group(2)), 1)
+            start = date(_year(text, match.group(1)), int(match.group(2)), 1)
         except ValueError:
             raise UserError(f"{quoted(text)} is not a month.") from None
         return Period(f"{start:%B %Y}", start, _next_month(start), "month")
     if match := re.fullmatch(r"(\d{4}-\d{2}-\d{2}) ?(?:\.\.|to|–|-) ?(\d{4}-\d{2}-\d{2})", words):
+        for typed in match.groups():
+            _year(text, typed[:4])
         try:
             first, last = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))
         except ValueError:

@@ -23,7 +23,7 @@ from fractions import Fraction
 
 from bot.reports.metrics import GroupMetrics, Metrics
 from bot.reports.periods import Period
-from message_templates import mrkdwn
+from message_templates import inline
 from message_templates.wording import percent
 
 MIN_THIS_MONTH = 10
@@ -70,14 +70,15 @@ def drifted(dimension: str, month: list[GroupMetrics], trailing: list[GroupMetri
 def wording(drift: Drift, trailing: Period) -> tuple[str, list[str]]:
     """The note's title (plain text, escaped by the template) and its mrkdwn line, the name escaped here."""
     what = "leads from" if drift.dimension == "source" else "leads of the campaign"
-    name, month, past = mrkdwn(drift.name, 300), drift.month, drift.trailing
+    title = " ".join(drift.name.split())  # on one line: a newline in a campaign would start a line of its own
+    name, month, past = inline(title, 300), drift.month, drift.trailing
     line = (
         f"{what} *{name}* were accepted {percent(month.accept_rate)} of the time this month "
         f"({month.accepted} of {month.decided}), against {percent(past.accept_rate)} over the 90 days before "
         f"({trailing.start:%b %-d} – {trailing.end - timedelta(days=1):%b %-d}: {past.accepted} of {past.decided}). "
         "The two teams' definitions of an MQL may have drifted: review [sla.mql] together."
     )
-    return f"📐 Definition drift: {drift.dimension} {drift.name}", ["Definition drift: " + line]
+    return f"📐 Definition drift: {drift.dimension} {title}", ["Definition drift: " + line]
 
 
 async def drift_notes(metrics: Metrics, today: date) -> list[tuple[str, str, list[str], str]]:

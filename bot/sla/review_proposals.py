@@ -159,13 +159,14 @@ def speed_suggestion(sla: SlaConfig, leads: Iterable[LeadFacts]) -> Suggestion |
         fast_rate, rest_rate = sum(fast) / len(fast), sum(rest) / len(rest)
         if fast_rate == 0 or fast_rate < SPEED_PAYS * rest_rate:
             continue
-        times = f"{fast_rate / rest_rate:.1f}× as often" if rest_rate else "while none of the others was"
+        won = f"({sum(fast)} of {len(fast)} closed, {percent(fast_rate)})"
+        later = f"those contacted later within the {humanize(cfg.target)} first-touch target"
+        later += f" ({sum(rest)} of {len(rest)}, {percent(rest_rate)})"
+        compared = f"{fast_rate / rest_rate:.1f}× as often {won} as {later}" if rest_rate else f"{won}, none of {later}"
         return Suggestion(
             "first_touch.target",
             format_duration(limit),
-            f"*Speed to lead*: leads contacted within {humanize(limit)} were won {times} ({sum(fast)} of "
-            f"{len(fast)} closed, {percent(fast_rate)}) as those contacted later within the {humanize(cfg.target)} "
-            f"first-touch target ({sum(rest)} of {len(rest)}, {percent(rest_rate)}). Tighten the target to "
+            f"*Speed to lead*: leads contacted within {humanize(limit)} were won {compared}. Tighten the target to "
             f"*{humanize(limit)}*.",
         )
     return None

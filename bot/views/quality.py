@@ -1,8 +1,9 @@
 """`/funnel quality`'s answer: what the data says about the leads of a period, for the asker's eyes only.
 
-Every name that comes from a lead (source, campaign, rejection reason) is escaped and clipped with `mrkdwn`; the
-other texts are the app's own. Each table is one section (at most `MAX_ROWS` rows, each well under Slack's 3,000
-characters in all), so the message stays at about ten blocks.
+Every name that comes from a lead (source, campaign, rejection reason) is escaped, put on one line and clipped with
+`inline` (a newline in a campaign would start a forged row); the other texts are the app's own. Each table is one
+section (at most `MAX_ROWS` rows, each well under Slack's 3,000 characters in all), so the message stays at about ten
+blocks.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from bot.insight.quality import QualityReport, quality_report
 from bot.insight.speed import SpeedBucket
 from bot.reports.metrics import GroupMetrics
 from bot.reports.periods import FunnelQuery
-from message_templates import Renderer, mrkdwn
+from message_templates import Renderer, inline
 from message_templates.wording import count, money, percent
 from storage.db import Database
 
@@ -47,7 +48,7 @@ def tally_line(t: GroupMetrics, name: str) -> str:
 def table(title: str, rows: list[GroupMetrics], *, escape: bool) -> str:
     lines = [f"*{title}*"]
     for t in rows[:MAX_ROWS]:
-        lines.append("• " + tally_line(t, mrkdwn(t.group, NAME_LIMIT) if escape else t.group))
+        lines.append("• " + tally_line(t, inline(t.group, NAME_LIMIT) if escape else t.group))
     if len(rows) > MAX_ROWS:
         lines.append(f"_…and {len(rows) - MAX_ROWS} more_")
     return "\n".join(lines)
@@ -56,8 +57,8 @@ def table(title: str, rows: list[GroupMetrics], *, escape: bool) -> str:
 def rejections(rows: list[GroupMetrics]) -> str:
     lines = ["*Top rejection reasons by campaign*"]
     for t in rows[:MAX_CAMPAIGNS]:
-        reasons = " · ".join(f"{mrkdwn(reason, REASON_LIMIT)} ({n})" for reason, n in top_reasons(t))
-        lines.append(f"• *{mrkdwn(t.group, NAME_LIMIT)}* — {t.rejected} rejected: {reasons}")
+        reasons = " · ".join(f"{inline(reason, REASON_LIMIT)} ({n})" for reason, n in top_reasons(t))
+        lines.append(f"• *{inline(t.group, NAME_LIMIT)}* — {t.rejected} rejected: {reasons}")
     if len(rows) > MAX_CAMPAIGNS:
         lines.append(f"_…and {len(rows) - MAX_CAMPAIGNS} more campaigns with rejections_")
     return "\n".join(lines) if rows else "*Top rejection reasons by campaign*\nNo lead was rejected."

@@ -217,6 +217,13 @@ async def test_a_period_without_leads_says_so(seeded: Harness) -> None:
         ("quality someday", "I don't know the period `someday`."),
         ("quality by source", "I don't know the period `by source`."),
         ("quality <!channel> & *x*", "I don't know the period `&lt;!channel&gt; &amp; *x*`."),
+        # Years the calendar cannot end a period in, or that no lead arrived in: answered, not "something went wrong"
+        ("quality 9999-q4", "`9999-q4`: pick a period between 2000 and 2999."),
+        ("quality 9999-12", "`9999-12`: pick a period between 2000 and 2999."),
+        ("quality 9999-12-31..9999-12-31", "`9999-12-31..9999-12-31`: pick a period between 2000 and 2999."),
+        ("quality 0000-q1", "`0000-q1`: pick a period between 2000 and 2999."),
+        ("quality 0001-01-01..0001-01-02", "`0001-01-01..0001-01-02`: pick a period between 2000 and 2999."),
+        ("9999-12 by source", "`9999-12`: pick a period between 2000 and 2999."),
     ],
 )
 async def test_bad_words_get_the_usage_help_and_nothing_runs(app: Harness, text: str, problem: str) -> None:
@@ -243,3 +250,24 @@ def test_insight_settings_are_validated_naming_the_key(insight: dict[str, Any], 
         return
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         team_config(insight=insight)
+
+
+async def test_a_newline_in_a_source_or_campaign_cannot_forge_a_row(app: Harness) -> None:
+    """A campaign named "Evil\\n• *Fake row* — 999 MQLs" is one row, on one line, not two rows."""
+    forged = "\n• *Fake row* — 999 MQLs · 100% accepted"
+    app.clock.set(day(2))
+    lead_id = await app.new_lead(external_id="nl", name="NL", source="web" + forged, campaign="Evil" + forged, score=50)
+    await reject(app, lead_id, "Not our ICP / bad fit")
+    await funnel(app, "quality")
+    await app.settle()
+    [reply] = answers(app)
+    one_line = " • *Fake row* — 999 MQLs · 100% accepted"
+    assert section(reply, "quality:table2") == (
+        f"*By source*\n• *web{one_line}* — 1 MQL · 0% accepted (0 of 1) · win rate — (0 of 0) · $0"
+    )
+    assert section(reply, "quality:table3").splitlines()[1:] == [
+        f"• *Evil{one_line}* — 1 MQL · 0% accepted (0 of 1) · win rate — (0 of 0) · $0"
+    ]
+    assert section(reply, "quality:table4").splitlines()[1:] == [
+        f"• *Evil{one_line}* — 1 rejected: Not our ICP / bad fit (1)"
+    ]

@@ -110,3 +110,17 @@ async def test_a_lead_without_a_source_or_campaign_is_no_source(start_app: Start
 
     app.clock.set(LATE_NOV)
     assert await app.svc.reviews.run() == []
+
+
+async def test_a_newline_in_a_campaign_stays_inside_the_sentence(start_app: StartApp) -> None:
+    """A campaign named "Q4\\n• *All good* …" would otherwise put a line of its own in the channel's note."""
+    forged = "Q4\n• *All good: nothing drifted*"
+    app = await start_app(team_config())
+    await batch(app, OCT, "webinar", accepted=15, rejected=5, campaign=forged)
+    await batch(app, NOV, "webinar", accepted=5, rejected=5, campaign=forged)
+    app.clock.set(LATE_NOV)
+    assert drift_key("campaign", forged, NOV.date()) in await app.svc.reviews.run()
+    await app.settle()
+    [campaign] = [n for n in announcements(app) if "leads of the campaign" in n]
+    assert "leads of the campaign *Q4 • *All good: nothing drifted** were accepted 50% of the time" in campaign
+    assert not [line for line in campaign.splitlines() if line.startswith("•")]

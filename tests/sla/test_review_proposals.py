@@ -11,6 +11,7 @@ from bot.ids import Action
 from bot.insight.facts import LeadFacts
 from bot.sla.review_proposals import bar_suggestion, nearest_rank, round_up, speed_suggestion, suggestions
 from storage.clock_times import ClockTimes
+from tests.attempts import log_attempt
 from tests.conftest import LEADS, REP1, START, Harness, StartApp, team_config, text_of
 
 MIN = 60
@@ -201,3 +202,32 @@ def test_the_bar_is_proposed_only_on_evidence_that_is_not_thin() -> None:
     assert "Raise the MQL bar to 15: −75 % of MQLs, −0 % of won revenue (30 leads below it, 0 % accepted)" in s.why
     assert bar_suggestion(sla(), mqls(29), min_accept_rate=0.25, max_won_share=0.05) is None  # thin: 29 cut
     assert bar_suggestion(sla(mql={"min_score": 15}), mqls(30), min_accept_rate=0.25, max_won_share=0.05) is None
+
+
+async def test_speed_to_lead_when_none_of_the_later_leads_was_won_says_so_in_one_sentence(
+    start_app: StartApp,
+) -> None:
+    """Five leads contacted within 2 min, all won; five contacted after 3 h (within the 24 h target), all lost: no
+    ratio to give, and the proposal says so plainly rather than splicing two sentences together."""
+    app = await start_app(team_config(sla={"first_touch": {"target": "24h"}}))
+    for i in range(10):
+        fast = i < 5
+        app.clock.set(START + timedelta(days=i))
+        lead_id = await app.new_lead(external_id=f"speed-{i}", name=f"Speed {i}")
+        await app.click(Action.ACCEPT, lead_id, REP1)
+        await app.settle()
+        app.clock.advance(2 * MIN if fast else 3 * 3600)
+        await log_attempt(app, lead_id, REP1)
+        move = {"stage": "won", "amount": 1000} if fast else {"stage": "lost"}
+        await app.crm_moves(f"speed-{i}", move)
+    await app.settle()
+
+    app.clock.set(datetime(2027, 1, 4, 15, tzinfo=UTC))
+    assert await app.svc.reviews.run() == ["quarterly_review:2026-Q4"]
+    await app.settle()
+    [review] = review_posts(app)
+    assert (
+        "*Speed to lead*: leads contacted within 5 min were won (5 of 5 closed, 100%), none of those contacted later "
+        "within the 24 h first-touch target (0 of 5, 0%). Tighten the target to *5 min*."
+    ) in text_of(review["blocks"])
+    assert "none of the others was" not in review["text"]
