@@ -14,7 +14,7 @@ from bot.delivery import outbox_kinds as kinds
 from bot.reports.metrics import GroupMetrics, Metrics
 from bot.reports.periods import Period
 from bot.reports.reps import rep_line
-from message_templates import mrkdwn
+from message_templates import inline
 from message_templates.wording import clock_name, count, mention, money, percent
 from storage import leads as lead_queries
 from storage import sla as queries
@@ -109,7 +109,7 @@ class Digest:
             lines.append(
                 "*Top rejection reasons by campaign:*\n"
                 + "\n".join(
-                    f"• {mrkdwn(g.group, 80)}: {mrkdwn(top[0], 80)} ({top[1]} of {g.rejected} rejected)"
+                    f"• {inline(g.group, 80)}: {inline(top[0], 80)} ({top[1]} of {g.rejected} rejected)"
                     for g in rejected
                     if (top := g.top_reason)
                 )
@@ -122,8 +122,8 @@ class Digest:
             lines.append(
                 "*Wins* 🎉\n"
                 + "\n".join(
-                    f"• *{mrkdwn(w.company or w.name or w.external_id, 80)}* {money(w.amount_cents)} — "
-                    f"{mention(w.owner)} with {mrkdwn(w.campaign or w.source or 'marketing', 80)}"
+                    f"• *{inline(w.company or w.name or w.external_id, 80)}* {money(w.amount_cents)} — "
+                    f"{mention(w.owner)} with {inline(w.campaign or w.source or 'marketing', 80)}"
                     for w in wins
                 )
             )

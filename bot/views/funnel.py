@@ -22,7 +22,7 @@ from bot.errors import UserError
 from bot.reports.metrics import DEFINITIONS, FunnelReport, GroupMetrics, Metrics
 from bot.reports.periods import USAGE, FunnelQuery
 from bot.reports.reps import rep_line
-from message_templates import Renderer, mrkdwn
+from message_templates import Renderer, inline, mrkdwn
 from message_templates.wording import clock_name, count, humanize, mention, money, percent
 from storage.models import Lead
 
@@ -109,7 +109,7 @@ def change(now: float | None, before: float | None, *, points: bool = False) -> 
 def group_name(dimension: str | None, group: str) -> str:
     if dimension == "rep" and group != "not accepted":
         return mention(group)
-    return mrkdwn(group, 80)
+    return inline(group, 80)
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ def funnel_view(report: FunnelReport, *, image_file_id: str | None) -> FunnelVie
         more.append(f"*Cost*\n{money(t.cost_per_mql_cents)} per MQL · CAC {money(t.cac_cents)}")
     lines = []
     if top := t.top_reason:
-        lines.append(f"Top rejection reason: *{mrkdwn(top[0], 100)}* ({top[1]} of {t.rejected} rejected)")
+        lines.append(f"Top rejection reason: *{inline(top[0], 100)}* ({top[1]} of {t.rejected} rejected)")
     groups = []
     for g in report.groups[:MAX_GROUPS] if q.dimension else []:
         text = (
@@ -168,7 +168,7 @@ def funnel_view(report: FunnelReport, *, image_file_id: str | None) -> FunnelVie
         if g.spend_cents is not None:
             text += f" · {money(g.cost_per_mql_cents)}/MQL · CAC {money(g.cac_cents)}"
         if top := g.top_reason:
-            text += f"\n   top rejection: {mrkdwn(top[0], 80)} ({top[1]})"
+            text += f"\n   top rejection: {inline(top[0], 80)} ({top[1]})"
         if g.group in report.reps:
             text += "\n   " + rep_line(report.reps[g.group])
         groups.append(text)
@@ -262,14 +262,14 @@ class WinsView:
 def wins_view(wins: list[Lead], query: FunnelQuery) -> WinsView:
     """This period's joint wins, and the leaderboards by campaign and by rep (count and revenue)."""
     lines = [
-        f"• *{mrkdwn(w.company or w.name or w.external_id, 80)}* {money(w.amount_cents)} — {mention(w.owner)}"
-        f" with {mrkdwn(w.campaign or w.source or 'marketing', 80)}"
+        f"• *{inline(w.company or w.name or w.external_id, 80)}* {money(w.amount_cents)} — {mention(w.owner)}"
+        f" with {inline(w.campaign or w.source or 'marketing', 80)}"
         for w in wins[:25]
     ] or ["No wins yet in this period."]
     boards: list[str] = []
 
     def by_campaign(w: Lead) -> str:
-        return mrkdwn(w.campaign or "no campaign", 80)
+        return inline(w.campaign or "no campaign", 80)
 
     def by_rep(w: Lead) -> str:
         return mention(w.owner) if w.owner else "no owner"

@@ -336,3 +336,23 @@ def test_every_chart_label_stays_legible_and_conversions_read_as_conversions(cou
     for text in axes.texts:
         box = text.get_window_extent(renderer)
         assert whole.x0 <= box.x0 and box.x1 <= whole.x1, text.get_text()
+
+
+async def test_a_newline_in_a_campaign_cannot_forge_a_group_or_a_digest_line(app: Harness) -> None:
+    """A campaign named "Evil\\n*Fake* — 999 MQLs" is one group in /funnel and one line in the digest."""
+    forged = "\n*Fake* — 999 MQLs · 100% accepted"
+    lead_id = await app.new_lead(external_id="nl", name="NL", campaign="Evil" + forged)
+    await reject(app, lead_id, "Bad contact data")
+    await funnel(app, "this month by campaign")
+    await app.settle()
+    [reply] = [r for r in app.slack.responses if r.get("blocks") and r["blocks"][0]["block_id"] != "notice"]
+    groups = [b["text"]["text"] for b in reply["blocks"] if b.get("block_id", "").startswith("funnel:group")]
+    assert groups == [
+        "*Evil *Fake* — 999 MQLs · 100% accepted* — 1 MQL · 0% accepted · 0 SQL · 0 won · $0"
+        "\n   top rejection: Bad contact data (1)"
+    ]
+    app.clock.set(datetime(2026, 11, 30, 15, tzinfo=UTC))  # Monday 09:00 CST: the digest of Nov 23-29
+    await app.svc.digest.run()
+    await app.settle()
+    [digest] = [m for m in app.slack.messages[LEADS] if "Weekly digest" in m.text]
+    assert "• Evil *Fake* — 999 MQLs · 100% accepted: Bad contact data (1 of 1 rejected)" in text_of(digest.blocks)
