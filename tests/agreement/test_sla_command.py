@@ -74,10 +74,10 @@ async def test_a_long_history_stays_within_block_kits_limits(start_app: StartApp
     assert "…and 21 older versions" in text_of(answer["blocks"])
 
 
-async def test_help_unknown_words_and_propose_answer_the_usage_in_the_ack(start_app: StartApp) -> None:
-    app = await start_app(config())
+async def test_help_and_unknown_words_answer_the_usage_in_the_ack(start_app: StartApp) -> None:
+    app = await start_app(config())  # (`/sla propose` opens the proposal modal: tests/proposals)
 
-    for words in ("help", "frobnicate", "show me everything", "propose", "<!channel> \x00" + "x" * 5000):
+    for words in ("help", "frobnicate", "show me everything", "<!channel> \x00" + "x" * 5000):
         ack, later = await sla_command(app, words)
         assert ack["response_type"] == "ephemeral"
         assert "`/sla history`" in ack["text"], words
