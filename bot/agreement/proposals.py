@@ -157,6 +157,8 @@ class Proposals:
             raise NotFound(f"There is no proposal #{proposal_id}.")
         if proposal.state != store.OPEN:
             raise Conflict(closed_text(proposal))
+        if proposal.expires_at <= self._clock.now():  # past its 7 days, before the reviews job closes it
+            raise Conflict(f"Proposal #{proposal.id} expired; it changes nothing.")
         return proposal
 
     def _sides(self, user_id: str) -> tuple[Heads, list[str]]:
