@@ -253,7 +253,9 @@ class Proposals:
 
     async def decline(self, proposal_id: int, user_id: str, reason: str) -> None:
         heads, _ = self._sides(user_id)
-        if "\x00" in reason or not reason.strip():
+        if "\x00" in reason:
+            raise UserError("The reason holds a NUL character: type it again.", field="reason")
+        if not reason.strip():
             raise UserError("Say why you decline: the proposer and the channel read it.", field="reason")
         if len(reason := reason.strip()) > 1000:
             raise UserError(f"Keep the reason to 1000 characters (it has {len(reason)}).", field="reason")

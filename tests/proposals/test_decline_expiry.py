@@ -132,3 +132,12 @@ async def test_a_proposal_past_its_7_days_cannot_be_approved_or_declined_before_
     [still] = await proposals(app)
     assert (still.state, still.marketing_approved_by) == ("open", None)
     assert [v.version for v in await versions(app)] == [1]
+
+
+async def test_a_decline_reason_holding_a_nul_says_so_and_changes_nothing(app: Harness) -> None:
+    await propose(app, MARKETER, {"accept.target": "20m"})
+    [proposal] = await proposals(app)
+    answer = await decline(app, MARKETING_HEAD, proposal.id, "Staff the queue\x00 first")
+    told = "The reason holds a NUL character: type it again."
+    assert answer == {"response_action": "errors", "errors": {REASON_BLOCK: told}}
+    assert (await proposals(app))[0].state == "open"
