@@ -157,6 +157,8 @@ class Proposals:
             raise NotFound(f"There is no proposal #{proposal_id}.")
         if proposal.state != store.OPEN:
             raise Conflict(closed_text(proposal))
+        if proposal.expires_at <= self._clock.now():  # past its 7 days, before the reviews job closes it
+            raise Conflict(f"Proposal #{proposal.id} expired; it changes nothing.")
         return proposal
 
     def _sides(self, user_id: str) -> tuple[Heads, list[str]]:
@@ -251,7 +253,9 @@ class Proposals:
 
     async def decline(self, proposal_id: int, user_id: str, reason: str) -> None:
         heads, _ = self._sides(user_id)
-        if "\x00" in reason or not reason.strip():
+        if "\x00" in reason:
+            raise UserError("The reason holds a NUL character: type it again.", field="reason")
+        if not reason.strip():
             raise UserError("Say why you decline: the proposer and the channel read it.", field="reason")
         if len(reason := reason.strip()) > 1000:
             raise UserError(f"Keep the reason to 1000 characters (it has {len(reason)}).", field="reason")

@@ -113,3 +113,31 @@ async def test_a_proposal_expires_after_7_days_once_and_frees_its_terms(app: Har
 
     assert await propose(app, MANAGER, {"accept.target": "15m"}) == {}  # the term is free again
     assert await locks(app) == {"accept.target": 2}
+
+
+async def test_a_proposal_past_its_7_days_cannot_be_approved_or_declined_before_the_job_expires_it(
+    app: Harness,
+) -> None:
+    await propose(app, MARKETER, {"accept.target": "20m"})
+    [proposal] = await proposals(app)
+    await click(app, proposal_dm(app, SALES_HEAD, proposal.id), ProposalAction.APPROVE, SALES_HEAD)
+    app.clock.advance(timedelta(days=7, minutes=5))  # the reviews job has not run since
+
+    late = await click(app, proposal_dm(app, MARKETING_HEAD, proposal.id), ProposalAction.APPROVE, MARKETING_HEAD)
+    assert late == f"Proposal #{proposal.id} expired; it changes nothing."
+    opened = len(app.slack.calls_to("views.open"))
+    late = await click(app, proposal_dm(app, MARKETING_HEAD, proposal.id), ProposalAction.DECLINE, MARKETING_HEAD)
+    assert late == f"Proposal #{proposal.id} expired; it changes nothing."
+    assert len(app.slack.calls_to("views.open")) == opened
+    [still] = await proposals(app)
+    assert (still.state, still.marketing_approved_by) == ("open", None)
+    assert [v.version for v in await versions(app)] == [1]
+
+
+async def test_a_decline_reason_holding_a_nul_says_so_and_changes_nothing(app: Harness) -> None:
+    await propose(app, MARKETER, {"accept.target": "20m"})
+    [proposal] = await proposals(app)
+    answer = await decline(app, MARKETING_HEAD, proposal.id, "Staff the queue\x00 first")
+    told = "The reason holds a NUL character: type it again."
+    assert answer == {"response_action": "errors", "errors": {REASON_BLOCK: told}}
+    assert (await proposals(app))[0].state == "open"
