@@ -78,11 +78,13 @@ class Agreements:
         return list(self._sla.values())
 
     async def in_force(self, session: AsyncSession) -> tuple[int, SlaConfig]:
-        """The version in force now and its SLA, read in the caller's transaction."""
-        row = await store.newest(session)
-        if row is None:  # not adopted yet (start-up does it first): the team file's terms are version 1
+        """The version in force now and its SLA, read in the caller's transaction: its number, and its terms only
+        the first time this process meets it (every intake asks; versions never change once stored)."""
+        number = await store.newest_number(session)
+        if number is None:  # not adopted yet (start-up does it first): the team file's terms are version 1
             return FIRST, self.file_sla
-        return row.version, self._remember(row)
+        await self.load(session, [number])
+        return number, self.sla(number)
 
     async def sla_now(self) -> SlaConfig:
         """The SLA of the version in force, read in a transaction of its own (reports and reviews)."""
