@@ -390,6 +390,7 @@ class ContactAttempt(Base):
     outcome: Mapped[str] = mapped_column(String(20))  # connected, replied, voicemail, no_answer, bounced
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime]
+    assets: Mapped[list[Any] | None]  # the ids of the content assets used (storage/content_models.py), if named
 
 
 class AgreementVersion(Base):
@@ -461,3 +462,9 @@ class AgreementProposalDm(Base):
     recipient: Mapped[str] = mapped_column(String(32), primary_key=True)
     slack_channel: Mapped[str] = mapped_column(String(32))
     slack_ts: Mapped[str] = mapped_column(String(32))
+
+
+# The content library's tables live in a module of their own; importing it here puts them in Base.metadata.
+from storage.content_models import ContentAsset as ContentAsset  # noqa: E402
+from storage.content_models import ContentRequest as ContentRequest  # noqa: E402
+from storage.content_models import ContentShare as ContentShare  # noqa: E402

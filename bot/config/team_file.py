@@ -29,6 +29,7 @@ from bot.config.business_time import (
     check_ranges,
     parse_hours,
 )
+from bot.config.content import ContentConfig
 from bot.config.escalation import EscalationStep, in_order
 from bot.config.fields import GROUP_ID, ChannelId, Duration, Frozen, MemberId, Percent, UserId, WarnAt
 from bot.config.follow_up import FollowUpConfig
@@ -288,6 +289,7 @@ class HandoffConfig(Frozen):
     salesforce: SalesforceConfig = SalesforceConfig()
     routing: RoutingConfig = RoutingConfig()
     insight: InsightConfig = InsightConfig()  # /funnel quality's MQL bar advice (bot/config/insight.py)
+    content: ContentConfig = ContentConfig()  # the content library's channels (bot/config/content.py)
 
     @field_validator("timezone")
     @classmethod

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -361,13 +363,34 @@ def test_handoff_worker_without_slack_credentials_says_the_sandbox_is_one_proces
     assert line.startswith("handoff: cannot start: SLACK_BOT_TOKEN: is not set: `handoff worker` delivers")
 
 
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@contextmanager
+def taking_a_port_beside_free_ones() -> Iterator[tuple[int, int]]:
+    """A port held open, with the ports on either side free. The app listens on PORT and PORT + 1, and an ephemeral
+    port's neighbour may be anyone's: another run on the machine had one, and start-up rightly named that port."""
+    for _ in range(50):
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            busy = taken.getsockname()[1]
+            if _free(busy - 1) and _free(busy + 1):
+                yield busy, busy - 1
+                return
+    raise AssertionError("no free ports on either side of an ephemeral one, 50 times over")
+
+
 @pytest.mark.parametrize("taken_is", ["the page's port", "the Slack emulation's, PORT + 1"])
 def test_a_port_already_in_use_is_named_as_port_not_as_the_database(tmp_path: Path, taken_is: str) -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        busy = taken.getsockname()[1]
-        port = busy if taken_is == "the page's port" else busy - 1
+    with taking_a_port_beside_free_ones() as (busy, free):
+        port = busy if taken_is == "the page's port" else free
         result = run_handoff(tmp_path, {"PORT": str(port), "HOST": "127.0.0.1"}, "run")
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()[-1:]
