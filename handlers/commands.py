@@ -19,6 +19,7 @@ from bot.views.funnel import help_sections
 from bot.views.lead_cards import error_mrkdwn
 from bot.views.quality import quality_message
 from handlers.agreement import handle_sla_command
+from handlers.content import handle_content_command
 from handlers.context import Listener, ephemeral, open_modal, services
 
 
@@ -119,6 +120,7 @@ COMMANDS: Final[list[tuple[str, Listener]]] = [
     ("/win", handle_win_command),
     ("/handoff", handle_handoff_command),
     ("/sla", handle_sla_command),
+    ("/content", handle_content_command),
 ]
 
 

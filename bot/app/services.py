@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.config.settings import Settings
 from bot.config.team import Team
 from bot.config.team_file import HandoffConfig
+from bot.content.service import ContentLibrary
 from bot.delivery.worker import OutboxWorker
 from bot.lifecycle.attempts import AttemptService
 from bot.lifecycle.away import AwayService
@@ -60,6 +61,7 @@ class Services:
     attempts: AttemptService  # Log attempt and the follow-up cadence
     agreements: Agreements  # the agreement's versions: the SLA each lead runs on
     proposals: Proposals  # /sla propose: changes to the agreement both heads approve
+    library: ContentLibrary  # /content: search, share, add and expire marketing's assets
 
     async def sweep_all(self) -> None:
         """One scheduled SLA sweep: batches until nothing is due, each batch its own short transaction."""
@@ -74,6 +76,7 @@ class Services:
         await self.proposals.expire_due()
         await self.reviews.run()
         await self.digest.run()
+        await self.library.warn_expiring()  # owners told once, [content] expiry_notice before their asset expires
 
 
 SERVICES = web.AppKey("services", Services)

@@ -10,11 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.team_file import HandoffConfig
 from bot.content.assets import KINDS, STAGES, AssetInput, search_text
+from bot.content.ids import ContentAction
 from bot.delivery import outbox_kinds as kinds
 from message_templates import inline, mrkdwn
 from storage import content as store
 from storage.content_models import ContentAsset
 from storage.outbox import Outgoing, enqueue_many
+
+OPEN_ACTION = ContentAction.OPEN
 
 
 async def add_asset(
@@ -51,4 +54,7 @@ def announcement(config: HandoffConfig, asset: ContentAsset, actor: str) -> Outg
         lines.append("Tags: " + ", ".join(inline(t, 50) for t in asset.tags))
     footer = f"Added by <@{actor}> · find it again with `/content {mrkdwn(asset.title.split()[0], 40)}`"
     channel = config.content.announce_channel or config.slack.leads_channel
-    return kinds.announcement(f"content_asset:{asset.id}", "📚 New in the content library", lines, footer, channel)
+    link = {"text": "Open", "action_id": OPEN_ACTION, "url": asset.url}  # a link cannot go in mrkdwn: a URL button
+    return kinds.announcement(
+        f"content_asset:{asset.id}", "📚 New in the content library", lines, footer, channel, link=link
+    )

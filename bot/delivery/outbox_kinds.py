@@ -66,13 +66,21 @@ def announcement(
     footer: str,
     channel: str | None = None,
     button: dict[str, str] | None = None,
+    *,
+    link: dict[str, str] | None = None,
+    thread_ts: str | None = None,
 ) -> Outgoing:
-    """A channel post; `button` ({"text", "action_id", "value"}) adds one button under it."""
+    """A channel post (or a DM: `channel` a user id); `button` ({"text", "action_id", "value"}) adds one button
+    under it, `link` ({"text", "action_id", "url"}) a URL button; `thread_ts` posts it in that thread."""
     payload: dict[str, Any] = {"title": title, "lines": lines, "footer": footer}
     if channel:
         payload["channel"] = channel
     if button:
         payload["button"] = button
+    if link:
+        payload["link"] = link
+    if thread_ts:
+        payload["thread_ts"] = thread_ts
     return Outgoing(ANNOUNCEMENT, key_for(ANNOUNCEMENT, key), None, payload)
 
 

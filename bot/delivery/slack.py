@@ -387,8 +387,10 @@ class SlackDelivery:
             lines=payload["lines"],
             footer=payload["footer"],
             button=payload.get("button"),
+            link=payload.get("link"),
         )
-        await self._post(row, channel=str(payload.get("channel") or self._config.slack.leads_channel), message=message)
+        channel = str(payload.get("channel") or self._config.slack.leads_channel)
+        await self._post(row, channel=channel, message=message, thread_ts=payload.get("thread_ts"))
 
 
 def _refusal(exc: Exception) -> str:

@@ -129,6 +129,8 @@ def event_line(event: LeadEvent, tz: ZoneInfo = UTC_ZONE) -> str:
         amount, rep = money(d.get("amount_cents")), mention(d.get("rep"))
         line = f"🏆 Celebrated as won with /win by {who}: {amount}, closed by {rep}"
         line += f" · campaign {text('campaign')}" if d.get("campaign") else ""
+    elif kind == "content_shared":  # Share to a lead, from /content
+        line = f"📎 {who} shared {text('title') or 'an asset'} from the content library"
     else:
         line = mrkdwn(kind.replace("_", " "), 60).capitalize() + (f" by {who}" if event.actor else "")
     if d.get("imported") and "(imported)" not in line:

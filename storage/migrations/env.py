@@ -6,6 +6,7 @@ from __future__ import annotations
 from alembic import context
 
 from storage.models import Base
+from storage.search_schema import include_name
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -17,6 +18,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=include_name,  # the full-text index (0018) is the migrations' alone
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from storage.db import Database, async_url, head_revision
 from storage.models import Base
+from storage.search_schema import include_name
 
 
 async def test_migrating_an_empty_database_matches_the_models(db_url: str) -> None:
@@ -17,7 +18,8 @@ async def test_migrating_an_empty_database_matches_the_models(db_url: str) -> No
     await db.prepare()
 
     def differences(conn: Connection) -> list[object]:
-        return list(compare_metadata(MigrationContext.configure(conn), Base.metadata))
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
+        return list(compare_metadata(context, Base.metadata))
 
     try:
         async with db.engine.connect() as conn:
