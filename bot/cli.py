@@ -7,6 +7,7 @@
     handoff db rebuild-rollups rebuild /funnel's rollup from the leads, in one transaction
     handoff import leads.csv   backfill leads from a CSV file
     handoff spend import spend.csv   marketing spend per month and source
+    handoff content import library.csv   marketing's content library (assets updated by URL)
 
 Configuration problems end with one line naming the setting, and exit code 2.
 """
@@ -172,6 +173,16 @@ def cmd_spend(settings: Settings, path: Path) -> int:
     return asyncio.run(import_spend(settings, Team(config, slack, clock), clock, path))
 
 
+def cmd_content(settings: Settings, path: Path) -> int:
+    from bot.content.importer import import_library
+
+    if not path.is_file():
+        raise ConfigError(str(path), "no such file")
+    config = load(settings)
+    asyncio.run(check_database(settings.database_url))
+    return asyncio.run(import_library(settings, config, path))
+
+
 def cmd_sla(settings: Settings, action: str) -> int:
     """`handoff sla show|history`: what /sla answers, as plain text. The team file is adopted first (version 1 on an
     empty database, or its edit recorded and announced), as the app does when it starts."""
@@ -215,7 +226,7 @@ def parser() -> argparse.ArgumentParser:
         "  handoff db upgrade",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = p.add_subparsers(dest="command", metavar="{run,worker,db,import,spend,hubspot,sla}")
+    sub = p.add_subparsers(dest="command", metavar="{run,worker,db,import,spend,content,hubspot,sla}")
     sub.add_parser("run", help="start the app (web server, SLA sweep, Slack delivery; HANDOFF_ROLE=web: no delivery)")
     sub.add_parser("worker", help="only Slack delivery and the scheduler (SLA sweep, digests), beside web processes")
     db = sub.add_parser("db", help="database schema")
@@ -226,6 +237,9 @@ def parser() -> argparse.ArgumentParser:
     spend = sub.add_parser("spend", help="marketing spend per month and source (cost per MQL, CAC)")
     spend.add_argument("action", choices=["import"])
     spend.add_argument("csv", type=Path, help="columns: month (2026-11), source, amount")
+    content = sub.add_parser("content", help="marketing's content library (/content)")
+    content.add_argument("action", choices=["import"])
+    content.add_argument("csv", type=Path, help="columns: title,kind,url,stage,industries,tags,owner,expires")
     hubspot = sub.add_parser("hubspot", help="the HubSpot properties the write-back needs (setup creates them)")
     hubspot.add_argument("action", choices=["setup", "check"])
     sla = sub.add_parser("sla", help="the agreement between sales and marketing (what /sla shows)")
@@ -259,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_db(settings, args.action)
         if args.command == "spend":
             return cmd_spend(settings, args.csv)
+        if args.command == "content":
+            return cmd_content(settings, args.csv)
         if args.command == "hubspot":
             return cmd_hubspot(settings, args.action)
         if args.command == "sla":

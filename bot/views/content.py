@@ -79,7 +79,7 @@ def browse_answer(
     sections = [("*Newest*", [card(a, can_expire=can_expire) for a in newest])]
     if shared:
         sections.append(("*Most shared*", [card(a, can_expire=can_expire, shares=n) for a, n in shared]))
-    return ContentAnswer("📚 The content library: search it with `/content <words>`", sections)
+    return ContentAnswer("📚 The content library: search it with `/content` and a few words", sections)
 
 
 def results_message(renderer: Renderer, answer: ContentAnswer) -> dict[str, Any]:

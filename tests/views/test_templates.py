@@ -492,6 +492,7 @@ def test_every_template_is_covered_here() -> None:
         "channel/win.json.j2",
         "dm/sla_alarm.json.j2",
         "ephemeral/agreement.json.j2",  # tests/agreement/test_sla_command.py
+        "ephemeral/content_results.json.j2",  # tests/content/test_templates.py
         "ephemeral/funnel.json.j2",
         "ephemeral/funnel_help.json.j2",
         "ephemeral/notice.json.j2",
@@ -499,6 +500,8 @@ def test_every_template_is_covered_here() -> None:
         "ephemeral/wins.json.j2",
         "home/home.json.j2",
         "modals/attempt.json.j2",  # tests/cadence/test_log_attempt.py
+        "modals/content_add.json.j2",  # tests/content/test_templates.py
+        "modals/content_share.json.j2",  # tests/content/test_templates.py
         "modals/decline_proposal.json.j2",  # tests/proposals/test_templates.py
         "modals/failed.json.j2",
         "modals/history.json.j2",
