@@ -173,14 +173,14 @@ def cmd_spend(settings: Settings, path: Path) -> int:
     return asyncio.run(import_spend(settings, Team(config, slack, clock), clock, path))
 
 
-def cmd_content(settings: Settings, path: Path) -> int:
+def cmd_content(settings: Settings, path: Path, *, announce: bool) -> int:
     from bot.content.importer import import_library
 
     if not path.is_file():
         raise ConfigError(str(path), "no such file")
     config = load(settings)
     asyncio.run(check_database(settings.database_url))
-    return asyncio.run(import_library(settings, config, path))
+    return asyncio.run(import_library(settings, config, path, announce=announce))
 
 
 def cmd_sla(settings: Settings, action: str) -> int:
@@ -240,6 +240,7 @@ def parser() -> argparse.ArgumentParser:
     content = sub.add_parser("content", help="marketing's content library (/content)")
     content.add_argument("action", choices=["import"])
     content.add_argument("csv", type=Path, help="columns: title,kind,url,stage,industries,tags,owner,expires")
+    content.add_argument("--no-announce", action="store_true", help="store the assets; do not announce new ones")
     hubspot = sub.add_parser("hubspot", help="the HubSpot properties the write-back needs (setup creates them)")
     hubspot.add_argument("action", choices=["setup", "check"])
     sla = sub.add_parser("sla", help="the agreement between sales and marketing (what /sla shows)")
@@ -274,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "spend":
             return cmd_spend(settings, args.csv)
         if args.command == "content":
-            return cmd_content(settings, args.csv)
+            return cmd_content(settings, args.csv, announce=not args.no_announce)
         if args.command == "hubspot":
             return cmd_hubspot(settings, args.action)
         if args.command == "sla":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -46,3 +47,32 @@ async def upsert_asset(*, session: AsyncSession, row: AssetRow, actor: str, now:
     asset.updated_at = now
     await session.flush()
     return asset, created
+
+
+async def upsert_assets(
+    *, session: AsyncSession, rows: Sequence[AssetRow], actor: str, now: datetime
+) -> list[tuple[ContentAsset, bool]]:
+    """`upsert_asset` for many rows at once (an import's batch): one read of the URLs already stored, one flush.
+    A URL twice in `rows` ends in one asset, the later row's."""
+    urls = list({row.url for row in rows})
+    known = {
+        a.url: a
+        for a in await session.scalars(select(ContentAsset).where(ContentAsset.url.in_(urls)).with_for_update())
+    }
+    out: list[tuple[ContentAsset, bool]] = []
+    for row in rows:
+        asset = known.get(row.url)
+        created = asset is None
+        if asset is None:
+            asset = known[row.url] = ContentAsset(url=row.url, added_by=actor, added_at=now)
+            session.add(asset)
+        elif asset.expires_on != row.expires_on:
+            asset.expired_at = None
+            asset.expiry_warned_at = None
+        asset.title, asset.kind, asset.stage = row.title, row.kind, row.stage
+        asset.industries, asset.tags = list(row.industries), list(row.tags)
+        asset.owner, asset.expires_on, asset.search_text = row.owner, row.expires_on, row.search_text
+        asset.updated_at = now
+        out.append((asset, created))
+    await session.flush()
+    return out

@@ -1,11 +1,12 @@
 """`handoff content import library.csv`: assets in bulk, checked line by line as the `/content add` modal checks
-them (bot/content/assets.read_asset) and stored through the same write path (bot/content/library.add_asset).
+them (bot/content/assets.read_asset) and stored through the same write path (bot/content/library.add_assets).
 
 Columns (header row required): title, kind, url, and optionally stage, industries, tags, owner, expires; lists are
-separated by `;`. A bad line is reported with its number and field and changes nothing; good lines are stored in
-batches, each batch one transaction (a line is stored whole or not at all). A line whose URL the library has
-updates that asset. Bytes that are not UTF-8, NUL characters and cells over the CSV limit make a bad line, not a
-failed import. A progress bar runs on stderr; the summary says how many were added, updated and bad."""
+separated by `;`. New assets are announced as the modal's are (`--no-announce`: stored only). A bad line is
+reported with its number and field and changes nothing; good lines are stored in batches, each batch one
+transaction (a line is stored whole or not at all). A line whose URL the library has updates that asset. Bytes
+that are not UTF-8, NUL characters and cells over the CSV limit make a bad line, not a failed import. A progress
+bar runs on stderr; the summary says how many were added, updated and bad."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from bot.clock import SystemClock
 from bot.config.settings import Settings
 from bot.config.team_file import HandoffConfig
 from bot.content.assets import AssetInput, read_asset
-from bot.content.library import add_asset
+from bot.content.library import add_assets
 from bot.errors import ConfigError, UserError
 from storage.db import Database
 
@@ -89,16 +90,16 @@ def read_lines(path: Path, today: date, report: ImportReport) -> Iterator[tuple[
                 yield reader.line_num, None
 
 
-async def store_batch(db: Database, config: HandoffConfig, batch: list[AssetInput], report: ImportReport) -> None:
+async def store_batch(
+    db: Database, config: HandoffConfig, batch: list[AssetInput], report: ImportReport, *, announce: bool
+) -> None:
     clock = SystemClock()
     for attempt in range(3):  # a replica (or a modal) adding the same URL meanwhile: the retry updates it
         try:
-            added = updated = 0
             async with db.session() as session:
-                for asset in batch:
-                    _, created = await add_asset(session, config, asset, actor=ACTOR, now=clock.now())
-                    added, updated = added + created, updated + (not created)
-            report.added, report.updated = report.added + added, report.updated + updated
+                stored = await add_assets(session, config, batch, actor=ACTOR, now=clock.now(), announce=announce)
+            added = len({asset.id for asset, created in stored if created})
+            report.added, report.updated = report.added + added, report.updated + len(stored) - added
             return
         except IntegrityError:
             if attempt == 2:
@@ -110,7 +111,7 @@ def count_lines(path: Path) -> int:
         return max(sum(1 for _ in handle) - 1, 0)
 
 
-async def import_library(settings: Settings, config: HandoffConfig, path: Path) -> int:
+async def import_library(settings: Settings, config: HandoffConfig, path: Path, *, announce: bool = True) -> int:
     console = Console(stderr=True)
     db = Database(settings.database_url)
     report = ImportReport()
@@ -124,11 +125,11 @@ async def import_library(settings: Settings, config: HandoffConfig, path: Path) 
                 if asset is not None:
                     batch.append(asset)
                 if len(batch) >= BATCH:
-                    await store_batch(db, config, batch, report)
+                    await store_batch(db, config, batch, report, announce=announce)
                     batch.clear()
                 progress.advance(task, 1)
             if batch:
-                await store_batch(db, config, batch, report)
+                await store_batch(db, config, batch, report, announce=announce)
     finally:
         await db.dispose()
     console.print(f"added [bold]{report.added}[/], updated [bold]{report.updated}[/], bad [bold]{len(report.bad)}[/]")

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +26,31 @@ async def add_asset(
 ) -> tuple[ContentAsset, bool]:
     """Store `asset` (a new one, or the one with its URL brought up to date) in the caller's transaction; a new one
     is announced. True when it is new."""
-    row = store.AssetRow(
+    stored, created = await store.upsert_asset(session=session, row=row_of(asset), actor=actor, now=now)
+    if created:
+        await enqueue_many(session=session, rows=[announcement(config, stored, actor)], now=now)
+    return stored, created
+
+
+async def add_assets(
+    session: AsyncSession,
+    config: HandoffConfig,
+    assets: Sequence[AssetInput],
+    *,
+    actor: str,
+    now: datetime,
+    announce: bool = True,
+) -> list[tuple[ContentAsset, bool]]:
+    """`add_asset` for an import's batch, in the caller's transaction: the new ones announced (unless not)."""
+    stored = await store.upsert_assets(session=session, rows=[row_of(a) for a in assets], actor=actor, now=now)
+    news = {asset.id: asset for asset, created in stored if created}
+    if announce and news:
+        await enqueue_many(session=session, rows=[announcement(config, a, actor) for a in news.values()], now=now)
+    return stored
+
+
+def row_of(asset: AssetInput) -> store.AssetRow:
+    return store.AssetRow(
         title=asset.title,
         kind=asset.kind,
         url=asset.url,
@@ -36,10 +61,6 @@ async def add_asset(
         expires_on=asset.expires_on,
         search_text=search_text(asset),
     )
-    stored, created = await store.upsert_asset(session=session, row=row, actor=actor, now=now)
-    if created:
-        await enqueue_many(session=session, rows=[announcement(config, stored, actor)], now=now)
-    return stored, created
 
 
 def announcement(config: HandoffConfig, asset: ContentAsset, actor: str) -> Outgoing:
