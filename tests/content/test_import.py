@@ -41,8 +41,8 @@ async def test_good_lines_are_stored_bad_lines_listed_and_a_known_url_updated(tm
     assert "Traceback" not in result.stderr
     rows = await fetch(db_url, "SELECT title, kind, stage FROM content_assets ORDER BY url")
     assert rows == [("Battle card", "battle_card", "opportunity"), ("Retail case study v2", "case_study", "sql")]
-    found = await fetch(db_url, "SELECT count(*) FROM content_shares")
-    assert found == [(0,)]
+    announced = await fetch(db_url, "SELECT count(*) FROM outbox WHERE kind = 'announcement'")
+    assert announced == [(2,)]  # the two new assets, not the updated one
 
 
 async def test_hostile_files_are_answered_line_by_line(tmp_path: Path, db_url: str) -> None:
@@ -80,8 +80,9 @@ async def test_ten_thousand_rows_import_with_a_progress_bar(tmp_path: Path, db_u
     lines = "".join(f"Asset {i},deck,https://x.example.com/a/{i},,Retail,tag{i % 7},,\n" for i in range(10_000))
     setup(tmp_path, HEADER + lines)
     env = {**GOOD_ENV, "DATABASE_URL": db_url}
-    result = run_handoff(tmp_path, env, "content", "import", "library.csv")
+    result = run_handoff(tmp_path, env, "content", "import", "library.csv", "--no-announce")
     assert result.returncode == 0, result.stderr
     assert "added 10000, updated 0, bad 0" in result.stderr
+    assert await fetch(db_url, "SELECT count(*) FROM outbox") == [(0,)]  # --no-announce: stored only
     assert "importing assets" in result.stderr
     assert await fetch(db_url, "SELECT count(*) FROM content_assets") == [(10_000,)]
