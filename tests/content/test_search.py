@@ -4,12 +4,13 @@ hostile queries never fail; and the search goes through the database's full-text
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 
-from bot.content.ids import ContentAction
+from bot.content.ids import SHARE_BLOCK, ContentAction, ContentCallback
 from bot.content.search import read_query
 from bot.lifecycle.timeline import event_line
 from storage import content_search
@@ -152,3 +153,30 @@ async def test_search_uses_the_full_text_index(app: Harness) -> None:
                    "@@ to_tsquery('simple', :q)")  # fmt: skip
             plan = " ".join(str(r[0]) for r in (await session.execute(text(sql), {"q": "'indexed':*"})).all())
             assert "ix_content_assets_search" in plan
+
+
+async def test_forged_and_stale_buttons_and_share_submissions_change_nothing(app: Harness) -> None:
+    asset_id = await stored(app, "A deck", "https://x.example.com/d", kind="deck")
+    lead_id = await app.new_lead(name="Kim", company="Delta")
+    for value in ("abc", "0", "-1", "9" * 30, "\x00"):
+        said = await press(app, REP1, ContentAction.SHARE, value)
+        assert "older version" in said[0]["text"]
+    gone = await press(app, REP1, ContentAction.COPY_LINK, "987654")
+    assert "no longer in the library" in gone[0]["text"]
+
+    values = {
+        SHARE_BLOCK: {ContentAction.SHARE_LEAD: {"type": "static_select", "selected_option": {"value": "424242"}}}
+    }
+    status, answer = await app.submit(ContentCallback.SHARE, REP1, str(asset_id), values)
+    assert status == 200 and list(json.loads(answer)["errors"]) == [SHARE_BLOCK]
+    values = {
+        SHARE_BLOCK: {ContentAction.SHARE_LEAD: {"type": "static_select", "selected_option": {"value": str(lead_id)}}}
+    }
+    status, answer = await app.submit(ContentCallback.SHARE, OUTSIDER, str(asset_id), values)  # forged by an outsider
+    assert status == 200 and "Only sales and managers" in json.loads(answer)["errors"][SHARE_BLOCK]
+    await press(app, MARKETER, ContentAction.EXPIRE, str(asset_id))
+    status, answer = await app.submit(ContentCallback.SHARE, REP1, str(asset_id), values)  # expired meanwhile
+    assert status == 200 and "has expired" in json.loads(answer)["errors"][SHARE_BLOCK]
+    await app.settle()
+    assert await app.thread_replies(lead_id) == []
+    assert [e for e in await app.events(lead_id) if e.kind == "content_shared"] == []
