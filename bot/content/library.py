@@ -14,6 +14,7 @@ from bot.content.assets import KINDS, STAGES, AssetInput, search_text
 from bot.content.ids import ContentAction
 from bot.delivery import outbox_kinds as kinds
 from message_templates import inline, mrkdwn
+from message_templates.wording import mention
 from storage import content as store
 from storage.content_models import ContentAsset
 from storage.outbox import Outgoing, enqueue_many
@@ -73,7 +74,8 @@ def announcement(config: HandoffConfig, asset: ContentAsset, actor: str) -> Outg
     lines = [f"*{inline(asset.title, 200)}*", " · ".join(facts)]
     if asset.tags:
         lines.append("Tags: " + ", ".join(inline(t, 50) for t in asset.tags))
-    footer = f"Added by <@{actor}> · find it again with `/content {mrkdwn(asset.title.split()[0], 40)}`"
+    who = "the import" if actor == "import" else mention(actor)  # `handoff content import` is nobody in Slack
+    footer = f"Added by {who} · find it again with `/content {mrkdwn(asset.title.split()[0], 40)}`"
     channel = config.content.announce_channel or config.slack.leads_channel
     link = {"text": "Open", "action_id": OPEN_ACTION, "url": asset.url}  # a link cannot go in mrkdwn: a URL button
     return kinds.announcement(

@@ -20,6 +20,7 @@ from bot.delivery import outbox_kinds as kinds
 from bot.errors import Forbidden, NotFound, UserError
 from bot.lifecycle.stages import OPEN
 from message_templates import inline
+from message_templates.wording import mention
 from storage import content_search as store
 from storage import leads as lead_queries
 from storage.content_models import ContentAsset
@@ -139,7 +140,7 @@ class ContentLibrary:
                                          asset_id=asset.id, title=asset.title)  # fmt: skip
             post = kinds.announcement(
                 f"content_share:{share.id}", "📎 From the content library", facts(asset),
-                f"Shared by <@{user_id}>", lead.slack_channel, thread_ts=lead.slack_ts,
+                f"Shared by {mention(user_id)}", lead.slack_channel, thread_ts=lead.slack_ts,
                 link={"text": "Open", "action_id": ContentAction.OPEN, "url": asset.url},
             )  # fmt: skip
             await enqueue_many(session=session, rows=[post], now=now)
