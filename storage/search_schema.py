@@ -1,6 +1,9 @@
 """Schema the migrations keep that the models cannot describe: the content library's full-text index (migration
 0018), SQLite's FTS5 table with its shadow tables and PostgreSQL's GIN index on an expression. Comparing the models
-with the database (autogenerate, tests/storage/test_migrations.py) leaves these names out."""
+with the database (autogenerate, tests/storage/test_migrations.py) leaves these names out.
+
+A later migration that alters content_assets on SQLite in batch mode (render_as_batch recreates the table) drops the
+FTS triggers with it: such a migration must run 0018's SQLITE_DOWN before and SQLITE_UP after."""
 
 from __future__ import annotations
 
