@@ -8,7 +8,7 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
 from bot.app.services import Services
-from handlers import actions, commands, context, events, hubspot, intake, proposals, salesforce, views
+from handlers import actions, commands, content_requests, context, events, hubspot, intake, proposals, salesforce, views
 
 
 def register(app: AsyncApp, svc: Services) -> None:
@@ -16,6 +16,8 @@ def register(app: AsyncApp, svc: Services) -> None:
     for surface in (actions, views, commands, events):
         surface.register(app)
     proposals.register(app)  # a proposal's buttons and modals (/sla propose)
+    content_requests.register(app)  # a content request's buttons and modals (/content request)
+    content_requests.register_temporary_command(app)  # TEMPORARY: /content until handlers/content.py has it
 
 
 def routes() -> list[web.RouteDef]:
