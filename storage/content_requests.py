@@ -65,3 +65,8 @@ async def requested_between(session: AsyncSession, *, start: datetime, end: date
     """Requests asked in [start, end): what compliance is computed over (a direct query, apart from the rollups)."""
     query = select(ContentRequest).where(ContentRequest.requested_at >= start, ContentRequest.requested_at < end)
     return list(await session.scalars(query))
+
+
+async def asset_by_url(session: AsyncSession, url: str) -> ContentAsset | None:
+    found: ContentAsset | None = (await session.scalars(select(ContentAsset).where(ContentAsset.url == url))).first()
+    return found

@@ -163,22 +163,16 @@ class ContentRequests:
             return await store.recent_assets(session, limit=ASSETS_SHOWN)
 
     async def deliver(self, request_id: int, user_id: str, *, asset: str, url: str, title: str, kind: str) -> None:
-        """An asset of the library, or a URL (added to the library, and announced, when it is new)."""
+        """An asset of the library, or a URL (added to the library, and announced, when it is new: then with its
+        title and kind)."""
         await self._check_marketing(user_id, "deliver")
         now = self._clock.now()
-        given = self._new_asset(url, title, kind) if url.strip() else None
-        if given is None and not asset.strip():
+        link = read_url(url) if url.strip() else None
+        if link is None and not asset.strip():
             raise UserError("Pick an asset of the library, or give its URL.", field="asset")
         async with self._db.session() as session:
             request = await self._claim(session, request_id)
-            if given is not None:
-                found, _ = await add_asset(session, self.config, given, actor=user_id, now=now)
-            else:
-                number = asset.strip()
-                picked = await store.asset(session, int(number)) if number.isdigit() and len(number) < 19 else None
-                if picked is None or picked.expired_at is not None:
-                    raise UserError("That asset is no longer in the library: pick another.", field="asset")
-                found = picked
+            found = await self._asset(session, link, asset, title, kind, user_id, now)
             clocks.stop(request, self.config, now, cancel=False)
             request.state, request.delivered_by, request.delivered_at = "delivered", user_id, now
             request.asset_id, request.delivered_url = found.id, found.url
@@ -188,9 +182,20 @@ class ContentRequests:
                                                                              "delivered")]  # fmt: skip
             await enqueue_many(session=session, rows=rows, now=now)
 
-    def _new_asset(self, url: str, title: str, kind: str) -> AssetInput:
-        link = read_url(url)
-        return AssetInput(title=read_title(title), kind=read_kind(kind or "other"), url=link)
+    async def _asset(
+        self, session: AsyncSession, link: str | None, asset: str, title: str, kind: str, user_id: str, now: datetime
+    ) -> ContentAsset:
+        if link is not None:
+            known = await store.asset_by_url(session, link)
+            if known is not None and known.expired_at is None:
+                return known
+            given = AssetInput(title=read_title(title), kind=read_kind(kind or "other"), url=link)
+            return (await add_asset(session, self.config, given, actor=user_id, now=now))[0]
+        number = asset.strip()
+        picked = await store.asset(session, int(number)) if number.isdigit() and len(number) < 19 else None
+        if picked is None or picked.expired_at is not None:
+            raise UserError("That asset is no longer in the library: pick another.", field="asset")
+        return picked
 
     async def decline(self, request_id: int, user_id: str, reason: str) -> None:
         await self._check_marketing(user_id, "decline")
