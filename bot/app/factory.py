@@ -116,6 +116,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         poll_seconds=roles.poll_seconds(settings.role),
     )
     db.wake_after_enqueue(worker.wake)  # every commit that queued outbox rows, whichever service made it
+    content_requests = ContentRequests(db, team, clock, agreements)
     return Services(
         settings=settings,
         config=config,
@@ -130,7 +131,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         timelines=Timelines(db, team),
         sla=sla,
         reviews=SlaReviews(db, config, clock, agreements),
-        funnel=FunnelService(metrics, client, renderer, config),
+        funnel=FunnelService(metrics, client, renderer, config, content=content_requests.compliance),
         home=HomeService(db, team, metrics, client, renderer, clock),
         away=away,
         digest=Digest(db, config, clock, metrics),
@@ -142,7 +143,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         attempts=AttemptService(db, team, clock, sla),
         agreements=agreements,
         proposals=Proposals(db, config, team, clock, agreements),
-        content_requests=ContentRequests(db, team, clock, agreements),
+        content_requests=content_requests,
     )
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from bot.config.content_request import ContentRequestClock
 from bot.config.fields import GROUP_ID
 from bot.config.team_file import HandoffConfig
+from message_templates.wording import humanize
 from storage.content_models import ContentRequest
 
 CHANNEL = "channel"
@@ -154,3 +155,17 @@ def compliance(requests: list[ContentRequest]) -> Compliance:
 def working_duration(config: HandoffConfig, business_hours: bool, seconds: int) -> timedelta:
     """Counted seconds as people read them (a working day is "1d")."""
     return config.working_time(business_hours).unspan(timedelta(seconds=seconds))
+
+
+def compliance_text(c: Compliance, config: HandoffConfig) -> str:
+    """ "*67%* on time (2 of 3 settled) · 1 declined · 1 open · median 5 h to delivery"; "—" while none settled."""
+    rate = f"*{c.met / c.settled * 100:.0f}%*" if c.settled else "—"
+    said = [f"{rate} on time ({c.met} of {c.settled} settled)"]
+    if c.declined:
+        said.append(f"{c.declined} declined")
+    if c.open:
+        said.append(f"{c.open} open")
+    if c.median_seconds is not None:
+        median = working_duration(config, config.sla.content_request.business_hours, c.median_seconds)
+        said.append(f"median {humanize(median)} to delivery")
+    return " · ".join(said)
