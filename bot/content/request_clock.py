@@ -134,10 +134,11 @@ class Compliance:
         return self.met / self.settled if self.settled else None
 
 
-def compliance(requests: list[ContentRequest]) -> Compliance:
+def compliance(requests: list[ContentRequest], now: datetime) -> Compliance:
     """Met ÷ settled over requests asked in a period: met = delivered by the deadline; settled = met + missed,
-    where a breached request still waiting counts as missed; declined requests are counted apart."""
-    states = [r.clock_state for r in requests]
+    where a request still waiting past its deadline counts as missed (swept or not); declined requests are
+    counted apart, as are those still on time."""
+    states = ["breached" if r.clock_state == "running" and now >= r.due_at else r.clock_state for r in requests]
     times = sorted(r.elapsed_seconds or 0 for r in requests if r.state == "delivered")
     median = None
     if times:
@@ -166,6 +167,6 @@ def compliance_text(c: Compliance, config: HandoffConfig) -> str:
     if c.open:
         said.append(f"{c.open} open")
     if c.median_seconds is not None:
-        median = working_duration(config, config.sla.content_request.business_hours, c.median_seconds)
-        said.append(f"median {humanize(median)} to delivery")
+        working = " of working time" if config.sla.content_request.business_hours else ""
+        said.append(f"median {humanize(timedelta(seconds=c.median_seconds))}{working} to delivery")
     return " · ".join(said)

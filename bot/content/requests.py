@@ -249,4 +249,4 @@ class ContentRequests:
 
     async def compliance(self, start: datetime, end: datetime) -> clocks.Compliance:
         async with self._db.reading() as session:
-            return clocks.compliance(await store.requested_between(session, start=start, end=end))
+            return clocks.compliance(await store.requested_between(session, start=start, end=end), self._clock.now())

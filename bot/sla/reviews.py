@@ -227,7 +227,7 @@ class SlaReviews:
                 [
                     "*Sales kept its side:*\n" + "\n".join(sales),
                     f"*Marketing kept its side:*\n• {volume}; {rate}\n"
-                    f"• Content requests: {compliance_text(compliance(asked), self._config)}",
+                    f"• Content requests: {compliance_text(compliance(asked, now), self._config)}",
                     *_proposal_lines(proposed),
                 ],
                 "Quarterly SLA review · first working day of the quarter",

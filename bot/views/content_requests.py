@@ -4,9 +4,10 @@ post (in the requests channel, a reply in its thread, or a DM about it), rendere
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from bot.config.business_time import format_duration
 from bot.config.team_file import HandoffConfig
 from bot.content.assets import KINDS
 from bot.content.request_clock import working_duration
@@ -68,18 +69,19 @@ def decline_modal(renderer: Renderer, request: ContentRequest) -> dict[str, Any]
 def state_line(request: ContentRequest, config: HandoffConfig, asset: ContentAsset | None, now: datetime) -> str:
     """Where the request stands, clock included (escaped mrkdwn)."""
     if request.state == "delivered":
-        took = working_duration(config, request.business_hours, request.elapsed_seconds or 0)
+        took = humanize(timedelta(seconds=request.elapsed_seconds or 0))
         on_time = "on time" if request.clock_state == "met" else "late"
         what = f": {inline(asset.title, 200)}" if asset else ""
-        return f"✅ Delivered by {mention(request.delivered_by)}{what} · {on_time}, in {humanize(took)}"
+        working = " of working time" if request.business_hours else ""
+        return f"✅ Delivered by {mention(request.delivered_by)}{what} · {on_time}, in {took}{working}"
     if request.state == "declined":
         return f"❌ Declined by {mention(request.declined_by)}: {mrkdwn(request.decline_reason or '', 1500)}"
     who = f"Taken by {mention(request.taken_by)}" if request.taken_by else "Waiting for marketing to take it"
     if request.clock_state == "breached" or now >= request.due_at:
         return f"{who} · 🚨 late: it was due {_when(request.due_at, config)}"
-    target = working_duration(config, request.business_hours, request.target_seconds)
+    target = format_duration(working_duration(config, request.business_hours, request.target_seconds))
     time = "working time" if request.business_hours else "around the clock"
-    return f"{who} · due {_when(request.due_at, config)} ({humanize(target)} of {time})"
+    return f"{who} · due {_when(request.due_at, config)} ({target} of {time})"
 
 
 def buttons_for(request: ContentRequest) -> list[Button]:
