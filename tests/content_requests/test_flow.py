@@ -5,6 +5,7 @@ the business-hours deadline."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -166,3 +167,15 @@ async def test_a_request_on_friday_afternoon_is_due_after_the_weekend(start_app:
     [request] = await requests(app)
     # one hour on Friday, eight on Monday, seven on Tuesday: due Tuesday 16:00 in Chicago
     assert request.due_at == datetime(2026, 12, 1, 22, 0, tzinfo=UTC)
+
+
+async def test_two_replicas_sweeping_at_once_escalate_once(start_app: StartApp) -> None:
+    app = await started(start_app)
+    other = await started(start_app)  # a second replica on the same database and workspace
+    await ask(app)
+    app.clock.set(TUE_17 + timedelta(hours=1))
+    await asyncio.gather(app.svc.sweep_all(), other.svc.sweep_all(), app.svc.sweep_all())
+    await app.settle()
+    await other.settle()
+    assert len(app.dms(MKT_HEAD)) == 1  # nobody took it: the marketing head hears, once
+    assert app.dms(MARKETER) == []  # the heads-up is not sent after the breach: the escalation says it
