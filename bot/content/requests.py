@@ -180,6 +180,8 @@ class ContentRequests:
             request.taken_at = request.taken_at or now
             rows = [kinds.content_request(request.id), kinds.content_request(request.id, request.requested_by,
                                                                              "delivered")]  # fmt: skip
+            if request.lead_id is not None:  # the lead's thread hears what was made for it
+                rows.append(kinds.content_request(request.id, "lead", "lead_delivered"))
             await enqueue_many(session=session, rows=rows, now=now)
 
     async def _asset(

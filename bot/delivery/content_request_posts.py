@@ -14,7 +14,7 @@ from storage.db import Database
 from storage.outbox import Claimed
 
 Show = Callable[..., Awaitable[tuple[str, str] | None]]
-CHANNEL, THREAD = "channel", "thread"
+CHANNEL, THREAD, LEAD = "channel", "thread", "lead"
 
 
 class ContentRequestPosts:
@@ -47,5 +47,10 @@ class ContentRequestPosts:
         if to == THREAD:
             await show(row, at=(None, None), message=message, post_to=request.slack_channel or channel,
                        thread_ts=request.slack_ts)  # fmt: skip
+            return
+        if to == LEAD:
+            if lead is not None and lead.slack_channel and lead.slack_ts:
+                await show(row, at=(None, None), message=message, post_to=lead.slack_channel,
+                           thread_ts=lead.slack_ts)  # fmt: skip
             return
         await show(row, at=(None, None), message=message, post_to=to)

@@ -96,6 +96,7 @@ HEADLINES = {
     "warn": "⏰ *Content request #{id}* from {who} is due soon",
     "delivered": "📦 *Your content request #{id}* was delivered",
     "declined": "*Your content request #{id}* was declined",
+    "lead_delivered": "📦 *Content for this lead*: request #{id} from {who} was delivered",
 }
 
 

@@ -121,8 +121,11 @@ async def test_an_untaken_late_request_reaches_the_marketing_head(start_app: Sta
 
 async def test_a_request_delivered_from_the_library_on_time_is_met(start_app: StartApp) -> None:
     app = await started(start_app)
-    await ask(app)
+    lead_id = await app.new_lead()
+    await app.settle()
+    await ask(app, lead=str(lead_id))
     [request] = await requests(app)
+    assert request.lead_id == lead_id
     app.clock.set(START + timedelta(hours=3))
     await submit(app, RequestCallback.DELIVER, MARKETER, str(request.id),
                  deliver_values(url="https://example.com/a", title="A", kind="deck"))  # fmt: skip
@@ -136,6 +139,8 @@ async def test_a_request_delivered_from_the_library_on_time_is_met(start_app: St
                                                                                      MARKETER2)  # fmt: skip
     assert len(await assets(app)) == 1  # picked from the library: nothing added
     assert [link_buttons(m.blocks) for m in app.dms(REP1)] == [["https://example.com/a"]] * 2
+    [reply] = [m for m in await app.thread_replies(lead_id) if "Content for this lead" in m.text]
+    assert link_buttons(reply.blocks) == ["https://example.com/a"]  # only the request that named the lead
 
 
 async def test_a_declined_request_tells_the_requester_why_and_stops_its_clock(start_app: StartApp) -> None:
