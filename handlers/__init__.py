@@ -8,7 +8,19 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
 from bot.app.services import Services
-from handlers import actions, commands, content_actions, context, events, hubspot, intake, proposals, salesforce, views
+from handlers import (
+    actions,
+    commands,
+    content_actions,
+    content_requests,
+    context,
+    events,
+    hubspot,
+    intake,
+    proposals,
+    salesforce,
+    views,
+)
 
 
 def register(app: AsyncApp, svc: Services) -> None:
@@ -17,6 +29,7 @@ def register(app: AsyncApp, svc: Services) -> None:
         surface.register(app)
     proposals.register(app)  # a proposal's buttons and modals (/sla propose)
     content_actions.register(app)  # the content library's buttons and modals (/content)
+    content_requests.register(app)  # a content request's buttons and modals (/content request)
 
 
 def routes() -> list[web.RouteDef]:

@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from bot.app.services import Services
 from bot.content.search import read_query
 from bot.views.content import USAGE, add_modal, browse_answer, results_message, search_answer
+from handlers.content_requests import content_request
 from handlers.context import ephemeral, services
 
 Subcommand = Callable[[Services, dict[str, Any], AsyncAck, AsyncRespond], Awaitable[None]]
@@ -68,8 +69,10 @@ async def _usage(svc: Services, command: dict[str, Any], ack: AsyncAck, respond:
 SUBCOMMANDS: Final[dict[str, Subcommand]] = {
     "": content_browse,
     "add": content_add,
+    "request": content_request,  # sales asks marketing for content (handlers/content_requests.py)
     "help": _usage,
 }
+OPENS_A_MODAL: Final = frozenset({"add", "request"})  # words after these do not make it a search
 
 
 async def handle_content_command(
@@ -77,5 +80,5 @@ async def handle_content_command(
 ) -> None:
     words = str(command.get("text") or "").split()
     first = words[0].lower() if words else ""
-    run = SUBCOMMANDS.get(first, content_search) if len(words) <= 1 else content_search
+    run = SUBCOMMANDS.get(first, content_search) if len(words) <= 1 or first in OPENS_A_MODAL else content_search
     await run(services(context), command, ack, respond)

@@ -24,6 +24,7 @@ SECTIONS = {
     "follow_up": "Follow-up cadence",
     "mql_volume": "MQL volume",
     "mql": "MQL definition",
+    "content_request": "Content request",
 }
 KEYS = {
     "target": "target",

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.config.agreement import Change, Terms, diff, flatten, sla_with, terms_of, with_changes
+from bot.config.agreement import Change, Terms, diff, flatten, sla_with, terms_of, with_changes, with_defaults
 from bot.config.team_file import HandoffConfig, SlaConfig
 from bot.delivery import outbox_kinds as kinds
 from message_templates import terms as words
@@ -112,12 +112,12 @@ class Agreements:
             await session.flush()
             self._remember(row)
             return Adopted(FIRST, (), seeded=True)
-        edited = {c.term: c.after for c in diff(newest.file_terms, file_terms)}
+        edited = {c.term: c.after for c in diff(with_defaults(newest.file_terms), file_terms)}
         if not edited:
             self._remember(newest)
             return Adopted(newest.version, (), seeded=False)
-        terms = _edited(newest.terms, file_terms, edited)
-        changes = tuple(diff(newest.terms, terms))
+        terms = _edited(with_defaults(newest.terms), file_terms, edited)
+        changes = tuple(diff(with_defaults(newest.terms), terms))
         number = newest.version + 1
         row = store.add_version(
             session,

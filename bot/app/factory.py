@@ -32,6 +32,7 @@ from bot.clock import Clock, SystemClock
 from bot.config.settings import Settings
 from bot.config.team import Team
 from bot.config.team_file import HandoffConfig
+from bot.content.requests import ContentRequests
 from bot.content.service import ContentLibrary
 from bot.delivery import outbox_kinds as kinds
 from bot.delivery.crm import CrmWrites, HubSpotWriter, Writer
@@ -116,6 +117,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         poll_seconds=roles.poll_seconds(settings.role),
     )
     db.wake_after_enqueue(worker.wake)  # every commit that queued outbox rows, whichever service made it
+    content_requests = ContentRequests(db, team, clock, agreements)
     return Services(
         settings=settings,
         config=config,
@@ -130,7 +132,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         timelines=Timelines(db, team),
         sla=sla,
         reviews=SlaReviews(db, config, clock, agreements),
-        funnel=FunnelService(metrics, client, renderer, config),
+        funnel=FunnelService(metrics, client, renderer, config, content=content_requests.compliance),
         home=HomeService(db, team, metrics, client, renderer, clock),
         away=away,
         digest=Digest(db, config, clock, metrics),
@@ -143,6 +145,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         agreements=agreements,
         proposals=Proposals(db, config, team, clock, agreements),
         library=ContentLibrary(db, config, team, clock),
+        content_requests=content_requests,
     )
 
 

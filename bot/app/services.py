@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.config.settings import Settings
 from bot.config.team import Team
 from bot.config.team_file import HandoffConfig
+from bot.content.requests import ContentRequests
 from bot.content.service import ContentLibrary
 from bot.delivery.worker import OutboxWorker
 from bot.lifecycle.attempts import AttemptService
@@ -62,12 +63,16 @@ class Services:
     agreements: Agreements  # the agreement's versions: the SLA each lead runs on
     proposals: Proposals  # /sla propose: changes to the agreement both heads approve
     library: ContentLibrary  # /content: search, share, add and expire marketing's assets
+    content_requests: ContentRequests  # /content request: sales asks marketing, on its own clock
 
     async def sweep_all(self) -> None:
         """One scheduled SLA sweep: batches until nothing is due, each batch its own short transaction."""
         await self.routing.router.prepare()  # who is in each routing pool, read before the sweep's transactions
         for _ in range(20):  # bounded: a backlog bigger than 20 batches waits for the next run
             if (await self.sla.sweep()).timers < self.sla.batch:
+                break
+        for _ in range(20):  # content requests' clocks ([sla.content_request])
+            if await self.content_requests.sweep() < self.content_requests.batch:
                 return
 
     async def run_reviews(self) -> None:

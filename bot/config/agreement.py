@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from bot.config.business_time import format_duration
 from bot.config.team_file import SlaConfig, config_error
 
-TERM_SECTIONS = ("accept", "first_touch", "follow_up", "mql_volume", "mql")
+TERM_SECTIONS = ("accept", "first_touch", "follow_up", "mql_volume", "mql", "content_request")
 Terms = dict[str, Any]
 
 
@@ -50,6 +50,13 @@ def terms_of(sla: SlaConfig) -> Terms:
     """The agreement's part of an [sla] section, JSON-ready (what `agreement_versions.terms` stores)."""
     dumped = sla.model_dump(include=set(TERM_SECTIONS), exclude_none=False)
     return {section: _plain(dumped.get(section)) for section in TERM_SECTIONS}
+
+
+def with_defaults(terms: Terms) -> Terms:
+    """A version stored before a section existed ([sla.content_request]) as it runs: that section at its default,
+    so a start-up after an upgrade records no edit the team file did not make."""
+    defaults = terms_of(SlaConfig())
+    return {**terms, **{s: defaults[s] for s in TERM_SECTIONS if s not in terms}}
 
 
 def sla_with(base: SlaConfig, terms: Terms, *, source: str = "the agreement") -> SlaConfig:

@@ -30,6 +30,7 @@ from bot.config.business_time import (
     parse_hours,
 )
 from bot.config.content import ContentConfig
+from bot.config.content_request import ContentRequestClock
 from bot.config.escalation import EscalationStep, in_order
 from bot.config.fields import GROUP_ID, ChannelId, Duration, Frozen, MemberId, Percent, UserId, WarnAt
 from bot.config.follow_up import FollowUpConfig
@@ -137,6 +138,7 @@ class SlaConfig(Frozen):
     follow_up: FollowUpConfig | None = None  # the follow-up cadence (bot/config/follow_up.py)
     mql_volume: MqlVolumeConfig = MqlVolumeConfig()
     mql: MqlDefinition = MqlDefinition()  # the MQL definition: the score bar and the rule (bot/config/mql.py)
+    content_request: ContentRequestClock = ContentRequestClock()  # marketing's clock on content requests
     quarterly_review: bool = True
     # How many times one breached clock may be snoozed (an hour each) before only Reassign and Nudge are left.
     max_snoozes: int = Field(2, ge=0, le=20)

@@ -21,7 +21,8 @@ FEEDBACK = "feedback"  # one outcome POSTed to marketing's webhook (never coales
 ANNOUNCEMENT = "announcement"  # a one-off channel post whose content is fixed when queued
 CRM_WRITE = "crm_write"  # one outcome written to the lead's CRM record (never coalesced; a lead's go in order)
 PROPOSAL_POST = "proposal_post"  # a proposal to change the agreement: its channel post or a head's DM, kept current
-ALL = (LEAD_POST, SLA_NOTICE, WIN_POST, FEEDBACK, ANNOUNCEMENT, CRM_WRITE, PROPOSAL_POST)
+CONTENT_REQUEST = "content_request"  # a content request's post in the requests channel (kept current), its DMs
+ALL = (LEAD_POST, SLA_NOTICE, WIN_POST, FEEDBACK, ANNOUNCEMENT, CRM_WRITE, PROPOSAL_POST, CONTENT_REQUEST)
 LANES = (tuple(kind for kind in ALL if kind not in {FEEDBACK, CRM_WRITE}), (FEEDBACK,), (CRM_WRITE,))
 """What the outbox delivers in separate loops: Slack, marketing's webhook and the CRMs (a slow receiver, or a CRM's
 rate limit, holds back only its own)."""
@@ -91,3 +92,10 @@ async def announce_once(session: AsyncSession, row: Outgoing, *, mark: str, now:
         return False
     await enqueue_many(session=session, rows=[row], now=now)
     return True
+
+
+def content_request(request_id: int, to: str = "channel", event: str = "post") -> Outgoing:
+    """`to`: "channel" (its post, updated in place; `event` "post") or "thread" (a reply under it), or a user id
+    (a DM about `event`: warn, breach, delivered, declined)."""
+    payload = {"request_id": request_id, "to": to, "event": event}
+    return Outgoing(CONTENT_REQUEST, key_for(CONTENT_REQUEST, request_id, to, event), None, payload)

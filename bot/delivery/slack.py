@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.clock import Clock
 from bot.config.team_file import HandoffConfig, SlaConfig
 from bot.delivery import outbox_kinds as kinds
+from bot.delivery.content_request_posts import ContentRequestPosts
 from bot.delivery.crm import CrmWrites
 from bot.delivery.feedback import FeedbackSender
 from bot.delivery.outbox_kinds import ANNOUNCEMENT, CRM_WRITE, FEEDBACK, LEAD_POST, SLA_NOTICE, WIN_POST, notice_id_of
@@ -80,6 +81,7 @@ class SlackDelivery:
         self._feedback = feedback
         self._crm = crm
         self._proposals = ProposalPosts(db, renderer, config)
+        self._content_requests = ContentRequestPosts(db, renderer, config, clock)
 
     async def __call__(self, row: Claimed) -> None:
         if row.kind == LEAD_POST and row.lead_id is not None:
@@ -92,6 +94,8 @@ class SlackDelivery:
             await self.win_post(row, row.lead_id)
         elif row.kind == kinds.PROPOSAL_POST:
             await self._proposals(row, self._show)
+        elif row.kind == kinds.CONTENT_REQUEST:
+            await self._content_requests(row, self._show)
         elif row.kind == FEEDBACK:
             if self._feedback is None:
                 raise ValueError("a feedback delivery is queued but no [feedback] webhook_url is configured")

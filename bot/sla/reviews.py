@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.agreement.registry import Agreements
 from bot.clock import Clock
 from bot.config.team_file import HandoffConfig, SlaConfig
+from bot.content.request_clock import compliance, compliance_text
 from bot.delivery import outbox_kinds as kinds
 from bot.ids import Action
 from bot.insight.quality import lead_facts
@@ -26,6 +27,7 @@ from bot.reports.reps import rep_figures
 from bot.sla.drift import drift_notes
 from bot.sla.review_proposals import Suggestion, bar_suggestion, speed_suggestion, suggestions
 from message_templates.wording import clock_name, mention, percent
+from storage import content_requests as content_queries
 from storage import sla as queries
 from storage.clock_times import ClockTimes, clock_times
 from storage.db import Database
@@ -189,6 +191,7 @@ class SlaReviews:
             intake = await queries.intake_between(session=session, start=since, end=until)
             reps = await rep_figures(session, start=since, end=until, cohort=False)
             times = await _response_times(session, sla, since, until)
+            asked = await content_queries.requested_between(session, start=since, end=until)
         name = quarter_name(previous_start)
         leads = await lead_facts(self._db, self._config, Period(name, previous_start, previous_end, "quarter"))
         insight = self._config.insight
@@ -223,7 +226,8 @@ class SlaReviews:
                 f"🗓 SLA review for {name}",
                 [
                     "*Sales kept its side:*\n" + "\n".join(sales),
-                    f"*Marketing kept its side:*\n• {volume}; {rate}",
+                    f"*Marketing kept its side:*\n• {volume}; {rate}\n"
+                    f"• Content requests: {compliance_text(compliance(asked, now), self._config)}",
                     *_proposal_lines(proposed),
                 ],
                 "Quarterly SLA review · first working day of the quarter",

@@ -125,6 +125,8 @@ class AgreementViews:
         bar = mql.get("min_score") or 0
         rule = words.value("rule", mql.get("rule")) if mql.get("rule") else "no rule in words"
         lines.append(f"• *MQL definition*: score ≥ {bar} (unscored leads pass) · {rule}")
+        content = words.clock_terms(terms.get("content_request")).replace("to manager", "to marketing's manager")
+        lines.append(f"• *Content requests* answered within {content}")
         return lines
 
     async def history(self) -> AgreementView:

@@ -24,6 +24,7 @@ USAGE: Final = (
     "the last word may be the start of one)\n"
     "• `/content`: the newest assets and the most shared\n"
     "• `/content add`: add an asset (marketing and managers)\n"
+    "• `/content request`: ask marketing for content, on its own clock (sales)\n"
     "• `/content help`: this help\n"
     "Each result offers *Share to a lead* (posts it in the lead's thread and on its timeline), *Open* and "
     "*Copy link*; marketing and managers also see *Expire*."

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -18,6 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config.team_file import HandoffConfig
+from bot.content.request_clock import Compliance, compliance_text
 from bot.errors import UserError
 from bot.reports.metrics import DEFINITIONS, FunnelReport, GroupMetrics, Metrics
 from bot.reports.periods import USAGE, FunnelQuery
@@ -205,8 +207,16 @@ def help_sections(config: HandoffConfig) -> list[str]:
 
 
 class FunnelService:
-    def __init__(self, metrics: Metrics, client: AsyncWebClient, renderer: Renderer, config: HandoffConfig) -> None:
+    def __init__(
+        self,
+        metrics: Metrics,
+        client: AsyncWebClient,
+        renderer: Renderer,
+        config: HandoffConfig,
+        content: Callable[[datetime, datetime], Awaitable[Compliance]] | None = None,
+    ) -> None:
         self.metrics = metrics
+        self._content = content  # marketing's content-request compliance in a period (a direct query)
         self._client = client
         self._renderer = renderer
         self._config = config
@@ -247,6 +257,9 @@ class FunnelService:
         png = await asyncio.to_thread(funnel_png, stage_counts(report.total), title)
         file_id = await self.upload_chart(png, title)
         view = funnel_view(report, image_file_id=file_id)
+        if self._content is not None:  # marketing's clock beside sales' response times
+            kept = compliance_text(await self._content(*query.period.bounds(self._config.tz)), self._config)
+            view = replace(view, more_fields=[*view.more_fields, f"*Content requests kept (marketing)*\n{kept}"])
         if file_id is None:
             view = replace(view, lines=[*view.lines, CHART_MISSING])
         return self._renderer.render("ephemeral/funnel.json.j2", view=view)
