@@ -35,6 +35,7 @@ class Action(StrEnum):
     RECYCLE = "lead_recycle"
     HISTORY = "lead_history"
     OPEN_RECORD = "lead_open_record"  # a link to the lead's CRM record: Slack opens the URL, the app only acks
+    CAMPAIGN_ASSET = "campaign_open_asset"  # an asset's link under a campaign's launch: Slack opens it, the app acks
     MOVE_BANT = "move_bant_checks"
     MOVE_AMOUNT = "move_amount_input"
     MOVE_REASON = "move_reason_select"
@@ -161,7 +162,7 @@ TIMER_BUTTONS: Final = frozenset({Action.SLA_REASSIGN, Action.SLA_SNOOZE, Action
 LIST_BUTTONS: Final = frozenset({Action.HOME_SHOW_ALL, Action.HOME_PREVIOUS, Action.HOME_NEXT})
 AWAY_BUTTONS: Final = frozenset({Action.HOME_AWAY, Action.HOME_BACK})
 """A rep's away toggle on Home: the value is unused (the person clicking is the one away or back)."""
-LINK_BUTTONS: Final = frozenset({Action.OPEN_RECORD})
+LINK_BUTTONS: Final = frozenset({Action.OPEN_RECORD, Action.CAMPAIGN_ASSET})
 """Buttons with a URL: Slack opens it and still sends the click, which is acked and nothing more."""
 
 BANT = (("budget", "Budget"), ("authority", "Authority"), ("need", "Need"), ("timeline", "Timeline"))

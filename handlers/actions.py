@@ -274,6 +274,7 @@ ACTIONS: Final[list[tuple[Action, Listener]]] = [
     (Action.HOME_PREVIOUS, handle_list_page_click),
     (Action.HOME_NEXT, handle_list_page_click),
     (Action.OPEN_RECORD, handle_open_record_click),
+    (Action.CAMPAIGN_ASSET, handle_open_record_click),  # a launch's asset link: the same bare ack
     *((toggle, handle_away_toggle_click) for toggle in AWAY_BUTTONS),
 ]
 assert {action for action, _ in ACTIONS} == (

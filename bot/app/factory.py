@@ -32,6 +32,7 @@ from bot.clock import Clock, SystemClock
 from bot.config.settings import Settings
 from bot.config.team import Team
 from bot.config.team_file import HandoffConfig
+from bot.content.calendar import Calendar
 from bot.delivery import outbox_kinds as kinds
 from bot.delivery.crm import CrmWrites, HubSpotWriter, Writer
 from bot.delivery.feedback import FeedbackSender
@@ -141,6 +142,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         attempts=AttemptService(db, team, clock, sla),
         agreements=agreements,
         proposals=Proposals(db, config, team, clock, agreements),
+        calendar=Calendar(db, config, clock),
     )
 
 

@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.config.settings import Settings
 from bot.config.team import Team
 from bot.config.team_file import HandoffConfig
+from bot.content.calendar import Calendar
 from bot.delivery.worker import OutboxWorker
 from bot.lifecycle.attempts import AttemptService
 from bot.lifecycle.away import AwayService
@@ -60,6 +61,7 @@ class Services:
     attempts: AttemptService  # Log attempt and the follow-up cadence
     agreements: Agreements  # the agreement's versions: the SLA each lead runs on
     proposals: Proposals  # /sla propose: changes to the agreement both heads approve
+    calendar: Calendar  # the marketing calendar: campaign launches announced once, /campaigns
 
     async def sweep_all(self) -> None:
         """One scheduled SLA sweep: batches until nothing is due, each batch its own short transaction."""
@@ -70,10 +72,12 @@ class Services:
 
     async def run_reviews(self) -> None:
         """Scheduled announcements: marketing's pacing, the quarterly review, the weekly digest (each once); and
-        proposals to change the agreement that nobody finished answering in 7 days expire."""
+        proposals to change the agreement that nobody finished answering in 7 days expire; campaigns starting today
+        are announced (once, in business hours)."""
         await self.proposals.expire_due()
         await self.reviews.run()
         await self.digest.run()
+        await self.calendar.run()
 
 
 SERVICES = web.AppKey("services", Services)

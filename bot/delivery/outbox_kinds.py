@@ -66,13 +66,17 @@ def announcement(
     footer: str,
     channel: str | None = None,
     button: dict[str, str] | None = None,
+    links: list[dict[str, str]] | None = None,
 ) -> Outgoing:
-    """A channel post; `button` ({"text", "action_id", "value"}) adds one button under it."""
+    """A channel post; `button` ({"text", "action_id", "value"}) adds one button under it; `links` ({"line",
+    "text", "action_id", "url"}, at most 10) are lines of mrkdwn each with a URL button."""
     payload: dict[str, Any] = {"title": title, "lines": lines, "footer": footer}
     if channel:
         payload["channel"] = channel
     if button:
         payload["button"] = button
+    if links:
+        payload["links"] = links
     return Outgoing(ANNOUNCEMENT, key_for(ANNOUNCEMENT, key), None, payload)
 
 

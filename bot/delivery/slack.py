@@ -387,6 +387,7 @@ class SlackDelivery:
             lines=payload["lines"],
             footer=payload["footer"],
             button=payload.get("button"),
+            links=payload.get("links") or [],
         )
         await self._post(row, channel=str(payload.get("channel") or self._config.slack.leads_channel), message=message)
 
