@@ -20,6 +20,7 @@ class Action(StrEnum):
     ATTEMPT_CHANNEL = "attempt_channel_select"
     ATTEMPT_OUTCOME = "attempt_outcome_select"
     ATTEMPT_NOTE = "attempt_note_input"
+    ATTEMPT_ASSETS = "attempt_assets_select"  # the library's assets used (optional)
     REJECT_REASON = "reject_reason_select"
     REJECT_NOTE = "reject_note_input"
     SLA_REASSIGN = "sla_reassign"
@@ -77,6 +78,7 @@ class Block(StrEnum):
     ATTEMPT_CHANNEL = "attempt_channel"
     ATTEMPT_OUTCOME = "attempt_outcome"
     ATTEMPT_NOTE = "attempt_note"
+    ATTEMPT_ASSETS = "attempt_assets"
     PASS_REASON = "pass_reason"
 
 
@@ -118,8 +120,8 @@ HOME_LIST_IDS = {
 
 ATTEMPT_MODAL_IDS = {
     "callback": Callback.ATTEMPT,
-    **{f"{name}_block": Block[f"ATTEMPT_{name.upper()}"] for name in ("channel", "outcome", "note")},
-    **{f"{name}_action": Action[f"ATTEMPT_{name.upper()}"] for name in ("channel", "outcome", "note")},
+    **{f"{name}_block": Block[f"ATTEMPT_{name.upper()}"] for name in ("channel", "outcome", "note", "assets")},
+    **{f"{name}_action": Action[f"ATTEMPT_{name.upper()}"] for name in ("channel", "outcome", "note", "assets")},
 }
 PASS_MODAL_IDS = {"callback": Callback.PASS, "reason_block": Block.PASS_REASON, "reason_action": Action.PASS_REASON}
 

@@ -34,3 +34,17 @@ async def leads_per_campaign(*, session: AsyncSession, campaigns: Iterable[str])
         select(Lead.campaign, func.count()).where(Lead.campaign.in_(names)).group_by(Lead.campaign)
     )
     return {str(name): int(count) for name, count in rows.all()}
+
+
+async def live_assets_by_id(*, session: AsyncSession, ids: Iterable[int], today: date) -> dict[int, ContentAsset]:
+    """Of `ids`, the assets that exist and are live (see `live_assets`), by id."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.scalars(
+        select(ContentAsset)
+        .where(ContentAsset.id.in_(wanted))
+        .where(ContentAsset.expired_at.is_(None))
+        .where(or_(ContentAsset.expires_on.is_(None), ContentAsset.expires_on > today))
+    )
+    return {row.id: row for row in rows}

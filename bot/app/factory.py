@@ -139,7 +139,7 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         outbox=worker,
         background=Background(on_refused=observability.background_refused, on_retried=observability.background_retried),
         observability=observability,
-        attempts=AttemptService(db, team, clock, sla),
+        attempts=AttemptService(db, team, clock, sla, config.tz),
         agreements=agreements,
         proposals=Proposals(db, config, team, clock, agreements),
         calendar=Calendar(db, config, clock),
