@@ -6,12 +6,13 @@ a Saturday is announced on Monday's opening), at the first scheduled check (ever
 inside that day's business hours in the team's timezone. A check before the opening waits; a check after the
 closing, or on a later day, announces nothing: news of a launch days late is noise, so an app down for the whole
 launch day stays silent (the campaign is still listed by `/campaigns`). A launch day after the campaign's last day
-(a weekend-only campaign) announces nothing either. The mark `campaign_launch:<key>:<starts>` is made in the
+(a weekend-only campaign) announces nothing either. The mark `campaign_launch:<key's digest>:<starts>` is made in the
 transaction that queues the post (`kinds.announce_once`), so it is posted once across checks, restarts and replicas.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -86,9 +87,14 @@ def launch(config: HandoffConfig, campaign: Campaign, assets: Sequence[ContentAs
     ]
     footer = "Campaigns running and coming up: `/campaigns`"
     title = f"📣 {campaign.name[:100]} starts today"
-    return kinds.announcement(
-        f"campaign_launch:{campaign.key}", title, lines, footer, config.slack.leads_channel, links=links
-    )
+    return kinds.announcement(mark_of(campaign), title, lines, footer, config.slack.leads_channel, links=links)
+
+
+def mark_of(campaign: Campaign) -> str:
+    """ "campaign_launch:<digest of the key>:<starts>": a key may be as long as a lead's campaign (200), a mark
+    may not, so the key is digested; a new start day is a new launch."""
+    digest = hashlib.sha256(campaign.key.encode()).hexdigest()[:24]
+    return f"campaign_launch:{digest}:{campaign.starts}"
 
 
 class Calendar:
@@ -122,8 +128,7 @@ class Calendar:
             assets = await queries.live_assets(session=session, today=today)
             for campaign in due:
                 row = launch(self._config, campaign, tagged(assets, campaign))
-                mark = f"campaign_launch:{campaign.key}:{campaign.starts}"
-                if await kinds.announce_once(session, row, mark=mark, now=now):
+                if await kinds.announce_once(session, row, mark=mark_of(campaign), now=now):
                     posted.append(campaign.key)
         return posted
 

@@ -75,9 +75,12 @@ async def test_a_weekend_start_is_announced_at_mondays_opening(start_app: StartA
 
 async def test_a_campaign_without_a_summary_or_dates_is_handled(start_app: StartApp) -> None:
     plain = {"owner": MARKETER, "starts": "2026-11-23"}  # a string date, no name: the key is its name
-    app = await start_app(config(**{"spring-promo": plain, "evergreen": {"owner": MARKETER}}))
+    long_key = "<!here> " + "x" * 192  # as long as a lead's campaign may be
+    app = await start_app(config(**{"spring-promo": plain, "evergreen": {"owner": MARKETER}, long_key: plain}))
     app.clock.set(START + timedelta(minutes=1))
     await check(app)
+    await check(app)
 
-    [post] = launches(app)
-    assert "*spring-promo* starts today: expect leads from it; ask its owner what to say" in text_of(post.blocks)
+    spring, long = sorted(launches(app), key=lambda m: len(m.text))
+    assert "*spring-promo* starts today: expect leads from it; ask its owner what to say" in text_of(spring.blocks)
+    assert "*&lt;!here&gt; xxx" in text_of(long.blocks)
