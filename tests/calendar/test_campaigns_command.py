@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from sandbox.blocks import validate_blocks
 from tests.calendar.helpers import WEBINAR, campaigns_command, config
 from tests.conftest import MANAGER, MARKETER, StartApp, text_of
+from tests.views.test_templates import assert_inert
 
 CAMPAIGNS = {
     "q4-ops-webinar": WEBINAR,  # running: Nov 23 – Dec 4
@@ -25,6 +27,8 @@ async def test_campaigns_lists_running_and_upcoming_with_owner_dates_and_leads(s
 
     assert ack == {}
     assert answer["response_type"] == "ephemeral"
+    assert validate_blocks(answer["blocks"], surface="message") == []
+    assert_inert(answer)
     sections = [b["text"]["text"] for b in answer["blocks"] if b["type"] == "section"]
     assert sections == [
         f"*Q4 Ops Webinar* · running\nMon Nov 23 2026 – Fri Dec 4 2026 · owner <@{MARKETER}> · 2 leads so far\n"

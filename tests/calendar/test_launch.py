@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from bot.ids import Action
+from sandbox.blocks import validate_blocks
 from tests.calendar.helpers import WEBINAR, asset, check, config, launches
 from tests.conftest import LEADS, MARKETER, START, StartApp, text_of
+from tests.views.test_templates import assert_inert
 
 
 async def test_the_launch_is_announced_once_at_the_opening_with_its_live_tagged_assets(start_app: StartApp) -> None:
@@ -27,6 +29,8 @@ async def test_the_launch_is_announced_once_at_the_opening_with_its_live_tagged_
     [post] = launches(app)
 
     text = text_of(post.blocks)
+    assert validate_blocks(post.blocks, surface="message") == []
+    assert_inert({"text": post.text, "blocks": post.blocks})
     assert post.channel == LEADS
     assert post.text == "📣 Q4 Ops Webinar starts today"
     assert (
