@@ -4,6 +4,7 @@ days late; a weekend start is announced on the next working day."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 from bot.ids import Action
@@ -88,3 +89,15 @@ async def test_a_campaign_without_a_summary_or_dates_is_handled(start_app: Start
     spring, long = sorted(launches(app), key=lambda m: len(m.text))
     assert "*spring-promo* starts today: expect leads from it; ask its owner what to say" in text_of(spring.blocks)
     assert "*&lt;!here&gt; xxx" in text_of(long.blocks)
+
+
+async def test_two_replicas_checking_at_once_announce_it_once(start_app: StartApp) -> None:
+    first = await start_app(config())
+    second = await start_app(config())  # another replica on the same database
+    first.clock.set(START + timedelta(minutes=2))
+
+    await asyncio.gather(first.svc.run_reviews(), second.svc.run_reviews())
+    await first.settle()
+    await second.settle()
+
+    assert len(launches(first)) == 1
