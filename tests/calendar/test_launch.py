@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from bot.ids import Action
 from sandbox.blocks import validate_blocks
 from tests.calendar.helpers import WEBINAR, asset, check, config, launches
-from tests.conftest import LEADS, MARKETER, START, StartApp, text_of
+from tests.conftest import LEADS, MARKETER, START, StartApp, team_config, text_of
 from tests.views.test_templates import assert_inert
 
 
@@ -101,3 +101,17 @@ async def test_two_replicas_checking_at_once_announce_it_once(start_app: StartAp
     await second.settle()
 
     assert len(launches(first)) == 1
+
+
+async def test_a_holiday_start_is_announced_on_the_next_working_day(start_app: StartApp) -> None:
+    thanksgiving = {**WEBINAR, "starts": date(2026, 11, 26)}
+    app = await start_app(
+        team_config(campaigns={"q4-ops-webinar": thanksgiving}, business_hours={"holidays": [date(2026, 11, 26)]})
+    )
+    app.clock.set(datetime(2026, 11, 26, 16, tzinfo=UTC))  # Thursday 10:00, a holiday
+    await check(app)
+    assert launches(app) == []
+
+    app.clock.set(datetime(2026, 11, 27, 15, 0, tzinfo=UTC))  # Friday 09:00, the opening itself
+    await check(app)
+    assert len(launches(app)) == 1
