@@ -20,6 +20,7 @@ class Action(StrEnum):
     ATTEMPT_CHANNEL = "attempt_channel_select"
     ATTEMPT_OUTCOME = "attempt_outcome_select"
     ATTEMPT_NOTE = "attempt_note_input"
+    ATTEMPT_ASSETS = "attempt_assets_select"  # the library's assets used (optional)
     REJECT_REASON = "reject_reason_select"
     REJECT_NOTE = "reject_note_input"
     SLA_REASSIGN = "sla_reassign"
@@ -35,6 +36,7 @@ class Action(StrEnum):
     RECYCLE = "lead_recycle"
     HISTORY = "lead_history"
     OPEN_RECORD = "lead_open_record"  # a link to the lead's CRM record: Slack opens the URL, the app only acks
+    CAMPAIGN_ASSET = "campaign_open_asset"  # an asset's link under a campaign's launch: Slack opens it, the app acks
     MOVE_BANT = "move_bant_checks"
     MOVE_AMOUNT = "move_amount_input"
     MOVE_REASON = "move_reason_select"
@@ -76,6 +78,7 @@ class Block(StrEnum):
     ATTEMPT_CHANNEL = "attempt_channel"
     ATTEMPT_OUTCOME = "attempt_outcome"
     ATTEMPT_NOTE = "attempt_note"
+    ATTEMPT_ASSETS = "attempt_assets"
     PASS_REASON = "pass_reason"
 
 
@@ -117,8 +120,8 @@ HOME_LIST_IDS = {
 
 ATTEMPT_MODAL_IDS = {
     "callback": Callback.ATTEMPT,
-    **{f"{name}_block": Block[f"ATTEMPT_{name.upper()}"] for name in ("channel", "outcome", "note")},
-    **{f"{name}_action": Action[f"ATTEMPT_{name.upper()}"] for name in ("channel", "outcome", "note")},
+    **{f"{name}_block": Block[f"ATTEMPT_{name.upper()}"] for name in ("channel", "outcome", "note", "assets")},
+    **{f"{name}_action": Action[f"ATTEMPT_{name.upper()}"] for name in ("channel", "outcome", "note", "assets")},
 }
 PASS_MODAL_IDS = {"callback": Callback.PASS, "reason_block": Block.PASS_REASON, "reason_action": Action.PASS_REASON}
 
@@ -161,7 +164,7 @@ TIMER_BUTTONS: Final = frozenset({Action.SLA_REASSIGN, Action.SLA_SNOOZE, Action
 LIST_BUTTONS: Final = frozenset({Action.HOME_SHOW_ALL, Action.HOME_PREVIOUS, Action.HOME_NEXT})
 AWAY_BUTTONS: Final = frozenset({Action.HOME_AWAY, Action.HOME_BACK})
 """A rep's away toggle on Home: the value is unused (the person clicking is the one away or back)."""
-LINK_BUTTONS: Final = frozenset({Action.OPEN_RECORD})
+LINK_BUTTONS: Final = frozenset({Action.OPEN_RECORD, Action.CAMPAIGN_ASSET})
 """Buttons with a URL: Slack opens it and still sends the click, which is acked and nothing more."""
 
 BANT = (("budget", "Budget"), ("authority", "Authority"), ("need", "Need"), ("timeline", "Timeline"))

@@ -16,6 +16,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 
 from bot.app.background import Tell
 from bot.app.services import Services
+from bot.content.used import offered
 from bot.errors import UserError
 from bot.ids import (
     ATTEMPT_MODAL_IDS,
@@ -160,7 +161,7 @@ async def handle_log_contact_click(svc: Services, click: Click) -> None:
     await open_modal(
         svc, click.trigger_id, "modals/attempt.json.j2", ids=ATTEMPT_MODAL_IDS, metadata=metadata,
         headline=headline(progress.lead), progress=progress.text(), channels=CHANNELS, outcomes=OUTCOMES,
-        note_max=NOTE_MAX,
+        note_max=NOTE_MAX, assets=await offered(svc.db, svc.clock.now().astimezone(svc.config.tz).date()),
     )  # fmt: skip
 
 
@@ -274,6 +275,7 @@ ACTIONS: Final[list[tuple[Action, Listener]]] = [
     (Action.HOME_PREVIOUS, handle_list_page_click),
     (Action.HOME_NEXT, handle_list_page_click),
     (Action.OPEN_RECORD, handle_open_record_click),
+    (Action.CAMPAIGN_ASSET, handle_open_record_click),  # a launch's asset link: the same bare ack
     *((toggle, handle_away_toggle_click) for toggle in AWAY_BUTTONS),
 ]
 assert {action for action, _ in ACTIONS} == (

@@ -15,6 +15,8 @@ from bot.ids import SPEND_MODAL_IDS, WIN_MODAL_IDS
 from bot.lifecycle.away_input import USAGE, read_command
 from bot.reports.periods import FunnelQuery, parse_funnel
 from bot.views.away import handoff_answer
+from bot.views.campaigns import campaigns_message, read_words
+from bot.views.content_report import content_message
 from bot.views.funnel import help_sections
 from bot.views.lead_cards import error_mrkdwn
 from bot.views.quality import quality_message
@@ -43,6 +45,11 @@ async def handle_funnel_command(
         await ack(response_type="ephemeral", **notice)
         svc.background.spawn(lambda: quality_answer(svc, query, respond), tell=ephemeral(svc, respond),
                              what="/funnel quality")  # fmt: skip
+    elif query.content:
+        notice = svc.renderer.notice(f"⏳ Weighing the content used for {query.period.label}…")
+        await ack(response_type="ephemeral", **notice)
+        svc.background.spawn(lambda: content_answer(svc, query, respond), tell=ephemeral(svc, respond),
+                             what="/funnel content")  # fmt: skip
     else:
         by = f" by {query.dimension}" if query.dimension else ""
         what = "the wins" if query.wins else "the funnel"
@@ -74,6 +81,11 @@ async def funnel_answer(svc: Services, query: FunnelQuery, command: dict[str, An
 async def quality_answer(svc: Services, query: FunnelQuery, respond: AsyncRespond) -> None:
     bar = (await svc.agreements.sla_now()).mql.min_score  # the bar of the agreement in force
     message = await quality_message(svc.db, svc.config, svc.renderer, query, current_bar=bar)
+    await respond(response_type="ephemeral", replace_original=False, **message)
+
+
+async def content_answer(svc: Services, query: FunnelQuery, respond: AsyncRespond) -> None:
+    message = await content_message(svc.db, svc.config.tz, svc.renderer, query)
     await respond(response_type="ephemeral", replace_original=False, **message)
 
 
@@ -115,12 +127,35 @@ async def handle_handoff_command(
     svc.background.spawn(answer, tell=tell, what="/handoff")
 
 
+async def handle_campaigns_command(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    """`/campaigns [all]`: the marketing calendar, privately; other words get the usage in the ack."""
+    svc = services(context)
+    try:
+        everything = read_words(str(command.get("text") or ""))
+    except UserError as exc:
+        await ack(response_type="ephemeral", **svc.renderer.notice(error_mrkdwn(exc)))
+        return
+    await ack()
+    tell = ephemeral(svc, respond)
+
+    async def answer() -> None:
+        found = await svc.calendar.listing(everything=everything)
+        today = svc.clock.now().astimezone(svc.config.tz).date()
+        message = campaigns_message(svc.renderer, found, today, everything=everything)
+        await respond(response_type="ephemeral", replace_original=False, **message)
+
+    svc.background.spawn(answer, tell=tell, what="/campaigns")
+
+
 COMMANDS: Final[list[tuple[str, Listener]]] = [
     ("/funnel", handle_funnel_command),
     ("/win", handle_win_command),
     ("/handoff", handle_handoff_command),
     ("/sla", handle_sla_command),
     ("/content", handle_content_command),
+    ("/campaigns", handle_campaigns_command),
 ]
 
 

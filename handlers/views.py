@@ -162,7 +162,10 @@ async def handle_spend_submission(svc: Services, user_id: str, form: Form) -> No
     confirm(svc, form, user_id, saved.confirmation(), what="spend confirmation")
 
 
-@submitted({"outcome": Block.ATTEMPT_OUTCOME, "note": Block.ATTEMPT_NOTE}, Block.ATTEMPT_CHANNEL)
+@submitted(
+    {"outcome": Block.ATTEMPT_OUTCOME, "note": Block.ATTEMPT_NOTE, "assets": Block.ATTEMPT_ASSETS},
+    Block.ATTEMPT_CHANNEL,
+)
 async def handle_attempt_submission(svc: Services, user_id: str, form: Form) -> None:
     """Log attempt's modal; opened from Home (metadata "id:home"), that Home then shows the new state."""
     lead_text, _, where = form.metadata.partition(":")
@@ -174,6 +177,7 @@ async def handle_attempt_submission(svc: Services, user_id: str, form: Form) -> 
         channel=form.selected(Block.ATTEMPT_CHANNEL, Action.ATTEMPT_CHANNEL),
         outcome=form.selected(Block.ATTEMPT_OUTCOME, Action.ATTEMPT_OUTCOME),
         note=form.raw(Block.ATTEMPT_NOTE, Action.ATTEMPT_NOTE),
+        assets=sorted(form.checked(Block.ATTEMPT_ASSETS, Action.ATTEMPT_ASSETS)),
     )
     if where == "home":
         svc.background.spawn(lambda: svc.home.publish(user_id), tell=log_only, what="home after an attempt")

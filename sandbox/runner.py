@@ -32,7 +32,7 @@ from storage.db import Database
 log = logging.getLogger("handoff.sandbox")
 
 # the slash commands in manifest.yml (a test keeps the two in step)
-COMMANDS: Final = ("/funnel", "/win", "/handoff", "/sla", "/content")
+COMMANDS: Final = ("/funnel", "/win", "/handoff", "/sla", "/content", "/campaigns")
 
 
 def people_of(config: HandoffConfig) -> list[Person]:

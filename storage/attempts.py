@@ -13,9 +13,19 @@ from storage.models import ContactAttempt, SlaTimer
 
 
 async def add_attempt(
-    *, session: AsyncSession, lead_id: int, actor: str, channel: str, outcome: str, note: str | None, at: datetime
+    *,
+    session: AsyncSession,
+    lead_id: int,
+    actor: str,
+    channel: str,
+    outcome: str,
+    note: str | None,
+    at: datetime,
+    assets: list[int] | None = None,
 ) -> ContactAttempt:
-    attempt = ContactAttempt(lead_id=lead_id, actor=actor, channel=channel, outcome=outcome, note=note, at=at)
+    attempt = ContactAttempt(
+        lead_id=lead_id, actor=actor, channel=channel, outcome=outcome, note=note, at=at, assets=assets or None
+    )
     session.add(attempt)
     await session.flush()
     return attempt

@@ -32,6 +32,7 @@ from bot.clock import Clock, SystemClock
 from bot.config.settings import Settings
 from bot.config.team import Team
 from bot.config.team_file import HandoffConfig
+from bot.content.calendar import Calendar
 from bot.content.requests import ContentRequests
 from bot.content.service import ContentLibrary
 from bot.delivery import outbox_kinds as kinds
@@ -141,11 +142,12 @@ def build_services(settings: Settings, config: HandoffConfig, clock: Clock) -> S
         outbox=worker,
         background=Background(on_refused=observability.background_refused, on_retried=observability.background_retried),
         observability=observability,
-        attempts=AttemptService(db, team, clock, sla),
+        attempts=AttemptService(db, team, clock, sla, config.tz),
         agreements=agreements,
         proposals=Proposals(db, config, team, clock, agreements),
         library=ContentLibrary(db, config, team, clock),
         content_requests=content_requests,
+        calendar=Calendar(db, config, clock),
     )
 
 

@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.config.settings import Settings
 from bot.config.team import Team
 from bot.config.team_file import HandoffConfig
+from bot.content.calendar import Calendar
 from bot.content.requests import ContentRequests
 from bot.content.service import ContentLibrary
 from bot.delivery.worker import OutboxWorker
@@ -64,6 +65,7 @@ class Services:
     proposals: Proposals  # /sla propose: changes to the agreement both heads approve
     library: ContentLibrary  # /content: search, share, add and expire marketing's assets
     content_requests: ContentRequests  # /content request: sales asks marketing, on its own clock
+    calendar: Calendar  # the marketing calendar: campaign launches announced once, /campaigns
 
     async def sweep_all(self) -> None:
         """One scheduled SLA sweep: batches until nothing is due, each batch its own short transaction."""
@@ -77,11 +79,13 @@ class Services:
 
     async def run_reviews(self) -> None:
         """Scheduled announcements: marketing's pacing, the quarterly review, the weekly digest (each once); and
-        proposals to change the agreement that nobody finished answering in 7 days expire."""
+        proposals to change the agreement that nobody finished answering in 7 days expire; campaigns starting today
+        are announced (once, in business hours)."""
         await self.proposals.expire_due()
         await self.reviews.run()
         await self.digest.run()
         await self.library.warn_expiring()  # owners told once, [content] expiry_notice before their asset expires
+        await self.calendar.run()
 
 
 SERVICES = web.AppKey("services", Services)

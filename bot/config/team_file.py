@@ -29,6 +29,7 @@ from bot.config.business_time import (
     check_ranges,
     parse_hours,
 )
+from bot.config.campaigns import CampaignConfig, check_keys
 from bot.config.content import ContentConfig
 from bot.config.content_request import ContentRequestClock
 from bot.config.escalation import EscalationStep, in_order
@@ -246,10 +247,6 @@ class LostConfig(Frozen):
     reasons: Reasons = DEFAULT_LOST_REASONS
 
 
-class CampaignConfig(Frozen):
-    owner: UserId
-
-
 class FeedbackConfig(Frozen):
     """Optional outbound webhook: every rejection, recycle and stage change, signed, retried until it succeeds."""
 
@@ -283,7 +280,7 @@ class HandoffConfig(Frozen):
     scheduler: SchedulerConfig = SchedulerConfig()
     digest: DigestConfig = DigestConfig()
     lost: LostConfig = LostConfig()
-    campaigns: dict[str, CampaignConfig] = Field(default_factory=dict)
+    campaigns: Annotated[dict[str, CampaignConfig], AfterValidator(check_keys)] = Field(default_factory=dict)
     feedback: FeedbackConfig = FeedbackConfig()
     stages: Annotated[dict[str, str], AfterValidator(_stages)] = Field(default_factory=lambda: dict(DEFAULT_STAGES))
     intake: IntakeConfig = IntakeConfig()

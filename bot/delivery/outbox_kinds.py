@@ -69,10 +69,12 @@ def announcement(
     button: dict[str, str] | None = None,
     *,
     link: dict[str, str] | None = None,
+    links: list[dict[str, str]] | None = None,
     thread_ts: str | None = None,
 ) -> Outgoing:
     """A channel post (or a DM: `channel` a user id); `button` ({"text", "action_id", "value"}) adds one button
-    under it, `link` ({"text", "action_id", "url"}) a URL button; `thread_ts` posts it in that thread."""
+    under it, `link` ({"text", "action_id", "url"}) a URL button beside it; `links` ({"line", "text", "action_id",
+    "url"}, at most 10) are lines of mrkdwn each with a URL button; `thread_ts` posts it in that thread."""
     payload: dict[str, Any] = {"title": title, "lines": lines, "footer": footer}
     if channel:
         payload["channel"] = channel
@@ -82,6 +84,8 @@ def announcement(
         payload["link"] = link
     if thread_ts:
         payload["thread_ts"] = thread_ts
+    if links:
+        payload["links"] = links
     return Outgoing(ANNOUNCEMENT, key_for(ANNOUNCEMENT, key), None, payload)
 
 

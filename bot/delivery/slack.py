@@ -392,6 +392,7 @@ class SlackDelivery:
             footer=payload["footer"],
             button=payload.get("button"),
             link=payload.get("link"),
+            links=payload.get("links") or [],
         )
         channel = str(payload.get("channel") or self._config.slack.leads_channel)
         await self._post(row, channel=channel, message=message, thread_ts=payload.get("thread_ts"))

@@ -11,8 +11,10 @@ has not connected yet.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +22,7 @@ from bot.clock import Clock
 from bot.config.follow_up import FollowUpConfig
 from bot.config.team import Team
 from bot.config.team_file import SlaConfig
+from bot.content.used import read_used
 from bot.delivery import outbox_kinds as kinds
 from bot.errors import Conflict, Forbidden, NotFound, UserError
 from bot.lifecycle.stages import Stage
@@ -104,7 +107,8 @@ async def refuse_early_close(
 
 
 class AttemptService:
-    def __init__(self, db: Database, team: Team, clock: Clock, sla: SlaService) -> None:
+    def __init__(self, db: Database, team: Team, clock: Clock, sla: SlaService, tz: ZoneInfo | None = None) -> None:
+        self._tz = tz or ZoneInfo("UTC")  # the team's calendar: an asset's expiry day
         self._db = db
         self._team = team
         self._clock = clock
@@ -142,8 +146,18 @@ class AttemptService:
             done = await queries.count_since(session=session, lead_id=lead_id, since=since)
             return Progress(lead, done, cadence.attempts if cadence else None)
 
-    async def log(self, lead_id: int, *, user_id: str, channel: str, outcome: str, note: str | None) -> Logged:
-        """One attempt on an accepted lead, in one transaction with the clocks it stops and the post it updates."""
+    async def log(
+        self,
+        lead_id: int,
+        *,
+        user_id: str,
+        channel: str,
+        outcome: str,
+        note: str | None,
+        assets: Iterable[str] = (),
+    ) -> Logged:
+        """One attempt on an accepted lead, in one transaction with the clocks it stops and the post it updates;
+        `assets` (ids of live library assets, bot/content/used.py) are what the rep used, kept on both."""
         if channel not in CHANNELS:
             raise UserError("Pick how you reached out.", field="channel")
         if outcome not in OUTCOMES:
@@ -154,12 +168,15 @@ class AttemptService:
             lead = await self._get(session, lead_id, for_update=True)
             await self._may_log(lead, user_id)
             cadence = await self._cadence(session, lead)
+            used = await read_used(session, assets, now.astimezone(self._tz).date())
             await queries.add_attempt(
-                session=session, lead_id=lead_id, actor=user_id, channel=channel, outcome=outcome, note=note, at=now
-            )
+                session=session, lead_id=lead_id, actor=user_id, channel=channel, outcome=outcome, note=note, at=now,
+                assets=[a.id for a in used],
+            )  # fmt: skip
+            named = {"assets": [{"id": a.id, "title": a.title} for a in used]} if used else {}
             await lead_queries.add_event(
                 session=session, lead_id=lead_id, kind="attempt", actor=user_id, at=now,
-                channel=channel, outcome=outcome, **({"note": note} if note else {}),
+                channel=channel, outcome=outcome, **({"note": note} if note else {}), **named,
             )  # fmt: skip
             connected = outcome in CONNECTED
             if connected:

@@ -26,6 +26,14 @@ LEAD_TIMES = ("received_at", "posted_at", "decided_at", "contacted_at", "sql_at"
 MAX_LINES = 200
 
 
+def used_assets(assets: Any) -> str:
+    """ " · using: Acme case study, ROI calculator" (titles as they were when the attempt was logged)."""
+    if not isinstance(assets, list) or not assets:
+        return ""
+    titles = [mrkdwn(" ".join(str(a.get("title", "")).split()), 80) for a in assets[:10] if isinstance(a, dict)]
+    return " · using: " + ", ".join(titles) if titles else ""
+
+
 @dataclass(frozen=True)
 class LeadTimeline:
     lead: Lead
@@ -106,6 +114,7 @@ def event_line(event: LeadEvent, tz: ZoneInfo = UTC_ZONE) -> str:
         how, what = CHANNELS.get(str(d.get("channel")), "Contact"), OUTCOMES.get(str(d.get("outcome")), "logged")
         line = f"📞 {how} attempt by {who}: {what.lower()}"
         line += f" — {text('note')}" if d.get("note") else ""
+        line += used_assets(d.get("assets"))
     elif kind == "assigned" and "from" in d:  # routing's offer: by rotation, a rule, a pass or a missed accept
         line = f"Assigned to {mention(d.get('to'))} by routing ({text('why')})"
     elif kind == "passed":

@@ -20,7 +20,9 @@ USAGE = (
     "*Spend:* `/funnel spend` (managers and marketing) enters a month's spend for a source\n"
     "*Wins:* `/funnel wins [period]` lists the joint wins (this quarter by default) and the leaderboards\n"
     "*Quality:* `/funnel quality [period]` (this quarter by default): acceptance, wins and revenue by score band, "
-    "source and campaign, the MQL bar the data recommends, and speed to lead"
+    "source and campaign, the MQL bar the data recommends, and speed to lead\n"
+    "*Content:* `/funnel content [period]` (this quarter by default): the assets used on leads won and lost, and "
+    "the content sales asked for most"
 )
 
 
@@ -80,6 +82,7 @@ class FunnelQuery:
     spend: bool = False
     wins: bool = False
     quality: bool = False
+    content: bool = False
 
 
 def _month_start(day: date) -> date:
@@ -181,14 +184,17 @@ def parse_funnel(text: str, today: date) -> FunnelQuery:
         return FunnelQuery(parse_period("", today), spend=True)
     share = "share" in lowered
     lowered = [w for w in lowered if w != "share"]
-    if lowered[:1] in (["wins"], ["quality"]):
-        if lowered[0] == "quality" and share:
-            raise UserError(f"`/funnel quality` answers you alone: drop `share`.\n{USAGE}")
+    if lowered[:1] in (["wins"], ["quality"], ["content"]):
+        if lowered[0] in ("quality", "content") and share:
+            raise UserError(f"`/funnel {lowered[0]}` answers you alone: drop `share`.\n{USAGE}")
         try:
             period = parse_period(" ".join(lowered[1:]) or "this quarter", today)
         except UserError as exc:
             raise UserError(f"{exc.message}\n{USAGE}") from None
-        return FunnelQuery(period, share=share, wins=lowered[0] == "wins", quality=lowered[0] == "quality")
+        kind = lowered[0]
+        return FunnelQuery(
+            period, share=share, wins=kind == "wins", quality=kind == "quality", content=kind == "content"
+        )
     dimension: str | None = None
     if "by" in lowered:
         at = lowered.index("by")

@@ -68,7 +68,7 @@ def test_scopes_are_the_minimal_set_the_code_uses(manifest: dict[str, Any]) -> N
 def test_the_slash_commands_are_the_ones_the_app_registers(manifest: dict[str, Any]) -> None:
     registered = [command for command, _ in COMMANDS]
     declared = [c["command"] for c in manifest["features"]["slash_commands"]]
-    assert declared == registered == ["/funnel", "/win", "/handoff", "/sla", "/content"]
+    assert declared == registered == ["/funnel", "/win", "/handoff", "/sla", "/content", "/campaigns"]
 
 
 def test_the_events_subscribed_are_the_ones_the_app_handles(manifest: dict[str, Any]) -> None:

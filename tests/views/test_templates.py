@@ -497,6 +497,7 @@ def test_every_template_is_covered_here() -> None:
         "ephemeral/funnel_help.json.j2",
         "ephemeral/notice.json.j2",
         "ephemeral/quality.json.j2",  # tests/insight/test_quality_view.py
+        "ephemeral/sections.json.j2",  # tests/calendar, tests/content_insight
         "ephemeral/wins.json.j2",
         "home/home.json.j2",
         "modals/attempt.json.j2",  # tests/cadence/test_log_attempt.py
