@@ -20,6 +20,9 @@ from storage.content_models import ContentAsset, ContentRequest
 from storage.models import Lead
 
 
+OPTIONS_MAX = 100  # Slack's limit for a static select's options
+
+
 @dataclass(frozen=True)
 class Link:
     text: str
@@ -38,7 +41,7 @@ def lead_label(lead: Lead) -> str:
 
 
 def request_modal(renderer: Renderer, leads: list[Lead], channel: str) -> dict[str, Any]:
-    options = [{"text": lead_label(lead)[:75], "value": str(lead.id)} for lead in leads]
+    options = [{"text": lead_label(lead)[:75], "value": str(lead.id)} for lead in leads[:OPTIONS_MAX]]
     return renderer.render(
         "modals/content_request.json.j2", callback=RequestCallback.REQUEST, metadata=channel, leads=options,
         blocks=REQUEST_BLOCKS, actions=RequestAction, need_max=NEED_MAX,
@@ -48,7 +51,9 @@ def request_modal(renderer: Renderer, leads: list[Lead], channel: str) -> dict[s
 
 
 def deliver_modal(renderer: Renderer, request: ContentRequest, assets: list[ContentAsset]) -> dict[str, Any]:
-    options = [{"text": f"{a.title} ({KINDS.get(a.kind, a.kind)})"[:75], "value": str(a.id)} for a in assets]
+    options = [
+        {"text": f"{a.title} ({KINDS.get(a.kind, a.kind)})"[:75], "value": str(a.id)} for a in assets[:OPTIONS_MAX]
+    ]
     return renderer.render(
         "modals/content_deliver.json.j2", callback=RequestCallback.DELIVER, metadata=str(request.id),
         assets=options, blocks=DELIVER_BLOCKS, actions=RequestAction, kinds=list(KINDS.items()),
