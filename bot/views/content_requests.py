@@ -19,7 +19,6 @@ from message_templates.wording import humanize, mention
 from storage.content_models import ContentAsset, ContentRequest
 from storage.models import Lead
 
-
 OPTIONS_MAX = 100  # Slack's limit for a static select's options
 
 

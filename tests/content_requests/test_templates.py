@@ -37,8 +37,18 @@ def hostile_request(state: str) -> ContentRequest:
 
 
 def hostile_asset(i: int) -> ContentAsset:
-    return ContentAsset(id=i + 1, title=(HOSTILE * 10)[:200], kind="deck", url=f"https://x.example.com/{i}?a=<1>",
-                        industries=[], tags=[], added_by="U0MKT00001", added_at=AT, updated_at=AT, search_text="x")  # fmt: skip
+    return ContentAsset(
+        id=i + 1,
+        title=(HOSTILE * 10)[:200],
+        kind="deck",
+        url=f"https://x.example.com/{i}?a=<1>",
+        industries=[],
+        tags=[],
+        added_by="U0MKT00001",
+        added_at=AT,
+        updated_at=AT,
+        search_text="x",
+    )
 
 
 LEAD = Lead(id=3, external_id="x", company=HOSTILE * 3, name=HOSTILE, stage="sal", owner="U0REP00001")
