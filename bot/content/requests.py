@@ -127,6 +127,8 @@ class ContentRequests:
         lead = await store.lead(session, lead_id)
         if lead is None or lead.stage not in OPEN:
             raise UserError("That lead is no longer open: pick another, or leave it empty.", field="lead")
+        if lead.owner is not None and lead.owner != user_id:  # the modal offers only the person's own leads
+            raise UserError("Pick one of your open leads, or leave it empty.", field="lead")
         return lead.id
 
     # --- answering ---------------------------------------------------------------------------------------------
