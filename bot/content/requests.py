@@ -163,7 +163,7 @@ class ContentRequests:
 
     async def assets(self) -> list[ContentAsset]:
         async with self._db.reading() as session:
-            return await store.recent_assets(session, limit=ASSETS_SHOWN)
+            return await store.recent_assets(session, today=self.today(), limit=ASSETS_SHOWN)
 
     async def deliver(self, request_id: int, user_id: str, *, asset: str, url: str, title: str, kind: str) -> None:
         """An asset of the library, or a URL (added to the library, and announced, when it is new: then with its
@@ -198,7 +198,8 @@ class ContentRequests:
             return (await add_asset(session, self.config, given, actor=user_id, now=now))[0]
         number = record_id(asset.strip())
         picked = await store.asset(session, number) if number is not None else None
-        if picked is None or picked.expired_at is not None:
+        expiry = picked.expires_on if picked is not None else None
+        if picked is None or picked.expired_at is not None or (expiry is not None and expiry <= self.today()):
             raise UserError("That asset is no longer in the library: pick another.", field="asset")
         return picked
 
