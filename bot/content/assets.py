@@ -36,7 +36,7 @@ ITEM_MAX: Final = 50  # one industry or tag
 ITEMS_MAX: Final = 20
 YEARS_AHEAD: Final = 5
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")  # and bidi overrides, isolates
 
 
 @dataclass(frozen=True)
