@@ -89,8 +89,8 @@ def read_kind(text: str) -> str:
 
 def read_url(text: str) -> str:
     url = text.strip()
-    if "\x00" in url or CONTROL.search(url) or any(c.isspace() or c in '<>"' for c in url):
-        raise UserError("A URL has no spaces, quotes, angle brackets or control characters.", field="url")
+    if "\x00" in url or CONTROL.search(url) or any(c.isspace() or c in '<>"`' for c in url):
+        raise UserError("A URL has no spaces, quotes, backticks, angle brackets or control characters.", field="url")
     if len(url) > URL_MAX:
         raise UserError(f"A URL is at most {URL_MAX} characters.", field="url")
     try:
