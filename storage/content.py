@@ -30,7 +30,8 @@ class AssetRow:
 
 async def upsert_asset(*, session: AsyncSession, row: AssetRow, actor: str, now: datetime) -> tuple[ContentAsset, bool]:
     """The asset with this URL brought up to `row`, or a new one; True when it is new. An asset given a new expiry
-    date is live again and its owner will be told again before that date."""
+    date, or expired by hand and added again (the modal, a delivered request), is live again and its owner will be
+    told again before that date."""
     asset = (
         await session.execute(select(ContentAsset).where(ContentAsset.url == row.url).with_for_update())
     ).scalar_one_or_none()
@@ -38,7 +39,7 @@ async def upsert_asset(*, session: AsyncSession, row: AssetRow, actor: str, now:
     if asset is None:
         asset = ContentAsset(url=row.url, added_by=actor, added_at=now)
         session.add(asset)
-    elif asset.expires_on != row.expires_on:
+    elif asset.expires_on != row.expires_on or asset.expired_at is not None:
         asset.expired_at = None
         asset.expiry_warned_at = None
     asset.title, asset.kind, asset.stage = row.title, row.kind, row.stage

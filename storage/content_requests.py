@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.content_models import ContentAsset, ContentRequest
+from storage.content_search import live
 from storage.models import Lead
 
 
@@ -51,10 +52,11 @@ async def asset(session: AsyncSession, asset_id: int) -> ContentAsset | None:
     return await session.get(ContentAsset, asset_id)
 
 
-async def recent_assets(session: AsyncSession, *, limit: int) -> list[ContentAsset]:
+async def recent_assets(session: AsyncSession, *, today: date, limit: int) -> list[ContentAsset]:
+    """The newest live assets (not expired by hand, expiry date not come), as the Delivered… modal offers them."""
     query = (
         select(ContentAsset)
-        .where(ContentAsset.expired_at.is_(None))
+        .where(live(today))
         .order_by(ContentAsset.added_at.desc(), ContentAsset.id.desc())
         .limit(limit)
     )

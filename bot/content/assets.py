@@ -36,7 +36,7 @@ ITEM_MAX: Final = 50  # one industry or tag
 ITEMS_MAX: Final = 20
 YEARS_AHEAD: Final = 5
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")  # and bidi overrides, isolates
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,8 @@ def read_kind(text: str) -> str:
 
 def read_url(text: str) -> str:
     url = text.strip()
-    if "\x00" in url or CONTROL.search(url) or any(c.isspace() or c in '<>"' for c in url):
-        raise UserError("A URL has no spaces, quotes, angle brackets or control characters.", field="url")
+    if "\x00" in url or CONTROL.search(url) or any(c.isspace() or c in '<>"`' for c in url):
+        raise UserError("A URL has no spaces, quotes, backticks, angle brackets or control characters.", field="url")
     if len(url) > URL_MAX:
         raise UserError(f"A URL is at most {URL_MAX} characters.", field="url")
     try:

@@ -75,7 +75,8 @@ def announcement(config: HandoffConfig, asset: ContentAsset, actor: str) -> Outg
     if asset.tags:
         lines.append("Tags: " + ", ".join(inline(t, 50) for t in asset.tags))
     who = "the import" if actor == "import" else mention(actor)  # `handoff content import` is nobody in Slack
-    footer = f"Added by {who} · find it again with `/content {mrkdwn(asset.title.split()[0], 40)}`"
+    word = asset.title.split()[0].replace("`", "")  # a backtick would close the code span
+    footer = f"Added by {who} · find it again with `/content {mrkdwn(word, 40)}`"
     channel = config.content.announce_channel or config.slack.leads_channel
     link = {"text": "Open", "action_id": OPEN_ACTION, "url": asset.url}  # a link cannot go in mrkdwn: a URL button
     return kinds.announcement(

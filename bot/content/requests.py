@@ -25,6 +25,7 @@ from bot.content.assets import CONTROL, AssetInput, read_kind, read_title, read_
 from bot.content.library import add_asset
 from bot.delivery import outbox_kinds as kinds
 from bot.errors import Conflict, Forbidden, NotFound, UserError
+from bot.ids import record_id
 from bot.lifecycle.stages import OPEN
 from storage import content_requests as store
 from storage.content_models import ContentAsset, ContentRequest
@@ -121,11 +122,13 @@ class ContentRequests:
         text = text.strip()
         if not text:
             return None
-        if not text.isdigit() or len(text) > 18:
+        if (lead_id := record_id(text)) is None:
             raise UserError("Pick one of your open leads, or leave it empty.", field="lead")
-        lead = await store.lead(session, int(text))
+        lead = await store.lead(session, lead_id)
         if lead is None or lead.stage not in OPEN:
             raise UserError("That lead is no longer open: pick another, or leave it empty.", field="lead")
+        if lead.owner is not None and lead.owner != user_id:  # the modal offers only the person's own leads
+            raise UserError("Pick one of your open leads, or leave it empty.", field="lead")
         return lead.id
 
     # --- answering ---------------------------------------------------------------------------------------------
@@ -160,7 +163,7 @@ class ContentRequests:
 
     async def assets(self) -> list[ContentAsset]:
         async with self._db.reading() as session:
-            return await store.recent_assets(session, limit=ASSETS_SHOWN)
+            return await store.recent_assets(session, today=self.today(), limit=ASSETS_SHOWN)
 
     async def deliver(self, request_id: int, user_id: str, *, asset: str, url: str, title: str, kind: str) -> None:
         """An asset of the library, or a URL (added to the library, and announced, when it is new: then with its
@@ -193,9 +196,10 @@ class ContentRequests:
                 return known
             given = AssetInput(title=read_title(title), kind=read_kind(kind or "other"), url=link)
             return (await add_asset(session, self.config, given, actor=user_id, now=now))[0]
-        number = asset.strip()
-        picked = await store.asset(session, int(number)) if number.isdigit() and len(number) < 19 else None
-        if picked is None or picked.expired_at is not None:
+        number = record_id(asset.strip())
+        picked = await store.asset(session, number) if number is not None else None
+        expiry = picked.expires_on if picked is not None else None
+        if picked is None or picked.expired_at is not None or (expiry is not None and expiry <= self.today()):
             raise UserError("That asset is no longer in the library: pick another.", field="asset")
         return picked
 

@@ -135,6 +135,8 @@ class ContentLibrary:
             lead = await lead_queries.get_lead(session=session, lead_id=lead_id, for_update=True)
             if lead is None or lead.slack_channel is None or lead.slack_ts is None:
                 raise UserError("Pick a lead from the list: that one has no post to share it in.", field="lead")
+            if lead.stage not in OPEN:  # the modal offers open leads only
+                raise UserError("That lead is closed: pick an open one from the list.", field="lead")
             share = await store.add_share(session=session, asset_id=asset.id, lead_id=lead.id, by=user_id, at=now)
             await lead_queries.add_event(session=session, lead_id=lead.id, kind=SHARED, at=now, actor=user_id,
                                          asset_id=asset.id, title=asset.title)  # fmt: skip

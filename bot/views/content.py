@@ -64,6 +64,9 @@ def card(asset: ContentAsset, *, can_expire: bool, shares: int | None = None) ->
 
 def search_answer(query: SearchQuery, found: Found, *, can_expire: bool) -> ContentAnswer:
     asked = inline(query.shown, 200)
+    if not query.words:  # only punctuation, emoji or symbols: an empty _italic_ would show as "__"
+        return ContentAnswer("🔎 Nothing to search for: use letters or digits.",
+                             empty="`/content` alone shows the newest assets.")  # fmt: skip
     if not found.assets:
         return ContentAnswer(f"🔎 Nothing in the library matches _{asked}_.",
                              empty="Try fewer words, or `/content` for the newest assets.")  # fmt: skip
