@@ -486,6 +486,7 @@ def test_the_funnel_help_is_valid_and_inert_with_the_longest_hostile_stage_defin
 def test_every_template_is_covered_here() -> None:
     assert RENDERER.names() == [
         "channel/announcement.json.j2",
+        "channel/content_request.json.j2",  # tests/content_requests/test_templates.py
         "channel/lead_batch.json.j2",
         "channel/lead_post.json.j2",
         "channel/proposal.json.j2",  # tests/proposals/test_templates.py
@@ -502,6 +503,9 @@ def test_every_template_is_covered_here() -> None:
         "home/home.json.j2",
         "modals/attempt.json.j2",  # tests/cadence/test_log_attempt.py
         "modals/content_add.json.j2",  # tests/content/test_templates.py
+        "modals/content_decline.json.j2",  # tests/content_requests/test_templates.py
+        "modals/content_deliver.json.j2",  # tests/content_requests/test_templates.py
+        "modals/content_request.json.j2",  # tests/content_requests/test_templates.py
         "modals/content_share.json.j2",  # tests/content/test_templates.py
         "modals/decline_proposal.json.j2",  # tests/proposals/test_templates.py
         "modals/failed.json.j2",
