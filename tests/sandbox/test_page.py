@@ -367,3 +367,14 @@ def test_people_come_from_the_team_file_with_their_roles() -> None:
         ("U0ALEX0001", "U0ALEX0001", ("rep", "manager")),
         ("U0BOSS0001", "U0BOSS0001", ("manager",)),
     ]
+
+
+async def test_the_demo_team_has_a_campaign_running_today_and_a_short_content_request_clock(sandbox: Sandbox) -> None:
+    await sandbox.ok("command", {"user": SAM, "channel": LEADS_CHANNEL, "text": "/campaigns"})
+    await sandbox.settle()
+
+    [answer] = sandbox.slack.ephemerals[SAM]
+    assert "running" in answer.text or "running" in str(answer.blocks)
+    assert "What to say" in str(answer.blocks)
+    config = demo_config()
+    assert config.sla.content_request.target.total_seconds() <= 15 * 60
