@@ -74,7 +74,9 @@ async def test_a_weekend_start_is_announced_at_mondays_opening(start_app: StartA
     await check(app)
 
     [post] = launches(app)  # the weekend-only campaign had ended by Monday: nothing for it
-    assert post.text == "📣 Q4 Ops Webinar starts today"
+    # announced on Monday, it does not say "starts today" of a campaign that started on Saturday
+    assert post.text == "📣 Q4 Ops Webinar started Sat Nov 28"
+    assert "*Q4 Ops Webinar* started Sat Nov 28: expect leads from it; what to say:" in text_of(post.blocks)
     assert "No asset in the library is tagged with it yet." in text_of(post.blocks)
 
 
