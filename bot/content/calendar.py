@@ -72,7 +72,8 @@ def launch(config: HandoffConfig, campaign: Campaign, assets: Sequence[ContentAs
     on the next working day after a weekend or holiday start, it says when it started ("started Sat Nov 28")."""
     say = f"what to say: {mrkdwn(campaign.summary, 600)}" if campaign.summary else "ask its owner what to say"
     starts = campaign.starts
-    when = "starts today" if starts is None or starts >= today else f"started {starts:%a %b} {starts.day}"
+    year = f" {starts.year}" if starts is not None and starts.year != today.year else ""
+    when = "starts today" if starts is None or starts >= today else f"started {starts:%a %b} {starts.day}{year}"
     lines = [
         f"*{inline(campaign.name, 120)}* {when}: expect leads from it; {say}",
         f"Runs {dates(campaign)} · owner <@{campaign.owner}>",
