@@ -237,7 +237,15 @@ def parser() -> argparse.ArgumentParser:
     spend = sub.add_parser("spend", help="marketing spend per month and source (cost per MQL, CAC)")
     spend.add_argument("action", choices=["import"])
     spend.add_argument("csv", type=Path, help="columns: month (2026-11), source, amount")
-    content = sub.add_parser("content", help="marketing's content library (/content)")
+    content = sub.add_parser(
+        "content", help="marketing's content library (/content)", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="handoff content import library.csv: store marketing's assets in the content library.",
+        epilog="The header names the columns (title, kind and url are required). Lists (industries, tags) are\n"
+        "separated by \";\"; kind and stage are names or labels (battle_card or Battle card), owner a Slack user id,\n"
+        "expires YYYY-MM-DD. A URL already in the library updates its asset; new assets are announced unless\n"
+        "--no-announce. Bad lines are listed with their number and field, the good ones stored. It ends with\n"
+        "'added N, updated M, bad K': exit 0, exit 1 when a line was bad, exit 2 when the header lacks a column.",
+    )  # fmt: skip
     content.add_argument("action", choices=["import"])
     content.add_argument("csv", type=Path, help="columns: title,kind,url,stage,industries,tags,owner,expires")
     content.add_argument("--no-announce", action="store_true", help="store the assets; do not announce new ones")

@@ -6,6 +6,7 @@ Pure functions over the blocks the app sent; anything the page should not have s
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Final
 
 REQUIRED: Final = "Please complete this required field."
@@ -21,6 +22,19 @@ class BadInput(Exception):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+def _date(value: object, field: str) -> str | None:
+    """A datepicker's selected_date: what Slack's date picker can give, YYYY-MM-DD, or nothing."""
+    if value is None or value == "":
+        return None
+    try:
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValueError
+        date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(field, "must be a date, YYYY-MM-DD") from None
+    return value
 
 
 def block_id_of(block: dict[str, Any], index: int) -> str:
@@ -109,6 +123,8 @@ def form_state(view: dict[str, Any], values: object) -> tuple[dict[str, Any], di
             if not isinstance(users, list) or any(not isinstance(u, str) or u[:1] not in "UW" for u in users):
                 raise BadInput(field, "must be a list of user ids (U…)")
             entry["selected_users"] = users
+        elif kind == "datepicker":
+            entry["selected_date"] = _date(value, field)
         else:
             raise BadInput(field, f"a {kind} is not emulated")
         if not block.get("optional") and not any(entry.get(k) for k in entry if k != "type"):

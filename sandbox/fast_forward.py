@@ -12,6 +12,7 @@ from typing import Final
 from bot.app.scheduler import SWEEP, ScheduledJob, scheduled_jobs
 from bot.app.services import Services
 from sandbox.clock import OffsetClock
+from storage import content_requests as request_queries
 from storage import sla as sla_queries
 
 log = logging.getLogger("handoff.sandbox")
@@ -42,7 +43,9 @@ async def fast_forward(svc: Services, clock: OffsetClock, delta: timedelta) -> i
         now = clock.now()
         target = now + (end - clock.offset)
         async with svc.db.session() as session:
-            timer_due = await sla_queries.next_due_after(session=session, after=now)
+            dues = [await sla_queries.next_due_after(session=session, after=now),
+                    await request_queries.next_due_after(session, after=now)]  # fmt: skip
+        timer_due = min((due for due in dues if due is not None), default=None)
         moment = min([target, *slots.values(), *([timer_due] if timer_due else [])])
         clock.advance(max(moment - now, timedelta(0)))
         if timer_due is not None and timer_due <= moment:

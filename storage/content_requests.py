@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.content_models import ContentAsset, ContentRequest
@@ -24,6 +24,14 @@ async def get(session: AsyncSession, request_id: int, *, for_update: bool = Fals
 def add(session: AsyncSession, request: ContentRequest) -> ContentRequest:
     session.add(request)
     return request
+
+
+async def next_due_after(session: AsyncSession, *, after: datetime) -> datetime | None:
+    """The earliest moment after `after` at which a request's clock has a step due (the sandbox's fast-forward
+    stops there, as at a lead timer's)."""
+    found = await session.execute(select(func.min(ContentRequest.next_at)).where(ContentRequest.next_at > after))
+    next_at: datetime | None = found.scalar_one()
+    return next_at
 
 
 async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> list[ContentRequest]:

@@ -67,11 +67,15 @@ def dates(campaign: Campaign) -> str:
     return f"{_day(campaign.starts)} – {_day(campaign.ends)}"
 
 
-def launch(config: HandoffConfig, campaign: Campaign, assets: Sequence[ContentAsset]) -> Outgoing:
-    """ "Q4 Ops Webinar starts today: expect leads from it; what to say: …", the dates and owner, the assets."""
+def launch(config: HandoffConfig, campaign: Campaign, assets: Sequence[ContentAsset], today: date) -> Outgoing:
+    """ "Q4 Ops Webinar starts today: expect leads from it; what to say: …", the dates and owner, the assets. Announced
+    on the next working day after a weekend or holiday start, it says when it started ("started Sat Nov 28")."""
     say = f"what to say: {mrkdwn(campaign.summary, 600)}" if campaign.summary else "ask its owner what to say"
+    starts = campaign.starts
+    year = f" {starts.year}" if starts is not None and starts.year != today.year else ""
+    when = "starts today" if starts is None or starts >= today else f"started {starts:%a %b} {starts.day}{year}"
     lines = [
-        f"*{inline(campaign.name, 120)}* starts today: expect leads from it; {say}",
+        f"*{inline(campaign.name, 120)}* {when}: expect leads from it; {say}",
         f"Runs {dates(campaign)} · owner <@{campaign.owner}>",
     ]
     if not assets:
@@ -86,7 +90,7 @@ def launch(config: HandoffConfig, campaign: Campaign, assets: Sequence[ContentAs
         for a in assets[:MAX_ASSETS]
     ]
     footer = "Campaigns running and coming up: `/campaigns`"
-    title = f"📣 {campaign.name[:100]} starts today"
+    title = f"📣 {campaign.name[:100]} {when}"
     return kinds.announcement(mark_of(campaign), title, lines, footer, config.slack.leads_channel, links=links)
 
 
@@ -127,7 +131,7 @@ class Calendar:
         async with self._db.session() as session:
             assets = await queries.live_assets(session=session, today=today)
             for campaign in due:
-                row = launch(self._config, campaign, tagged(assets, campaign))
+                row = launch(self._config, campaign, tagged(assets, campaign), today)
                 if await kinds.announce_once(session, row, mark=mark_of(campaign), now=now):
                     posted.append(campaign.key)
         return posted

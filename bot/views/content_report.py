@@ -43,7 +43,8 @@ def asked_text(report: ContentReport) -> str:
     ]
     lines += [f"• {inline(a.need, 120)} — {a.times}×" for a in report.asked[:MAX_ASKED]]
     if len(report.asked) > MAX_ASKED:
-        lines.append(f"_…and {len(report.asked) - MAX_ASKED} more needs_")
+        more = len(report.asked) - MAX_ASKED
+        lines.append(f"_…and {more} more need{'' if more == 1 else 's'}_")
     return "\n".join(lines)
 
 

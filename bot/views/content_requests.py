@@ -4,7 +4,7 @@ post (in the requests channel, a reply in its thread, or a DM about it), rendere
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.config.business_time import format_duration
@@ -29,9 +29,16 @@ class Link:
     action_id: str = RequestAction.OPEN_LINK
 
 
-def _when(at: datetime, config: HandoffConfig) -> str:
+def _when(at: datetime, config: HandoffConfig, now: datetime) -> str:
+    """ "Thu Nov 26, 09:05 CST", with the year when it is not `now`'s."""
     local = at.astimezone(config.tz)
-    return f"{local:%a %b} {local.day}, {local:%H:%M %Z}"
+    year = f" {local.year}" if local.year != now.astimezone(config.tz).year else ""
+    return f"{local:%a %b} {local.day}{year}, {local:%H:%M %Z}"
+
+
+def _day(day: date, config: HandoffConfig, now: datetime) -> str:
+    year = f" {day.year}" if day.year != now.astimezone(config.tz).year else ""
+    return f"{day:%a %b} {day.day}{year}"
 
 
 def lead_label(lead: Lead) -> str:
@@ -82,10 +89,10 @@ def state_line(request: ContentRequest, config: HandoffConfig, asset: ContentAss
         return f"❌ Declined by {mention(request.declined_by)}: {mrkdwn(request.decline_reason or '', 1500)}"
     who = f"Taken by {mention(request.taken_by)}" if request.taken_by else "Waiting for marketing to take it"
     if request.clock_state == "breached" or now >= request.due_at:
-        return f"{who} · 🚨 late: it was due {_when(request.due_at, config)}"
+        return f"{who} · 🚨 late: it was due {_when(request.due_at, config, now)}"
     target = format_duration(working_duration(config, request.business_hours, request.target_seconds))
     time = "working time" if request.business_hours else "around the clock"
-    return f"{who} · due {_when(request.due_at, config)} ({target} of {time})"
+    return f"{who} · due {_when(request.due_at, config, now)} ({target} of {time})"
 
 
 def buttons_for(request: ContentRequest) -> list[Button]:
@@ -120,7 +127,7 @@ def request_message(
     if lead is not None:
         facts.append(f"for {inline(lead_label(lead), 200)}")
     if request.wanted_by:
-        facts.append(f"wanted by {request.wanted_by:%a %b} {request.wanted_by.day}")
+        facts.append(f"wanted by {_day(request.wanted_by, config, now)}")
     if facts:
         headline += " · " + " · ".join(facts)
     need = mrkdwn(request.need, 2900)

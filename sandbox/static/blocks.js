@@ -126,6 +126,15 @@ const BlockKit = (() => {
       select.setAttribute("aria-label", plain(block.label));
       return select;
     }
+    if (kind === "datepicker") {
+      return el("input", {
+        name,
+        type: "date",
+        "data-action-id": element.action_id,
+        "aria-label": plain(block.label),
+        value: element.initial_date || "",
+      });
+    }
     if (kind === "users_select") {
       const select = selectOf(element, ctx.people.map((p) => [p.id, p.name]), {
         initial: element.initial_user ? [element.initial_user] : [],

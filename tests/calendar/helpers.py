@@ -43,7 +43,10 @@ async def check(app: Harness) -> None:
 
 
 def launches(app: Harness) -> list[Message]:
-    return [m for m in app.slack.messages.get(LEADS, []) if "starts today" in m.text]
+    posts = app.slack.messages.get(LEADS, [])
+    return [
+        m for m in posts if m.text.startswith("📣 ") and (m.text.endswith(" starts today") or " started " in m.text)
+    ]
 
 
 async def campaigns_command(

@@ -74,7 +74,9 @@ async def test_a_weekend_start_is_announced_at_mondays_opening(start_app: StartA
     await check(app)
 
     [post] = launches(app)  # the weekend-only campaign had ended by Monday: nothing for it
-    assert post.text == "📣 Q4 Ops Webinar starts today"
+    # announced on Monday, it does not say "starts today" of a campaign that started on Saturday
+    assert post.text == "📣 Q4 Ops Webinar started Sat Nov 28"
+    assert "*Q4 Ops Webinar* started Sat Nov 28: expect leads from it; what to say:" in text_of(post.blocks)
     assert "No asset in the library is tagged with it yet." in text_of(post.blocks)
 
 
@@ -115,3 +117,15 @@ async def test_a_holiday_start_is_announced_on_the_next_working_day(start_app: S
     app.clock.set(datetime(2026, 11, 27, 15, 0, tzinfo=UTC))  # Friday 09:00, the opening itself
     await check(app)
     assert len(launches(app)) == 1
+
+
+async def test_a_start_last_year_announced_this_year_says_its_year(start_app: StartApp) -> None:
+    eve = {**WEBINAR, "starts": date(2026, 12, 31), "ends": date(2027, 1, 15)}
+    app = await start_app(
+        team_config(campaigns={"q4-ops-webinar": eve}, business_hours={"holidays": [date(2026, 12, 31)]})
+    )
+    app.clock.set(datetime(2027, 1, 1, 15, 10, tzinfo=UTC))  # Friday Jan 1, 09:10 in Chicago (not a holiday here)
+    await check(app)
+
+    [post] = launches(app)
+    assert post.text == "📣 Q4 Ops Webinar started Thu Dec 31 2026"

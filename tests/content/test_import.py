@@ -86,3 +86,13 @@ async def test_ten_thousand_rows_import_with_a_progress_bar(tmp_path: Path, db_u
     assert await fetch(db_url, "SELECT count(*) FROM outbox") == [(0,)]  # --no-announce: stored only
     assert "importing assets" in result.stderr
     assert await fetch(db_url, "SELECT count(*) FROM content_assets") == [(10_000,)]
+
+
+def test_the_import_help_says_how_a_line_is_read_and_what_the_exit_codes_mean(tmp_path: Path) -> None:
+    result = run_handoff(tmp_path, GOOD_ENV, "content", "import", "--help")
+
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    for said in ("title,kind,url,stage,industries,tags,owner,expires", "separated by \";\"", "YYYY-MM-DD",
+                 "URL already in the library updates its asset", "--no-announce", "exit 1", "exit 2"):  # fmt: skip
+        assert said in text, result.stdout

@@ -140,3 +140,17 @@ async def test_bad_words_get_the_usage_and_no_report(start_app: StartApp, words:
 
     assert status == 200 and "*Usage:*" in str(ack)
     assert answers(app) == []
+
+
+async def test_one_need_past_the_five_shown_reads_in_the_singular(start_app: StartApp) -> None:
+    app = await start_app(team_config())
+    async with app.svc.db.session() as session:
+        for need in ("Deck A", "Deck B", "Deck C", "Deck D", "Deck E", "Deck F"):
+            session.add(ContentRequest(need=need, state="open", requested_by=REP1, requested_at=START,
+                                       target_seconds=7200, due_at=START + timedelta(days=2)))  # fmt: skip
+    await funnel(app, "content")
+    await app.settle()
+
+    [reply] = answers(app)
+    asked = [b["text"]["text"] for b in reply["blocks"] if b["type"] == "section"][1]
+    assert asked.endswith("_…and 1 more need_"), asked

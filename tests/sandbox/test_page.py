@@ -10,7 +10,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -367,3 +367,57 @@ def test_people_come_from_the_team_file_with_their_roles() -> None:
         ("U0ALEX0001", "U0ALEX0001", ("rep", "manager")),
         ("U0BOSS0001", "U0BOSS0001", ("manager",)),
     ]
+
+
+async def test_the_demo_team_has_a_campaign_running_today_and_a_short_content_request_clock(sandbox: Sandbox) -> None:
+    await sandbox.ok("command", {"user": SAM, "channel": LEADS_CHANNEL, "text": "/campaigns"})
+    await sandbox.settle()
+
+    [answer] = sandbox.slack.ephemerals[SAM]
+    assert "running" in answer.text or "running" in str(answer.blocks)
+    assert "What to say" in str(answer.blocks)
+    config = demo_config()
+    assert config.sla.content_request.target.total_seconds() <= 15 * 60
+
+
+async def test_a_content_request_is_asked_with_its_date_and_runs_on_the_demo_clock(sandbox: Sandbox) -> None:
+    from sqlalchemy import select
+
+    from bot.content.request_ids import REQUEST_BLOCKS, RequestAction
+    from storage.content_models import ContentRequest
+
+    casey = "U0MKT00001"
+    await sandbox.ok("command", {"user": SAM, "channel": LEADS_CHANNEL, "text": "/content request"})
+    await sandbox.slack.wait_for("views.open")
+    [modal] = sandbox.slack.modal_stack(SAM)
+    need, wanted_by = REQUEST_BLOCKS["need"], REQUEST_BLOCKS["wanted_by"]
+    status, bad = await sandbox.post("submit", {"user": SAM, "view_id": modal["id"],
+                                                "values": {need: "A case study", wanted_by: "someday"}})  # fmt: skip
+    assert (status, bad["field"]) == (400, f"values.{wanted_by}")
+    day = (datetime.now(UTC) + timedelta(days=3)).astimezone(demo_config().tz).date()
+
+    values = {need: "A logistics case study", wanted_by: day.isoformat()}
+    answer = await sandbox.ok("submit", {"user": SAM, "view_id": modal["id"], "values": values})
+
+    assert answer["errors"] == {}
+    await sandbox.settle()
+    channel = sandbox.slack.messages
+    await until(sandbox.slack, lambda: any("Content request #1" in m.text for m in channel.get(LEADS_CHANNEL, [])))
+    [post] = [m for m in sandbox.slack.messages[LEADS_CHANNEL] if "Content request #1" in m.text]
+    assert f"wanted by {day:%a %b} {day.day}" in post.text
+    take = {"user": casey, "channel": post.channel, "ts": post.ts, "block": block_index(post, RequestAction.TAKE)}
+    await sandbox.ok("click", {**take, "action_id": RequestAction.TAKE})
+    await until(sandbox.slack, lambda: "Taken by" in text_of(post.blocks))
+    await sandbox.ok("clock", {"seconds": 3600})  # +1 h: the demo's 10-minute clock, warned at 50 %, then late
+
+    async with sandbox.server.app[SERVICES].db.session() as session:
+        [request] = list(await session.scalars(select(ContentRequest)))
+    assert request.warned_at is not None and request.breached_at is not None
+    # each step at its own moment on the way, not both at the end of the hour
+    assert abs(request.warned_at - request.warn_at) < timedelta(seconds=5)
+    assert abs(request.breached_at - request.due_at) < timedelta(seconds=5)
+    await until(sandbox.slack, lambda: sandbox.slack.messages.get("D" + casey[1:]))
+    assert "is due soon" in sandbox.slack.messages["D" + casey[1:]][0].text
+    await until(sandbox.slack, lambda: sandbox.slack.messages.get("D" + MORGAN[1:]))
+    [late] = sandbox.slack.messages["D" + MORGAN[1:]]  # the taker's manager
+    assert "is late" in late.text
