@@ -24,11 +24,13 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.util import await_
 
 from storage.models import Base
+from storage.unavailable import BUSY, unavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+SCHEMA_WAIT = 120.0  # seconds a replica starting on SQLite waits for another one's migration
 SCHEMA_LOCK = 0x48414E44  # "HAND": the PostgreSQL advisory lock key held while the schema is checked or migrated
 READ_ONLY = "handoff_read_only"  # the execution option of `Database.reading`'s connections
 WRITE_WAIT = 2.0
@@ -276,7 +278,24 @@ class Database:
         """Create and migrate an empty database; refuse one whose schema is behind.
 
         Replicas starting together on an empty database take turns: the schema lock is held from the check to the
-        end of the migration, so one creates the schema and the others find it current."""
+        end of the migration, so one creates the schema and the others find it current. On SQLite a replica that
+        meets the migrating one's write lock (even in its connection's first PRAGMA, where SQLite may answer
+        "database is locked" at once rather than wait) tries again until `SCHEMA_WAIT` has passed: on PostgreSQL
+        the advisory lock waits as long as the migration takes."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SCHEMA_WAIT
+        while True:
+            try:
+                await self._prepare()
+                return
+            except DBAPIError as exc:
+                busy = self.is_sqlite and (unavailable(exc) or "").startswith(BUSY)
+                if not busy or loop.time() >= deadline:
+                    raise
+                await self.engine.dispose()  # no pooled connection half-set-up
+                await asyncio.sleep(0.05)
+
+    async def _prepare(self) -> None:
         head = head_revision()
         if await self.current_revision() == head:
             return
